@@ -1,0 +1,3 @@
+from git_prgroups.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""The command line: parse, call the library, print, map errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from plumbum import cli
+
+from git_prgroups import __version__
+from git_prgroups.errors import ExitCode, PrgroupsError, UsageError
+from git_prgroups.output import Style, wants_color
+from git_prgroups.proc import Runner
+from git_prgroups.spec import Spec
+
+
+class Command(cli.Application):
+    """Switches every subcommand takes, before or after its name."""
+
+    spec_switch = cli.SwitchAttr(
+        "--spec", str, argname="PATH", help="use this spec instead of the main worktree's"
+    )
+    verbose_switch = cli.Flag("--verbose", help="echo every git and gh command before it runs")
+    no_color_switch = cli.Flag("--no-color", help="no colour (NO_COLOR is honoured too)")
+    debug_switch = cli.Flag("--debug", help="show a traceback for errors")
+
+    def _switch(self, name: str) -> Any:
+        app: Any = self
+        while app is not None:
+            value = getattr(app, name, None)
+            if value:
+                return value
+            app = app.parent
+        return None
+
+    @property
+    def spec_path(self) -> Path | None:
+        value = self._switch("spec_switch")
+        return Path(value) if value else None
+
+    @property
+    def verbose(self) -> bool:
+        return bool(self._switch("verbose_switch"))
+
+    @property
+    def style(self) -> Style:
+        return Style(wants_color(sys.stdout, disabled=bool(self._switch("no_color_switch"))))
+
+    @property
+    def runner(self) -> Runner:
+        if getattr(self, "_runner", None) is None:
+            self._runner = Runner(verbose=self.verbose)
+        return self._runner
+
+    def load_spec(self) -> Spec:
+        from git_prgroups.workspace import load_workspace_spec
+
+        return load_workspace_spec(self.spec_path, Path.cwd(), self.runner)
+
+    # plumbum prints its whole help after a usage error; we print one line on stderr.
+    def _parse_args(self, argv: list[str]) -> Any:
+        try:
+            return super()._parse_args(argv)
+        except cli.SwitchError as error:
+            raise self._usage(error) from None
+
+    def _validate_args(self, swfuncs: Any, tailargs: Any) -> Any:
+        try:
+            return super()._validate_args(swfuncs, tailargs)
+        except cli.SwitchError as error:
+            raise self._usage(error) from None
+
+    def _usage(self, error: Exception) -> UsageError:
+        message = str(error).splitlines()[0].rstrip(":")
+        return UsageError(f"{self.PROGNAME}: {message} (see {self.PROGNAME} --help)")
+
+
+class Prgroups(Command):
+    """Ship many related pull requests at once, declared in prgroups.toml."""
+
+    PROGNAME = "git prgroups"
+    VERSION = __version__
+    DESCRIPTION = (
+        "Ship many related pull requests at once: one worktree and branch per PR, "
+        "started when its prerequisites have merged."
+    )
+
+    def main(self, *args: str) -> int:
+        if args:
+            commands = ", ".join(sorted(self._subcommands))
+            raise UsageError(f"git prgroups: unknown command {args[0]!r} (commands: {commands})")
+        if not self.nested_command:
+            self.help()
+        return 0
+
+
+@Prgroups.subcommand("plan")
+class PlanCommand(Command):
+    """Check the spec and show its groups and waves."""
+
+    format = cli.SwitchAttr(
+        "--format", cli.Set("text", "json", "mermaid", "dot"), default="text",
+        help="text, json, mermaid or dot",
+    )
+    json = cli.Flag("--json", help="the same as --format json")
+
+    def main(self) -> int:
+        from git_prgroups.commands.plan import render_plan
+
+        spec = self.load_spec()
+        print(render_plan(spec, "json" if self.json else self.format, self.style))
+        return 0
+
+
+@Prgroups.subcommand("render")
+class RenderCommand(Command):
+    """Print an entry's PR title, PR body or commit message as the templates make it."""
+
+    what = cli.SwitchAttr(
+        "--what", cli.Set("title", "body", "commit"), default="body",
+        help="title, body or commit",
+    )
+
+    def main(self, name: str) -> int:
+        from git_prgroups.commands.render import render_entry
+
+        print(render_entry(self.load_spec(), name, self.what), end="")
+        return 0
+
+
+@Prgroups.subcommand("init")
+class InitCommand(Command):
+    """Write a starter prgroups.toml at the top of the main worktree."""
+
+    def main(self) -> int:
+        from git_prgroups.commands.init import write_starter_spec
+
+        path = write_starter_spec(self.spec_path, Path.cwd(), self.runner)
+        print(f"wrote {path}: edit its entries, then run `git prgroups plan`")
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else ["git-prgroups", *argv])
+    try:
+        _, code = Prgroups.run(argv, exit=False)
+        return int(code)
+    except PrgroupsError as error:
+        if "--debug" in argv:
+            traceback.print_exc()
+        print(f"error: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.NEEDS_USER)

@@ -1,0 +1,1 @@
+"""One module per subcommand: library functions the command line calls."""

@@ -1,0 +1,27 @@
+"""`git prgroups render NAME`: one entry's title, body or commit message."""
+
+from __future__ import annotations
+
+import difflib
+
+from git_prgroups.commands.plan import spec_graph
+from git_prgroups.errors import UsageError
+from git_prgroups.render import Renderer
+from git_prgroups.spec import Spec
+
+
+def require_entry(spec: Spec, name: str) -> None:
+    if name not in spec:
+        close = difflib.get_close_matches(name, spec.names, n=1)
+        hint = f'; did you mean "{close[0]}"?' if close else ""
+        raise UsageError(f'no entry named "{name}" in {spec.path.name}{hint}')
+
+
+def render_entry(spec: Spec, name: str, what: str) -> str:
+    require_entry(spec, name)
+    renderer = Renderer(spec, spec_graph(spec))
+    if what == "title":
+        return renderer.title(name) + "\n"
+    if what == "commit":
+        return renderer.commit_message(name)
+    return renderer.body(name)

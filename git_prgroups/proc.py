@@ -1,0 +1,149 @@
+"""The one seam through which every git and gh command runs.
+
+Commands are argv lists, never shell strings. The seam cleans the child's
+environment, echoes commands under --verbose, records every call (tests count
+the mutating ones) and turns a failure into one readable error.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_prgroups.errors import PrgroupsError
+
+# Inherited GIT_* variables that describe the user's setup rather than one repository.
+_KEPT_GIT_VARIABLES = (
+    "GIT_ASKPASS",
+    "GIT_AUTHOR_DATE",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_AUTHOR_NAME",
+    "GIT_COMMITTER_DATE",
+    "GIT_COMMITTER_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_EXEC_PATH",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_SSL_CAINFO",
+    "GIT_SSL_NO_VERIFY",
+    "GIT_TRACE",
+)
+_CHILD_DEFAULTS = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GH_PROMPT_DISABLED": "1",
+    "GH_NO_UPDATE_NOTIFIER": "1",
+    "GH_NO_EXTENSION_UPDATE_NOTIFIER": "1",
+    "GH_TELEMETRY": "false",
+    "GH_PAGER": "cat",
+    "PAGER": "cat",
+    "GIT_PAGER": "cat",
+    "NO_COLOR": "1",
+    "LANGUAGE": "C",  # git and gh messages in English, which error handling reads
+}
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class CommandFailed(PrgroupsError):
+    def __init__(self, result: Completed, cwd: Path | None = None) -> None:
+        self.result = result
+        detail = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
+        where = f" (in {cwd})" if cwd else ""
+        message = f"`{shlex.join(result.argv)}`{where} failed with exit code {result.returncode}:"
+        super().__init__("\n".join([message, *("  " + line for line in detail[-20:])]))
+
+
+class ToolMissing(PrgroupsError):
+    pass
+
+
+def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("GIT_") or key in _KEPT_GIT_VARIABLES
+    }
+    env.update(_CHILD_DEFAULTS)
+    if extra:
+        env.update(extra)
+    return env
+
+
+@dataclass
+class Runner:
+    """Runs commands; one per process, shared by every git and forge verb."""
+
+    verbose: bool = False
+    echo: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
+    calls: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        mutating: bool = False,
+        check: bool = True,
+        stdin: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Completed:
+        from plumbum import local
+
+        argv = tuple(argv)
+        child_env = child_environment(env)
+        program = shutil.which(argv[0], path=child_env.get("PATH"))
+        if program is None:
+            raise ToolMissing(f"`{argv[0]}` was not found on PATH")
+        if self.verbose:
+            prefix = f"(cd {shlex.quote(str(cwd))} && " if cwd else ""
+            self.echo(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}")
+        self.calls.append((argv, mutating))
+        process = local[program][list(argv[1:])].popen(
+            cwd=str(cwd) if cwd else None,
+            env=child_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            out, err = process.communicate(
+                stdin.encode() if stdin is not None else None, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise PrgroupsError(
+                f"`{shlex.join(argv)}` did not finish within {timeout:g} s and was stopped"
+            ) from None
+        result = Completed(
+            argv=argv,
+            returncode=process.returncode,
+            stdout=out.decode("utf-8", "surrogateescape"),
+            stderr=err.decode("utf-8", "surrogateescape"),
+        )
+        if check and not result.ok:
+            raise CommandFailed(result, cwd)
+        return result
+
+    @property
+    def mutating_calls(self) -> list[tuple[str, ...]]:
+        return [argv for argv, mutating in self.calls if mutating]
