@@ -101,7 +101,9 @@ class PlanCommand(Command):
     """Check the spec and show its groups and waves."""
 
     format = cli.SwitchAttr(
-        "--format", cli.Set("text", "json", "mermaid", "dot"), default="text",
+        "--format",
+        cli.Set("text", "json", "mermaid", "dot"),
+        default="text",
         help="text, json, mermaid or dot",
     )
     json = cli.Flag("--json", help="the same as --format json")
@@ -119,7 +121,9 @@ class RenderCommand(Command):
     """Print an entry's PR title, PR body or commit message as the templates make it."""
 
     what = cli.SwitchAttr(
-        "--what", cli.Set("title", "body", "commit"), default="body",
+        "--what",
+        cli.Set("title", "body", "commit"),
+        default="body",
         help="title, body or commit",
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -54,3 +55,15 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
         return str(path)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """'; did you mean "x"?' for the closest of `choices`, or '' when none is close."""
+    import difflib
+
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not close:
+        lowered = word.lower()
+        close = [c for c in choices if len(c) >= 3 and (c in lowered or lowered in c)][:1]
+    return f'; did you mean "{close[0]}"?' if close else ""

@@ -87,9 +87,7 @@ def build_graph(after: Mapping[str, Sequence[str]]) -> Graph:
         Group(name=group_label(i), wave=w, after=prerequisites, entries=tuple(members))
         for i, ((w, prerequisites), members) in enumerate(keys.items())
     )
-    return Graph(
-        order=order, after={n: tuple(after[n]) for n in order}, waves=waves, groups=groups
-    )
+    return Graph(order=order, after={n: tuple(after[n]) for n in order}, waves=waves, groups=groups)
 
 
 def group_label(index: int) -> str:

@@ -108,9 +108,7 @@ class Renderer:
             "labels": list(entry.labels),
             "wave": self.graph.wave_of(name),
             "group": self.graph.group_of(name).name,
-            "after": [
-                Prerequisite(p, self.spec.entry(p).branch, prs.get(p)) for p in entry.after
-            ],
+            "after": [Prerequisite(p, self.spec.entry(p).branch, prs.get(p)) for p in entry.after],
             "checks": [_shell_words(c) for c in (*self.spec.defaults.checks, *entry.checks)],
             "commits": list(commits),
             "base": self.spec.defaults.base,

@@ -6,7 +6,6 @@ looked up only when there is an error to report (see tomllines).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shlex
@@ -16,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from git_prgroups.errors import SpecError
+from git_prgroups.errors import SpecError, did_you_mean
 from git_prgroups.graph import find_cycle
 from git_prgroups.refname import branch_name_problem
-from git_prgroups.tomllines import KeyPath, line_of
+from git_prgroups.tomllines import KeyPath, line_of, second_definition
 
 SPEC_NAME = "prgroups.toml"
 MERGE_METHODS = ("rebase", "squash", "merge")
@@ -117,16 +116,22 @@ def load_spec(path: Path, root: Path) -> Spec:
 
 def parse_spec(text: str, path: Path, root: Path) -> Spec:
     import tomlkit
-    from tomlkit.exceptions import ParseError
+    from tomlkit.exceptions import ParseError, TOMLKitError
 
     try:
-        document = tomlkit.parse(text)
-    except ParseError as error:
+        document = tomlkit.parse(text).unwrap()
+    except (TOMLKitError, ValueError) as error:
         message = re.sub(r" at line \d+ col \d+$", "", str(error)).rstrip(".")
-        raise SpecError(
-            path, f"invalid TOML: {message} (column {error.col})", line=error.line
-        ) from None
-    return _Validator(text, path, root).spec(document.unwrap())
+        duplicate = re.fullmatch(r'Key "(.+)" already exists', message)
+        if duplicate:
+            key, line = second_definition(text, duplicate.group(1)) or ((duplicate[1],), None)
+            raise SpecError(path, "is defined twice", line=line, where=".".join(key)) from None
+        if isinstance(error, ParseError):
+            raise SpecError(
+                path, f"invalid TOML: {message} (column {error.col})", line=error.line
+            ) from None
+        raise SpecError(path, f"invalid TOML: {message}") from None
+    return _Validator(text, path, root).spec(document)
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -171,8 +176,7 @@ class _Validator:
         allowed = tuple(allowed)
         for key in data:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = f'; did you mean "{close[0]}"?' if close else ""
+                hint = did_you_mean(key, allowed)
                 where = ".".join(at) if at else "top level"
                 problem = f'unknown key "{key}"{hint} (known: {", ".join(allowed)})'
                 line = line_of(self.text, (*at, key), at)
@@ -245,8 +249,7 @@ class _Validator:
                 if prerequisite == entry.name:
                     raise self.fail(("pr", entry.name, "after"), "an entry cannot wait for itself")
                 if prerequisite not in names:
-                    close = difflib.get_close_matches(prerequisite, names, n=1)
-                    hint = f'; did you mean "{close[0]}"?' if close else ""
+                    hint = did_you_mean(prerequisite, names)
                     raise self.fail(
                         ("pr", entry.name, "after"), f'no entry named "{prerequisite}"{hint}'
                     )

@@ -21,6 +21,33 @@ def key_lines(text: str) -> dict[KeyPath, int]:
     The first occurrence wins; a path that appears again keeps its first line.
     """
     found: dict[KeyPath, int] = {}
+    for path, number in occurrences(text):
+        found.setdefault(path, number)
+    return found
+
+
+def line_of(text: str, *paths: KeyPath) -> int | None:
+    """The line of the first of `paths` that the text holds."""
+    lines = key_lines(text)
+    for path in paths:
+        if path in lines:
+            return lines[path]
+    return None
+
+
+def second_definition(text: str, key: str) -> tuple[KeyPath, int] | None:
+    """The path ending in `key` that is defined a second time, and that line."""
+    seen: set[KeyPath] = set()
+    for path, number in occurrences(text):
+        if path[-1:] == (key,) and path in seen:
+            return path, number
+        seen.add(path)
+    return None
+
+
+def occurrences(text: str) -> list[tuple[KeyPath, int]]:
+    """Every table header and key definition, with its line, in the order of the text."""
+    found: list[tuple[KeyPath, int]] = []
     table: KeyPath = ()
     scanner = _ValueScanner()
     for number, line in enumerate(text.splitlines(), start=1):
@@ -35,24 +62,15 @@ def key_lines(text: str) -> dict[KeyPath, int]:
             parsed = _parse_key(inner, "]")
             if parsed is not None:
                 table = parsed[0]
-                found.setdefault(table, number)
+                found.append((table, number))
             continue
         parsed = _parse_key(stripped, "=")
         if parsed is None:
             continue
         key, rest = parsed
-        found.setdefault((*table, *key), number)
+        found.append(((*table, *key), number))
         scanner.feed(stripped, len(stripped) - len(rest))
     return found
-
-
-def line_of(text: str, *paths: KeyPath) -> int | None:
-    """The line of the first of `paths` that the text holds."""
-    lines = key_lines(text)
-    for path in paths:
-        if path in lines:
-            return lines[path]
-    return None
 
 
 def _parse_key(text: str, terminator: str) -> tuple[KeyPath, str] | None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-
 from git_prgroups.commands.plan import spec_graph
-from git_prgroups.errors import UsageError
+from git_prgroups.errors import UsageError, did_you_mean
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 
 
 def require_entry(spec: Spec, name: str) -> None:
     if name not in spec:
-        close = difflib.get_close_matches(name, spec.names, n=1)
-        hint = f'; did you mean "{close[0]}"?' if close else ""
+        hint = did_you_mean(name, spec.names)
         raise UsageError(f'no entry named "{name}" in {spec.path.name}{hint}')
 
 

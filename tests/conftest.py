@@ -1,0 +1,126 @@
+"""Real git worlds for the tests: a bare origin, a clone, isolated configuration."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from git_prgroups.cli import main
+
+EXAMPLE_SPEC = Path(__file__).parent.parent / "examples" / "prgroups.toml"
+
+
+def git(*args: str, cwd: Path) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """No test reads or writes the real home or the real git configuration."""
+    home = tmp_path_factory.mktemp("home")
+    config = home / ".gitconfig"
+    config.write_text(
+        "[user]\n\tname = Test Author\n\temail = author@example.com\n"
+        "[init]\n\tdefaultBranch = main\n\ttemplateDir =\n"
+        "[advice]\n\tdetachedHead = false\n"
+        '[protocol "file"]\n\tallow = always\n'
+    )
+    for key in list(os.environ):
+        if key.startswith(("GIT_", "GH_", "GITHUB_")) or key in ("NO_COLOR", "XDG_CONFIG_HOME"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-02-12T10:00:00+00:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-02-12T10:00:00+00:00")
+    return home
+
+
+@dataclass
+class World:
+    """A bare origin and a clone of it (the main worktree), side by side in `base`."""
+
+    base: Path
+    origin: Path
+    repo: Path
+
+    def write_spec(self, text: str) -> Path:
+        path = self.repo / "prgroups.toml"
+        path.write_bytes(text.encode() if isinstance(text, str) else text)
+        return path
+
+    def git(self, *args: str, cwd: Path | None = None) -> str:
+        return git(*args, cwd=cwd or self.repo)
+
+
+def make_world(base: Path, name: str = "scylla") -> World:
+    origin = base / "origin.git"
+    repo = base / name
+    git("init", "-q", "--bare", "-b", "main", str(origin), cwd=base)
+    git("clone", "-q", str(origin), str(repo), cwd=base)
+    (repo / "README.md").write_text("# scylla\n")
+    git("add", "README.md", cwd=repo)
+    git("commit", "-q", "-m", "initial commit", cwd=repo)
+    git("push", "-q", "origin", "main", cwd=repo)
+    return World(base=base, origin=origin, repo=repo)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return make_world(tmp_path)
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run the command line in this process, in a directory; returns code and output."""
+
+    def run(*args: str, cwd: Path) -> Outcome:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return run
+
+
+def snapshot(*roots: Path) -> dict[str, str]:
+    """Every file and folder under `roots` with a hash of its content: what 'nothing
+    changed on disk' compares."""
+    seen: dict[str, str] = {}
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            for name in dirs:
+                seen[os.path.join(folder, name)] = "dir"
+            for name in files:
+                path = os.path.join(folder, name)
+                with open(path, "rb") as handle:
+                    seen[path] = hashlib.sha256(handle.read()).hexdigest()
+    return seen
+
+
+@pytest.fixture
+def installed_command() -> Iterator[Path]:
+    """The console script installed beside this interpreter."""
+    script = Path(sys.executable).parent / "git-prgroups"
+    if not script.exists():
+        pytest.fail(f"{script} is missing: install the project (pip install '.[test]') first")
+    yield script
