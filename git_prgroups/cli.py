@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from plumbum import cli
+from plumbum.cli.application import ShowCompletion, ShowHelp, ShowHelpAll, ShowVersion
 
 from git_prgroups import __version__
 from git_prgroups.errors import ExitCode, PrgroupsError, UsageError
 from git_prgroups.output import Style, wants_color
 from git_prgroups.proc import Runner
 from git_prgroups.spec import Spec
+
+_META_SWITCHES = (ShowHelp, ShowHelpAll, ShowVersion, ShowCompletion)
 
 
 class Command(cli.Application):
@@ -72,8 +75,10 @@ class Command(cli.Application):
         except cli.SwitchError as error:
             raise self._usage(error) from None
 
-    def _usage(self, error: Exception) -> UsageError:
-        message = str(error).splitlines()[0].rstrip(":")
+    def _usage(self, error: cli.SwitchError) -> Exception:
+        if isinstance(error, _META_SWITCHES):  # --help, --version: plumbum's own way
+            return error
+        message = (str(error).splitlines() or ["bad usage"])[0].rstrip(":")
         return UsageError(f"{self.PROGNAME}: {message} (see {self.PROGNAME} --help)")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import snapshot
 
 GOOD_A = '[pr.a]\ntitle = "fix: a"\n'

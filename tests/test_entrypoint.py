@@ -1,0 +1,88 @@
+"""The installed command, run as a user runs it: `git prgroups` in a repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from git_prgroups import __version__
+from git_prgroups.cli import Prgroups
+
+from conftest import EXAMPLE_SPEC
+
+
+def run(argv: list[str], cwd: Path, bin_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def test_git_prgroups_help_opens_the_installed_manual(world, installed_command):
+    # git turns `git prgroups --help` into `man git-prgroups`; man finds the page
+    # the wheel installs under share/man, next to the bin folder on PATH.
+    result = run(["git", "prgroups", "--help"], world.repo, installed_command.parent)
+
+    assert result.returncode == 0, result.stderr
+    for command in ("plan", "render", "init"):
+        assert command in result.stdout
+
+
+def test_git_prgroups_dash_h_prints_the_builtin_help(world, installed_command):
+    result = run(["git", "prgroups", "-h"], world.repo, installed_command.parent)
+
+    assert result.returncode == 0, result.stderr
+    assert "Sub-commands:" in result.stdout
+
+
+def test_the_manual_describes_every_command():
+    manual = (Path(__file__).parent.parent / "man" / "git-prgroups.1").read_text()
+
+    for command in Prgroups("git-prgroups")._subcommands:
+        assert f".B {command}" in manual
+
+
+def test_plan_from_the_installed_command_in_a_subdirectory(world, installed_command):
+    world.write_spec(EXAMPLE_SPEC.read_text())
+    sub = world.repo / "docs"
+    sub.mkdir()
+
+    result = run(["git", "prgroups", "plan", "--json"], sub, installed_command.parent)
+
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert [len(w) for w in plan["waves"]] == [7, 2]
+    assert plan["entries"][0]["worktree"] == str(world.base / "scylla-fix-model-configs")
+
+
+def test_python_dash_m_does_the_same(world, installed_command):
+    result = run(
+        [sys.executable, "-m", "git_prgroups", "--version"], world.repo, installed_command.parent
+    )
+
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_render_from_the_installed_command_uses_the_shipped_templates(world, installed_command):
+    world.write_spec(EXAMPLE_SPEC.read_text())
+
+    result = run(
+        ["git", "prgroups", "render", "fix-language-defaults"], world.repo, installed_command.parent
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "## Summary" in result.stdout and "Part of #401" in result.stdout
+
+
+def test_a_spec_error_has_no_traceback_from_the_installed_command(world, installed_command):
+    world.write_spec('[pr.a]\ntitel = "x"\n')
+
+    result = run(["git", "prgroups", "plan"], world.repo, installed_command.parent)
+
+    assert result.returncode == 2
+    assert (
+        result.stderr == 'error: prgroups.toml:2: pr.a: unknown key "titel"; did you mean "title"? '
+        "(known: branch, title, type, scope, summary, issues, after, labels, body, draft, checks)\n"
+    )
