@@ -1,11 +1,60 @@
-"""Typed git verbs. Commands call these; none of them builds raw argv."""
+"""Typed git verbs. Commands call these; none of them builds raw argv.
+
+Reads parse machine output (`-z`, NUL-separated formats). Every verb that
+changes a ref, a worktree or the remote says so (`mutating=True`), which is
+what the idempotency tests count.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_prgroups.proc import Runner
+from git_prgroups.proc import Completed, Runner
+
+Sha = str
+
+
+@dataclass(frozen=True)
+class Worktree:
+    path: Path
+    head: Sha | None
+    branch: str | None  # None when detached
+    bare: bool = False
+    locked: bool = False
+    prunable: bool = False
+
+
+@dataclass
+class CommitGraph:
+    parents: dict[Sha, list[Sha]] = field(default_factory=dict)
+    subjects: dict[Sha, str] = field(default_factory=dict)
+
+    def ancestors(self, tip: Sha) -> set[Sha]:
+        """`tip` and its ancestors, within this graph."""
+        seen: set[Sha] = set()
+        stack = [tip]
+        while stack:
+            sha = stack.pop()
+            if sha in seen or sha not in self.parents:
+                continue
+            seen.add(sha)
+            stack.extend(self.parents[sha])
+        return seen
+
+    def only_in(self, tip: Sha, base: Sha) -> list[Sha]:
+        """Commits of `tip` that `base` lacks, oldest first."""
+        mine = self.ancestors(tip) - self.ancestors(base)
+        return [sha for sha in reversed(list(self.parents)) if sha in mine]
+
+
+@dataclass(frozen=True)
+class PushUpdate:
+    """One ref of a batched push: `lease` is the remote tip it may overwrite, if any."""
+
+    branch: str
+    lease: Sha | None = None
 
 
 @dataclass(frozen=True)
@@ -13,18 +62,155 @@ class Git:
     runner: Runner
     cwd: Path
 
-    def _run(self, *args: str, mutating: bool = False, check: bool = True) -> str:
-        return self.runner.run(["git", *args], cwd=self.cwd, mutating=mutating, check=check).stdout
+    def _run(
+        self,
+        *args: str,
+        mutating: bool = False,
+        check: bool = True,
+        cwd: Path | None = None,
+        stdin: str | None = None,
+        cached: bool = False,
+        changes_refs: bool = False,
+    ) -> Completed:
+        return self.runner.run(
+            ["git", *args],
+            cwd=cwd or self.cwd,
+            mutating=mutating,
+            check=check,
+            stdin=stdin,
+            cached=cached,
+            changes_refs=changes_refs,
+        )
+
+    def at(self, path: Path) -> Git:
+        return Git(self.runner, path)
+
+    # reads
 
     def main_worktree(self) -> Path | None:
         """The main worktree's top level (the first `git worktree list` shows), or None
         outside a repository or in a bare one."""
-        result = self.runner.run(
-            ["git", "worktree", "list", "--porcelain", "-z"], cwd=self.cwd, check=False
-        )
+        result = self._run("worktree", "list", "--porcelain", "-z", check=False, cached=True)
         if not result.ok:
             return None
-        first = result.stdout.split("\0\0", 1)[0].split("\0")
-        if "bare" in first or not first[0].startswith("worktree "):
+        worktrees = parse_worktrees(result.stdout)
+        if not worktrees or worktrees[0].bare:
             return None
-        return Path(first[0].removeprefix("worktree "))
+        return worktrees[0].path
+
+    def worktrees(self) -> list[Worktree]:
+        result = self._run("worktree", "list", "--porcelain", "-z", cached=True)
+        return parse_worktrees(result.stdout)
+
+    def refs(self, *patterns: str) -> dict[str, Sha]:
+        """Full ref name → object name, for every ref under `patterns`, in one call."""
+        fmt = "--format=%(refname)%00%(objectname)"
+        out = self._run("for-each-ref", fmt, *patterns, cached=True).stdout
+        return dict(line.split("\0", 1) for line in out.splitlines() if "\0" in line)
+
+    def remote_url(self, remote: str) -> str | None:
+        result = self._run("config", "--get", f"remote.{remote}.url", check=False, cached=True)
+        return result.stdout.strip() or None
+
+    def common_dir(self) -> Path:
+        out = self._run("rev-parse", "--path-format=absolute", "--git-common-dir", cached=True)
+        return Path(out.stdout.strip())
+
+    def is_dirty(self, worktree: Path) -> bool:
+        """Uncommitted changes or untracked files (ignored files do not count)."""
+        out = self._run("status", "--porcelain=v1", "-z", "--untracked-files=normal", cwd=worktree)
+        return bool(out.stdout)
+
+    def commit_graph(self, tips: Iterable[Sha], exclude: Iterable[Sha] = ()) -> CommitGraph:
+        """Parents and subject of every commit reachable from `tips` but not `exclude`."""
+        args = ["log", "--format=%H%x00%P%x00%s", *tips, "--not", *exclude, "--"]
+        graph = CommitGraph()
+        for line in self._run(*args).stdout.splitlines():
+            sha, parents, subject = line.split("\0", 2)
+            graph.parents[sha] = parents.split()
+            graph.subjects[sha] = subject
+        return graph
+
+    def merge_base_all(self, commits: Sequence[Sha]) -> Sha | None:
+        if len(set(commits)) < 2:
+            return commits[0] if commits else None
+        result = self._run("merge-base", "--octopus", *commits, check=False)
+        return result.stdout.strip() or None
+
+    def is_ancestor(self, ancestor: Sha, descendant: Sha) -> bool:
+        result = self._run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+        return result.returncode == 0
+
+    def commit_subjects(self, base: Sha, tip: Sha) -> list[str]:
+        out = self._run("log", "--reverse", "--format=%s", f"{base}..{tip}", "--").stdout
+        return out.splitlines()
+
+    # writes
+
+    def fetch(self, remote: str) -> None:
+        # Fetching updates remote-tracking refs only: it reads the remote, and a
+        # fetch that finds nothing new writes nothing, so it is not counted.
+        self._run("fetch", "--quiet", "--prune", remote, changes_refs=True)
+
+    def worktree_add_new_branch(self, path: Path, branch: str, start: Sha) -> None:
+        self._run(
+            "worktree",
+            "add",
+            "--quiet",
+            "--no-track",
+            "-b",
+            branch,
+            str(path),
+            start,
+            mutating=True,
+        )
+
+    def worktree_add_existing(self, path: Path, branch: str) -> None:
+        self._run("worktree", "add", "--quiet", str(path), branch, mutating=True)
+
+    def push(self, remote: str, updates: Sequence[PushUpdate]) -> Completed:
+        """Push every branch in one `git push`; leased ones may be rewritten, only if the
+        remote still has the tip we last saw there."""
+        leases = [f"--force-with-lease=refs/heads/{u.branch}:{u.lease}" for u in updates if u.lease]
+        refspecs = [f"refs/heads/{u.branch}:refs/heads/{u.branch}" for u in updates]
+        return self._run(
+            "push",
+            "--porcelain",
+            "--set-upstream",
+            *leases,
+            remote,
+            *refspecs,
+            mutating=True,
+            check=False,
+        )
+
+    def update_refs(self, updates: Mapping[str, Sha]) -> None:
+        """Set several refs in one transaction."""
+        if updates:
+            lines = "".join(f"update {ref} {sha}\n" for ref, sha in updates.items())
+            self._run("update-ref", "--stdin", stdin=lines, mutating=True)
+
+
+def parse_worktrees(text: str) -> list[Worktree]:
+    """Parse `git worktree list --porcelain -z`."""
+    worktrees = []
+    for block in text.split("\0\0"):
+        fields = [f for f in block.split("\0") if f]
+        if not fields or not fields[0].startswith("worktree "):
+            continue
+        values: dict[str, str] = {}
+        for item in fields:
+            key, _, value = item.partition(" ")
+            values[key] = value
+        branch = values.get("branch")
+        worktrees.append(
+            Worktree(
+                path=Path(values["worktree"]),
+                head=values.get("HEAD"),
+                branch=branch.removeprefix("refs/heads/") if branch else None,
+                bare="bare" in values,
+                locked="locked" in values,
+                prunable="prunable" in values,
+            )
+        )
+    return worktrees

@@ -94,6 +94,8 @@ class Runner:
     verbose: bool = False
     echo: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
     calls: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
+    dry_run: bool = False
+    _cache: dict[tuple[tuple[str, ...], Path | None], Completed] = field(default_factory=dict)
 
     def run(
         self,
@@ -105,10 +107,40 @@ class Runner:
         stdin: str | None = None,
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        cached: bool = False,
+        changes_refs: bool = False,
+    ) -> Completed:
+        """Run `argv`. A `cached` read returns the last result of the same command while
+        nothing has been changed since; `mutating` and `changes_refs` calls end that."""
+        argv = tuple(argv)
+        key = (argv, cwd)
+        if cached and key in self._cache:
+            result = self._cache[key]
+        else:
+            if mutating or changes_refs:
+                self._cache.clear()
+            if mutating and self.dry_run:
+                self.echo(f"would run: {shlex.join(argv)}" + (f"  (in {cwd})" if cwd else ""))
+                self.calls.append((argv, mutating))
+                return Completed(argv, 0, "", "")
+            result = self._execute(argv, cwd, stdin, env, timeout, mutating)
+            if cached:
+                self._cache[key] = result
+        if check and not result.ok:
+            raise CommandFailed(result, cwd)
+        return result
+
+    def _execute(
+        self,
+        argv: tuple[str, ...],
+        cwd: Path | None,
+        stdin: str | None,
+        env: Mapping[str, str] | None,
+        timeout: float | None,
+        mutating: bool,
     ) -> Completed:
         from plumbum import local
 
-        argv = tuple(argv)
         child_env = child_environment(env)
         program = shutil.which(argv[0], path=child_env.get("PATH"))
         if program is None:
@@ -134,15 +166,12 @@ class Runner:
             raise PrgroupsError(
                 f"`{shlex.join(argv)}` did not finish within {timeout:g} s and was stopped"
             ) from None
-        result = Completed(
+        return Completed(
             argv=argv,
             returncode=process.returncode,
             stdout=out.decode("utf-8", "surrogateescape"),
             stderr=err.decode("utf-8", "surrogateescape"),
         )
-        if check and not result.ok:
-            raise CommandFailed(result, cwd)
-        return result
 
     @property
     def mutating_calls(self) -> list[tuple[str, ...]]:

@@ -1,0 +1,223 @@
+"""(spec, world) → the state of each entry and the actions that bring reality up to the spec.
+
+Pure: no I/O. Texts (titles, bodies) come in already rendered through `texts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from git_prgroups.forges.base import NewPullRequest, PullRequest, body_edited_by_hand, with_marker
+from git_prgroups.git import Sha, Worktree
+from git_prgroups.graph import Graph
+from git_prgroups.observe import World
+from git_prgroups.spec import Entry, Spec
+
+STATES = ("blocked", "ready", "open", "merged", "closed", "conflict", "failing")
+
+
+@dataclass(frozen=True)
+class EntryState:
+    name: str
+    state: str
+    blocked_by: tuple[str, ...]
+    pr: PullRequest | None
+    worktree: Worktree | None
+    dirty: bool | None
+    ahead: int
+    behind: int
+
+
+def entry_states(spec: Spec, world: World) -> dict[str, EntryState]:
+    merged = {
+        e.name
+        for e in spec.entries
+        if (pr := world.prs.get(e.branch)) is not None and pr.state == "merged"
+    }
+    states = {}
+    for entry in spec.entries:
+        pr = world.prs.get(entry.branch)
+        waits = tuple(p for p in entry.after if p not in merged)
+        if pr is not None and pr.state in ("merged", "closed"):
+            state = pr.state
+        elif pr is not None and pr.conflict:
+            state = "conflict"
+        elif pr is not None and pr.checks == "fail":
+            state = "failing"
+        elif pr is not None:
+            state = "open"
+        else:
+            state = "blocked" if waits else "ready"
+        worktree = world.worktree_of(entry)
+        states[entry.name] = EntryState(
+            name=entry.name,
+            state=state,
+            blocked_by=waits,
+            pr=pr,
+            worktree=worktree,
+            dirty=world.dirty.get(worktree.path) if worktree else None,
+            ahead=len(world.commits(entry.branch)),
+            behind=world.behind(entry.branch),
+        )
+    return states
+
+
+# actions
+
+
+@dataclass(frozen=True)
+class AddWorktree:
+    name: str
+    path: Path
+    branch: str
+    start: Sha | None  # None: the branch exists already
+
+
+@dataclass(frozen=True)
+class PushBranch:
+    name: str
+    branch: str
+    tip: Sha
+    lease: Sha | None  # the remote tip a rewritten history may replace
+
+
+@dataclass(frozen=True)
+class OpenPR:
+    name: str
+    request: NewPullRequest
+    method: str | None  # auto-merge method to arm after opening; None for drafts
+
+
+@dataclass(frozen=True)
+class ArmAutoMerge:
+    name: str
+    pr: PullRequest
+    method: str
+
+
+@dataclass(frozen=True)
+class EditPR:
+    name: str
+    pr: PullRequest
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Note:
+    name: str
+    kind: str  # blocked, ready, refused, kept
+    text: str
+
+
+Action = AddWorktree | PushBranch | OpenPR | ArmAutoMerge | EditPR | Note
+Texts = Callable[[str], tuple[str, str]]  # entry name → (title, body without marker)
+
+
+def plan_up(
+    spec: Spec,
+    graph: Graph,
+    world: World,
+    texts: Texts,
+    *,
+    only: Collection[str] = (),
+    force_body: bool = False,
+) -> list[Action]:
+    states = entry_states(spec, world)
+    actions: list[Action] = []
+    for name in (n for wave in graph.waves for n in wave):
+        if only and name not in only:
+            continue
+        entry, state = spec.entry(name), states[name]
+        if state.state in ("merged", "closed"):
+            continue
+        if state.state == "blocked":
+            waits = ", ".join(state.blocked_by)
+            actions.append(Note(name, "blocked", f"waits for {waits} to merge"))
+            continue
+        if state.worktree is None:
+            added = _add_worktree(entry, world)
+            actions.append(added)
+            if isinstance(added, Note):
+                continue
+        if state.ahead == 0:
+            if state.pr is None:
+                path = state.worktree.path if state.worktree else entry.worktree
+                actions.append(Note(name, "ready", f"worktree at {path}, no commits yet"))
+            continue
+        actions.extend(_publish(spec, entry, state, world, texts, force_body=force_body))
+    return actions
+
+
+def _add_worktree(entry: Entry, world: World) -> Action:
+    if entry.worktree.exists():
+        return Note(
+            entry.name,
+            "refused",
+            f"{entry.worktree} exists and is not a worktree of this repository: move it away",
+        )
+    if entry.branch in world.branches:
+        return AddWorktree(entry.name, entry.worktree, entry.branch, None)
+    start = world.remote_branches.get(entry.branch) or world.base_tip
+    return AddWorktree(entry.name, entry.worktree, entry.branch, start)
+
+
+def _publish(
+    spec: Spec, entry: Entry, state: EntryState, world: World, texts: Texts, *, force_body: bool
+) -> list[Action]:
+    actions: list[Action] = []
+    local = world.branches[entry.branch]
+    remote = world.remote_branches.get(entry.branch)
+    if remote != local:
+        if remote is None or _is_ancestor(world, remote, local):
+            actions.append(PushBranch(entry.name, entry.branch, local, None))
+        elif world.pushed.get(entry.branch) == remote:
+            actions.append(PushBranch(entry.name, entry.branch, local, remote))
+        else:
+            return [
+                Note(
+                    entry.name,
+                    "refused",
+                    f"{spec.defaults.remote}/{entry.branch} has commits your branch lacks "
+                    f"(pushed by someone else since prgroups last pushed): bring them in "
+                    f"(git pull --rebase in {entry.worktree}) and run up again",
+                )
+            ]
+    title, body = texts(entry.name)
+    method = spec.defaults.merge
+    pr = state.pr
+    if pr is None:
+        request = NewPullRequest(
+            head=entry.branch,
+            base=spec.defaults.base,
+            title=title,
+            body=with_marker(title, body),
+            labels=entry.labels,
+            draft=entry.draft,
+        )
+        actions.append(OpenPR(entry.name, request, None if entry.draft else method))
+        return actions
+    if pr.auto_merge is None and not pr.draft:
+        actions.append(ArmAutoMerge(entry.name, pr, method))
+    wanted = with_marker(title, body)
+    if pr.title != title or pr.body.strip() != wanted.strip():
+        if body_edited_by_hand(pr.title, pr.body) and not force_body:
+            actions.append(
+                Note(
+                    entry.name,
+                    "kept",
+                    f"#{pr.number} was edited by hand: title and body left alone (--force-body "
+                    "replaces them)",
+                )
+            )
+        else:
+            actions.append(EditPR(entry.name, pr, title, wanted))
+    return actions
+
+
+def _is_ancestor(world: World, ancestor: Sha, descendant: Sha) -> bool:
+    if ancestor not in world.graph.parents:  # at or below the common base of everything read
+        return True
+    return ancestor in world.graph.ancestors(descendant)
