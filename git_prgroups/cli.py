@@ -62,6 +62,13 @@ class Command(cli.Application):
 
         return load_workspace_spec(self.spec_path, Path.cwd(), self.runner)
 
+    def git_and_forge(self, spec: Spec) -> tuple[Any, Any]:
+        from git_prgroups.forges.choose import choose_forge
+        from git_prgroups.git import Git
+
+        git = Git(self.runner, spec.root)
+        return git, choose_forge(spec, git)
+
     # plumbum prints its whole help after a usage error; we print one line on stderr.
     def _parse_args(self, argv: list[str]) -> Any:
         try:
@@ -139,6 +146,43 @@ class RenderCommand(Command):
         return 0
 
 
+@Prgroups.subcommand("up")
+class UpCommand(Command):
+    """Create worktrees for ready entries, push, open PRs with auto-merge; land them (local)."""
+
+    dry_run = cli.Flag("--dry-run", help="print what would be done, as commands; change nothing")
+    force_body = cli.Flag("--force-body", help="replace PR titles and bodies edited by hand")
+
+    def main(self, *names: str) -> int:
+        from git_prgroups.commands.render import require_entry
+        from git_prgroups.commands.up import run_up
+
+        spec = self.load_spec()
+        for name in names:
+            require_entry(spec, name)
+        self.runner.dry_run = self.dry_run
+        git, forge = self.git_and_forge(spec)
+        result = run_up(
+            spec, git, forge, print, only=names, dry_run=self.dry_run, force_body=self.force_body
+        )
+        return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
+
+
+@Prgroups.subcommand("status")
+class StatusCommand(Command):
+    """One table: wave, branch, worktree, PR, checks, auto-merge, state, what it waits for."""
+
+    json = cli.Flag("--json", help='{"entries": [...]} instead of the table')
+
+    def main(self) -> int:
+        from git_prgroups.commands.status import status_entries, status_json, status_text
+
+        spec = self.load_spec()
+        entries = status_entries(spec, *self.git_and_forge(spec))
+        print(status_json(entries) if self.json else status_text(entries, self.style))
+        return 0
+
+
 @Prgroups.subcommand("init")
 class InitCommand(Command):
     """Write a starter prgroups.toml at the top of the main worktree."""
@@ -164,5 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: say so in one line unless --debug asks for more
+        if "--debug" in argv:
+            raise
+        print(
+            f"internal error: {type(error).__name__}: {error} (run again with --debug for the "
+            "traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return int(ExitCode.NEEDS_USER)
     except BrokenPipeError:
         return int(ExitCode.NEEDS_USER)

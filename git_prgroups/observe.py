@@ -86,8 +86,9 @@ def observe(spec: Spec, git: Git, forge: Forge) -> World:
     )
     graph = CommitGraph()
     if base_tip and tips:
-        common = git.merge_base_all([base_tip, *tips])
-        graph = git.commit_graph([base_tip, *tips], [common] if common else [])
+        tips = sorted({base_tip, *tips})
+        common = git.merge_base_all(tips)
+        graph = git.commit_graph(tips, [common] if common else [])
     return World(
         base_tip=base_tip,
         branches=branches,

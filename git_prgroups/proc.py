@@ -120,7 +120,7 @@ class Runner:
             if mutating or changes_refs:
                 self._cache.clear()
             if mutating and self.dry_run:
-                self.echo(f"would run: {shlex.join(argv)}" + (f"  (in {cwd})" if cwd else ""))
+                print(f"would run: {shlex.join(argv)}" + (f"  (in {cwd})" if cwd else ""))
                 self.calls.append((argv, mutating))
                 return Completed(argv, 0, "", "")
             result = self._execute(argv, cwd, stdin, env, timeout, mutating)

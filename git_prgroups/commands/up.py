@@ -1,0 +1,204 @@
+"""`git prgroups up`: make what is ready, push, open PRs with auto-merge, land (local forge)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from git_prgroups.commands.plan import spec_graph
+from git_prgroups.forges.base import Forge, PullRequest
+from git_prgroups.forges.local import LocalForge
+from git_prgroups.git import Git, PushUpdate
+from git_prgroups.landing import Landing, land_armed
+from git_prgroups.observe import PARALLEL, PUSHED_REFS, World, observe
+from git_prgroups.plan import (
+    Action,
+    AddWorktree,
+    ArmAutoMerge,
+    EditPR,
+    Note,
+    OpenPR,
+    PushBranch,
+    plan_up,
+)
+from git_prgroups.proc import CommandFailed
+from git_prgroups.render import Renderer
+from git_prgroups.spec import Spec
+
+MAX_ROUNDS = 50  # each round after the first follows a landing that unblocked something
+
+
+@dataclass
+class UpResult:
+    notes: list[Note] = field(default_factory=list)
+    landings: list[Landing] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def needs_user(self) -> bool:
+        return bool(self.refused) or any(
+            landing.outcome in ("failing", "conflict") for landing in self.landings
+        )
+
+
+def run_up(
+    spec: Spec,
+    git: Git,
+    forge: Forge,
+    say: Callable[[str], None],
+    *,
+    only: Collection[str] = (),
+    dry_run: bool = False,
+    force_body: bool = False,
+) -> UpResult:
+    graph = spec_graph(spec)
+    renderer = Renderer(spec, graph)
+    result = UpResult()
+    git.fetch(spec.defaults.remote)
+    for _round in range(MAX_ROUNDS):
+        world = observe(spec, git, forge)
+        actions = plan_up(
+            spec, graph, world, _texts(spec, renderer, world), only=only, force_body=force_body
+        )
+        notes = [a for a in actions if isinstance(a, Note)]
+        _apply(
+            spec,
+            git,
+            forge,
+            world,
+            [a for a in actions if not isinstance(a, Note)],
+            say,
+            dry_run=dry_run,
+        )
+        if isinstance(forge, LocalForge) and not dry_run:
+            world = observe(spec, git, forge)
+            landings = land_armed(spec, git, forge, world, lambda r: say(_landing_line(r)))
+            result.landings.extend(landings)
+            if any(r.outcome == "landed" for r in landings):
+                continue  # the base moved: dependents may be ready now
+        result.notes = notes
+        break
+    for note in result.notes:
+        say(f"{note.kind}: {note.name}: {note.text}")
+        if note.kind == "refused":
+            result.refused.append(note.name)
+    return result
+
+
+def _texts(spec: Spec, renderer: Renderer, world: World) -> Callable[[str], tuple[str, str]]:
+    numbers = {e.name: pr.number for e in spec.entries if (pr := world.prs.get(e.branch))}
+
+    def texts(name: str) -> tuple[str, str]:
+        entry = spec.entry(name)
+        subjects = [world.graph.subjects[c] for c in world.commits(entry.branch)]
+        return renderer.title(name), renderer.body(name, commits=subjects, prs=numbers)
+
+    return texts
+
+
+def _apply(
+    spec: Spec,
+    git: Git,
+    forge: Forge,
+    world: World,
+    actions: list[Action],
+    say: Callable[[str], None],
+    *,
+    dry_run: bool,
+) -> None:
+    remote, base = spec.defaults.remote, spec.defaults.base
+    additions = [a for a in actions if isinstance(a, AddWorktree)]
+
+    def add(action: AddWorktree) -> None:
+        if action.start is None:
+            git.worktree_add_existing(action.path, action.branch)
+        else:
+            git.worktree_add_new_branch(action.path, action.branch, action.start)
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        list(pool.map(add, additions))
+    for action in additions:
+        start = f"{remote}/{base} {action.start[:7]}" if action.start else "its existing branch"
+        say(f"worktree: {action.name}: {action.path} on {action.branch} from {start}")
+
+    pushes = [a for a in actions if isinstance(a, PushBranch)]
+    pushed = _push(spec, git, pushes, say, dry_run=dry_run) if pushes else set()
+
+    for action in actions:
+        if isinstance(action, OpenPR):
+            if action.request.head not in pushed and action.name in {p.name for p in pushes}:
+                continue  # its push was refused
+            if dry_run:
+                say(f"would open a PR for {action.request.head}: {action.request.title}")
+                continue
+            pr = forge.create(action.request)
+            say(f"opened: {action.name}: #{pr.number} {pr.title}  {pr.url}")
+            if action.method:
+                _arm(forge, action.name, pr, action.method, say)
+        elif isinstance(action, ArmAutoMerge):
+            if dry_run:
+                say(f"would arm auto-merge ({action.method}) on #{action.pr.number}")
+            else:
+                _arm(forge, action.name, action.pr, action.method, say)
+        elif isinstance(action, EditPR):
+            if dry_run:
+                say(f"would update the title and body of #{action.pr.number}")
+            else:
+                forge.edit(action.pr, title=action.title, body=action.body)
+                say(f"updated: {action.name}: #{action.pr.number} title and body")
+
+
+def _push(
+    spec: Spec, git: Git, pushes: list[PushBranch], say: Callable[[str], None], *, dry_run: bool
+) -> set[str]:
+    """One `git push` for every due branch; returns the branches the remote took."""
+    updates = [PushUpdate(p.branch, p.lease) for p in pushes]
+    result = git.push(spec.defaults.remote, updates)
+    if dry_run:
+        return {p.branch for p in pushes}
+    accepted, rejected = _push_outcome(result.stdout)
+    if not accepted and not rejected and not result.ok:
+        raise CommandFailed(result)
+    tips = {p.branch: p.tip for p in pushes if p.branch in accepted}
+    git.update_refs({f"{PUSHED_REFS}{branch}": tip for branch, tip in tips.items()})
+    for push in pushes:
+        if push.branch in accepted:
+            how = "rewritten history, with lease" if push.lease else "new commits"
+            say(f"pushed: {push.name}: {push.branch} ({how})")
+        elif push.branch in rejected:
+            why = rejected[push.branch]
+            say(
+                f"refused: {push.name}: the remote refused {push.branch} ({why}): "
+                "someone else pushed to it; bring their commits in and run up again"
+            )
+    return set(accepted)
+
+
+def _push_outcome(porcelain: str) -> tuple[set[str], dict[str, str]]:
+    accepted, rejected = set(), {}
+    for line in porcelain.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3 or not parts[1].startswith("refs/heads/"):
+            continue
+        flag, refs, summary = parts[0], parts[1], parts[2]
+        branch = refs.split(":", 1)[0].removeprefix("refs/heads/")
+        if flag == "!":
+            rejected[branch] = summary
+        else:
+            accepted.add(branch)
+    return accepted, rejected
+
+
+def _arm(forge: Forge, name: str, pr: PullRequest, method: str, say: Callable[[str], None]) -> None:
+    armed = forge.arm_auto_merge(pr, method)
+    if armed.state == "merged":
+        say(f"merged: {name}: #{pr.number} (it was mergeable, so auto-merge merged it at once)")
+    else:
+        say(f"auto-merge: {name}: #{pr.number} ({method})")
+
+
+def _landing_line(landing: Landing) -> str:
+    words = {"landed": "landed", "failing": "failing", "conflict": "conflict", "waiting": "waiting"}
+    line = f"{words[landing.outcome]}: {landing.name}: #{landing.pr.number}"
+    return f"{line} {landing.detail}" if landing.detail else line

@@ -1,0 +1,156 @@
+"""Auto-merge on the local forge: run an armed PR's checks, then land it on the remote base.
+
+Landing happens in a detached worktree of prgroups' own under the git common
+directory, never in the user's worktree: rebase (or squash, or merge) onto the
+fresh remote base, then a fast-forward push of the base. The user's branch is
+not touched, as on GitHub.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from git_prgroups.forges.base import PullRequest
+from git_prgroups.forges.local import LocalForge
+from git_prgroups.git import Git, Sha
+from git_prgroups.observe import World, base_ref
+from git_prgroups.proc import CommandFailed
+from git_prgroups.spec import Entry, Spec
+
+OUTPUT_TAIL = 15
+
+
+@dataclass(frozen=True)
+class Landing:
+    name: str
+    pr: PullRequest
+    outcome: str  # landed, failing, conflict, waiting
+    detail: str = ""
+
+
+def land_armed(
+    spec: Spec, git: Git, forge: LocalForge, world: World, report: Callable[[Landing], None]
+) -> list[Landing]:
+    """Land every open, armed, non-draft PR whose checks pass, in wave order."""
+    results: list[Landing] = []
+    with _landing_worktree(git, forge) as landing:
+        for entry in spec.entries:
+            pr = world.prs.get(entry.branch)
+            if pr is None or pr.state != "open" or pr.auto_merge is None or pr.draft:
+                continue
+            result = _checks(spec, entry, pr, git, forge, world) or _land(
+                spec, entry, pr, git, landing(), forge
+            )
+            if result.outcome != "waiting" or result.detail:
+                report(result)
+            results.append(result)
+    return results
+
+
+def _checks(
+    spec: Spec, entry: Entry, pr: PullRequest, git: Git, forge: LocalForge, world: World
+) -> Landing | None:
+    """None when the checks pass; else why the PR cannot land yet."""
+    commands = (*spec.defaults.checks, *entry.checks)
+    if not commands:
+        return None
+    if forge.checks_commit(pr) == pr.head_oid:  # already judged this commit
+        if pr.checks == "pass":
+            return None
+        return Landing(entry.name, pr, "failing" if pr.checks == "fail" else "waiting")
+    worktree = world.worktree_of(entry)
+    if worktree is None or worktree.head != pr.head_oid or world.dirty.get(worktree.path):
+        why = "its worktree is missing, dirty or not at the pushed commit"
+        return Landing(entry.name, pr, "waiting", f"checks not run: {why}")
+    for argv in commands:
+        result = git.runner.run(argv, cwd=worktree.path, check=False)
+        if not result.ok:
+            lines = (result.stdout + result.stderr).strip().splitlines()
+            tail = "\n".join(lines[-OUTPUT_TAIL:])
+            header = f"`{shlex.join(argv)}` failed (exit {result.returncode})"
+            forge.record_checks(pr, "fail", f"{header}\n{tail}", pr.head_oid or "")
+            return Landing(entry.name, pr, "failing", f"{header}\n{tail}")
+    forge.record_checks(pr, "pass", "", pr.head_oid or "")
+    return None
+
+
+def _land(
+    spec: Spec, entry: Entry, pr: PullRequest, git: Git, landing: Git, forge: LocalForge
+) -> Landing:
+    remote, method = spec.defaults.remote, pr.auto_merge or spec.defaults.merge
+    head = pr.head_oid
+    if head is None:
+        return Landing(entry.name, pr, "waiting", "its branch is not on the remote")
+    for _attempt in range(2):  # once more if someone pushed to the base meanwhile
+        base = git.refs(base_ref(spec)).get(base_ref(spec))
+        if base is None:
+            return Landing(entry.name, pr, "waiting", f"{remote}/{spec.defaults.base} is missing")
+        tip = _combine(landing, base, head, method, pr)
+        if tip is None:
+            forge.mark_conflict(pr, True)
+            return Landing(entry.name, pr, "conflict", f"does not apply on {base[:7]}")
+        pushed = landing._run(
+            "push",
+            "--porcelain",
+            remote,
+            f"{tip}:refs/heads/{spec.defaults.base}",
+            mutating=True,
+            check=False,
+        )
+        if pushed.ok:
+            git.fetch(remote)
+            forge.mark_merged(pr, tip)
+            return Landing(entry.name, pr, "landed", f"{method} onto {base[:7]} → {tip[:7]}")
+        git.fetch(remote)
+    raise CommandFailed(pushed)
+
+
+def _combine(landing: Git, base: Sha, head: Sha, method: str, pr: PullRequest) -> Sha | None:
+    """The commit the base should move to, or None on a conflict."""
+    landing._run("checkout", "--quiet", "--detach", base, mutating=True)
+    try:
+        if method == "rebase":
+            landing._run("cherry-pick", "--allow-empty", f"{base}..{head}", mutating=True)
+        elif method == "squash":
+            landing._run("merge", "--squash", "--quiet", head, mutating=True)
+            landing._run(
+                "commit",
+                "--quiet",
+                "--allow-empty",
+                "-m",
+                f"{pr.title} (#{pr.number})",
+                mutating=True,
+            )
+        else:
+            message = f"Merge pull request #{pr.number} from {pr.head}"
+            landing._run("merge", "--no-ff", "--quiet", "-m", message, head, mutating=True)
+    except CommandFailed:
+        landing._run("reset", "--quiet", "--hard", mutating=True)
+        landing._run("cherry-pick", "--abort", mutating=True, check=False)
+        return None
+    return landing._run("rev-parse", "HEAD").stdout.strip()
+
+
+@contextlib.contextmanager
+def _landing_worktree(git: Git, forge: LocalForge) -> Iterator[Callable[[], Git]]:
+    """A detached worktree of prgroups' own, made on first use and removed at the end."""
+    path: Path = forge.path.parent / "landing"
+    made: list[Git] = []
+
+    def get() -> Git:
+        if not made:
+            if path.exists():  # left by a run that was killed
+                git._run("worktree", "remove", "--force", str(path), mutating=True, check=False)
+            git._run("worktree", "add", "--quiet", "--detach", str(path), mutating=True)
+            made.append(git.at(path))
+        return made[0]
+
+    try:
+        yield get
+    finally:
+        if made:
+            git._run("worktree", "remove", "--force", str(path), mutating=True)
