@@ -55,6 +55,7 @@ def run_up(
     graph = spec_graph(spec)
     renderer = Renderer(spec, graph)
     result = UpResult()
+    applied = 0
     git.fetch(spec.defaults.remote)
     for _round in range(MAX_ROUNDS):
         world = observe(spec, git, forge)
@@ -79,6 +80,8 @@ def run_up(
                 continue  # the base moved: dependents may be ready now
         result.notes = notes
         break
+    if not result.notes and not result.landings and not applied:
+        say("nothing to do: every entry of the spec is merged or up to date")
     for note in result.notes:
         say(f"{note.kind}: {note.name}: {note.text}")
         if note.kind == "refused":

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The session notes' whole day on the embedded local forge, in a throwaway sandbox:
+# a bare origin, a clone, the example spec, and the real `git prgroups` commands.
+# It never touches the repository it is started from.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+sandbox="$(mktemp -d "${TMPDIR:-/tmp}/prgroups-demo.XXXXXX")"
+export GIT_AUTHOR_NAME="Demo" GIT_AUTHOR_EMAIL="demo@example.com"
+export GIT_COMMITTER_NAME="Demo" GIT_COMMITTER_EMAIL="demo@example.com"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+
+step "A bare origin and a clone, with the example spec committed ($sandbox)"
+git init -q --bare -b main "$sandbox/origin.git"
+git clone -q "$sandbox/origin.git" "$sandbox/scylla" 2>/dev/null
+cd "$sandbox/scylla"
+git checkout -q -b main 2>/dev/null || true
+echo "# scylla" > README.md
+cp "$here/prgroups.toml" prgroups.toml
+git add README.md prgroups.toml
+git commit -q -m "start the audit epic"
+git push -q origin main
+
+step "The plan: group A now, B after delete-mojo-guides, C after update-claude-md-tree"
+run git prgroups plan
+
+step "up: worktrees for group A only, cut from origin/main"
+run git prgroups up
+run git worktree list
+
+commit_in() {  # a change in an entry's worktree, as the maintainer would make
+  local name="$1"
+  (cd "$sandbox/scylla-$name" && echo "$name" > "$name.md" && git add "$name.md" \
+    && git commit -q -m "$(git prgroups render "$name" --what title)")
+}
+
+step "Work in each group-A worktree: one commit each"
+for name in fix-model-configs delete-mojo-guides remove-python-justification \
+  update-claude-md-tree config-tooling-cleanup code-hygiene remove-workspace-manager; do
+  commit_in "$name"
+done
+
+step "up: one push, seven PRs with auto-merge; they land, and groups B and C start"
+run git prgroups up
+run git prgroups status
+
+step "Work in groups B and C, then up: the last two land"
+commit_in fix-language-defaults
+commit_in consolidate-docs
+run git prgroups up
+run git prgroups status
+
+step "up once more: nothing left to do"
+run git prgroups up
+run git -C "$sandbox/origin.git" log --oneline main
+
+printf '\nThe sandbox stays in %s for you to look at; delete it when done.\n' "$sandbox"

@@ -1,0 +1,196 @@
+"""The seed epic's day on the local forge: up, commits, up (PRs land), the next groups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from git_prgroups.commands.up import run_up
+from git_prgroups.forges.choose import choose_forge
+from git_prgroups.git import Git
+from git_prgroups.proc import Runner
+from git_prgroups.spec import load_spec
+
+from conftest import EXAMPLE_SPEC, World, git, make_world
+
+GROUP_A = [
+    "fix-model-configs", "delete-mojo-guides", "remove-python-justification",
+    "update-claude-md-tree", "config-tooling-cleanup", "code-hygiene", "remove-workspace-manager",
+]  # fmt: skip
+
+
+def up(world: World, *names: str) -> tuple[Runner, list[str]]:
+    """Run up through the library with a fresh runner; returns it (for its calls) and the lines."""
+    runner = Runner()
+    spec = load_spec(world.repo / "prgroups.toml", world.repo)
+    git_ = Git(runner, world.repo)
+    lines: list[str] = []
+    run_up(spec, git_, choose_forge(spec, git_), lines.append, only=names)
+    return runner, lines
+
+
+def commit_in(path: Path, name: str) -> str:
+    (path / f"{name}.txt").write_text(f"{name}\n")
+    git("add", f"{name}.txt", cwd=path)
+    git("commit", "-q", "-m", f"change {name}", cwd=path)
+    return git("rev-parse", "HEAD", cwd=path)
+
+
+def status(world: World, cli) -> dict[str, dict]:
+    outcome = cli("status", "--json", cwd=world.repo)
+    assert outcome.code == 0, outcome.err
+    return {e["name"]: e for e in json.loads(outcome.out)["entries"]}
+
+
+def worktree_paths(world: World) -> set[str]:
+    out = world.git("worktree", "list", "--porcelain")
+    return {line[9:] for line in out.splitlines() if line.startswith("worktree ")} - {
+        str(world.repo)
+    }
+
+
+@pytest.fixture
+def epic(tmp_path):
+    world = make_world(tmp_path)
+    world.write_spec(EXAMPLE_SPEC.read_text())
+    world.git("add", "prgroups.toml")
+    world.git("commit", "-q", "-m", "add the spec")
+    world.git("push", "-q", "origin", "main")
+    return world
+
+
+def test_the_seed_epic_day_on_the_local_forge(epic, cli):
+    world = epic
+    base = world.base
+
+    # 1. The first up makes exactly the seven group-A worktrees, from origin/main.
+    _, lines = up(world)
+    main_tip = world.git("rev-parse", "origin/main")
+    assert worktree_paths(world) == {str(base / f"scylla-{n}") for n in GROUP_A}
+    for name in GROUP_A:
+        assert git("rev-parse", "HEAD", cwd=base / f"scylla-{name}") == main_tip
+    assert "blocked: fix-language-defaults: waits for delete-mojo-guides to merge" in lines
+    assert "blocked: consolidate-docs: waits for update-claude-md-tree to merge" in lines
+    states = status(world, cli)
+    assert {n: s["state"] for n, s in states.items()} == {
+        **dict.fromkeys(GROUP_A, "ready"),
+        "fix-language-defaults": "blocked",
+        "consolidate-docs": "blocked",
+    }
+    assert states["fix-language-defaults"]["blocked_by"] == ["delete-mojo-guides"]
+    assert states["code-hygiene"]["worktree_state"] == "clean"
+    assert states["code-hygiene"]["pr"] is None
+
+    # 2. A second up changes nothing.
+    runner, _ = up(world)
+    assert runner.mutating_calls == []
+
+    # 3. Commits in each group-A worktree; up pushes them in one push, opens seven PRs
+    #    with auto-merge, and (local forge) lands them; the dependents start after.
+    heads = {name: commit_in(base / f"scylla-{name}", name) for name in GROUP_A}
+    runner, lines = up(world)
+    pushes = [
+        argv
+        for argv in runner.mutating_calls
+        if argv[:2] == ("git", "push") and "--set-upstream" in argv
+    ]
+    assert len(pushes) == 1 and sum(a.startswith("refs/heads/") for a in pushes[0]) == 7
+    for name, head in heads.items():
+        branch = load_spec(world.repo / "prgroups.toml", world.repo).entry(name).branch
+        assert git("rev-parse", f"refs/heads/{branch}", cwd=world.origin) == head
+    landed_log = git("log", "--format=%s", "main", cwd=world.origin).splitlines()
+    assert sorted(landed_log[:7]) == sorted(f"change {n}" for n in GROUP_A)
+    states = status(world, cli)
+    assert all(states[n]["state"] == "merged" and states[n]["auto_merge"] for n in GROUP_A)
+    assert sorted(states[n]["pr"] for n in GROUP_A) == list(range(1, 8))
+    # delete-mojo-guides merged: group B starts from a base that holds it, in the same run
+    new_tip = git("rev-parse", "main", cwd=world.origin)
+    for name in ("fix-language-defaults", "consolidate-docs"):
+        path = base / f"scylla-{name}"
+        assert git("rev-parse", "HEAD", cwd=path) == new_tip
+        assert "change delete-mojo-guides" in git("log", "--format=%s", cwd=path)
+        assert states[name]["state"] == "ready"
+    assert (
+        f"ready: fix-language-defaults: worktree at {base / 'scylla-fix-language-defaults'}, no commits yet"
+        in lines
+    )
+
+    # 4. Up again: nothing to do.
+    runner, _ = up(world)
+    assert runner.mutating_calls == []
+
+    # 5. The last two: commit, up, both land; status agrees; a final up is a no-op.
+    for name in ("fix-language-defaults", "consolidate-docs"):
+        commit_in(base / f"scylla-{name}", name)
+    up(world)
+    states = status(world, cli)
+    assert all(s["state"] == "merged" for s in states.values())
+    assert len(set(git("log", "--format=%s", "main", cwd=world.origin).splitlines())) == 9 + 2
+    runner, _ = up(world)
+    assert runner.mutating_calls == []
+
+
+def test_pr_bodies_close_own_issues_and_are_part_of_shared_ones(epic):
+    world = epic
+    up(world, "delete-mojo-guides", "remove-python-justification")
+    for name in ("delete-mojo-guides", "remove-python-justification"):
+        commit_in(world.base / f"scylla-{name}", name)
+    up(world, "delete-mojo-guides", "remove-python-justification")
+
+    records = json.loads((world.repo / ".git" / "prgroups" / "local-forge.json").read_text())
+    bodies = {p["head"]: p["body"] for p in records["pulls"]}
+    assert "Part of #401" in bodies["401-delete-mojo-guides"]
+    assert "Closes #408" in bodies["401-remove-python-justification"]
+    assert "- change remove-python-justification" in bodies["401-remove-python-justification"]
+    assert {p["auto_merge"] for p in records["pulls"]} == {"rebase"}
+    assert {p["state"] for p in records["pulls"]} == {"merged"}
+
+
+def test_failing_checks_keep_the_pr_open_and_show_the_output(epic, cli):
+    world = epic
+    spec_text = EXAMPLE_SPEC.read_text().replace(
+        "epic = 403",
+        'epic = 403\nchecks = [["sh", "-c", "echo checking; test ! -e broken.txt || (echo broken >&2; exit 3)"]]',
+    )
+    world.write_spec(spec_text)
+    up(world, "code-hygiene", "fix-model-configs")
+    commit_in(world.base / "scylla-code-hygiene", "broken")
+    commit_in(world.base / "scylla-fix-model-configs", "fine")
+
+    _, lines = up(world, "code-hygiene", "fix-model-configs")
+
+    states = status(world, cli)
+    assert states["code-hygiene"]["state"] == "failing"
+    assert states["code-hygiene"]["checks"] == "fail"
+    assert states["fix-model-configs"]["state"] == "merged"
+    failing = next(line for line in lines if line.startswith("failing: code-hygiene"))
+    assert "exit 3" in failing and "broken" in failing
+    runner, _ = up(world, "code-hygiene", "fix-model-configs")
+    assert runner.mutating_calls == []  # the same commit is not checked again
+
+
+def test_no_commits_no_pr(epic, cli):
+    up(epic, "code-hygiene")
+    _, lines = up(epic, "code-hygiene")
+
+    assert lines == [
+        f"ready: code-hygiene: worktree at {epic.base / 'scylla-code-hygiene'}, no commits yet"
+    ]
+    assert not (epic.repo / ".git" / "prgroups" / "local-forge.json").exists()
+
+
+def test_dry_run_prints_commands_and_changes_nothing(epic, cli):
+    before = world_refs(epic)
+
+    outcome = cli("up", "--dry-run", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    assert "would run: git worktree add --quiet --no-track -b 400-fix-model-configs" in outcome.out
+    assert worktree_paths(epic) == set()
+    assert world_refs(epic) == before
+
+
+def world_refs(world: World) -> str:
+    return world.git("for-each-ref") + git("for-each-ref", cwd=world.origin)
