@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from git_prgroups.commands.plan import spec_graph
@@ -11,7 +10,7 @@ from git_prgroups.forges.base import Forge, PullRequest
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git, PushUpdate
 from git_prgroups.landing import Landing, land_armed
-from git_prgroups.observe import PARALLEL, PUSHED_REFS, World, observe
+from git_prgroups.observe import PUSHED_REFS, World, observe
 from git_prgroups.plan import (
     Action,
     AddWorktree,
@@ -63,17 +62,12 @@ def run_up(
             spec, graph, world, _texts(spec, renderer, world), only=only, force_body=force_body
         )
         notes = [a for a in actions if isinstance(a, Note)]
-        _apply(
-            spec,
-            git,
-            forge,
-            world,
-            [a for a in actions if not isinstance(a, Note)],
-            say,
-            dry_run=dry_run,
-        )
+        changes = [a for a in actions if not isinstance(a, Note)]
+        _apply(spec, git, forge, world, changes, say, dry_run=dry_run)
+        applied += len(changes)
         if isinstance(forge, LocalForge) and not dry_run:
-            world = observe(spec, git, forge)
+            if changes:  # what was just made is part of what may land
+                world = observe(spec, git, forge)
             landings = land_armed(spec, git, forge, world, lambda r: say(_landing_line(r)))
             result.landings.extend(landings)
             if any(r.outcome == "landed" for r in landings):
@@ -119,9 +113,10 @@ def _apply(
         else:
             git.worktree_add_new_branch(action.path, action.branch, action.start)
 
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        list(pool.map(add, additions))
+    # One at a time: two `git worktree add` at once failed now and then with git 2.39
+    # (a half-made branch was left behind), so the parallel version waits for a fix.
     for action in additions:
+        add(action)
         start = f"{remote}/{base} {action.start[:7]}" if action.start else "its existing branch"
         say(f"worktree: {action.name}: {action.path} on {action.branch} from {start}")
 
