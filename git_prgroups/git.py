@@ -137,14 +137,6 @@ class Git:
         result = self._run("merge-base", "--octopus", *commits, check=False)
         return result.stdout.strip() or None
 
-    def is_ancestor(self, ancestor: Sha, descendant: Sha) -> bool:
-        result = self._run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
-        return result.returncode == 0
-
-    def commit_subjects(self, base: Sha, tip: Sha) -> list[str]:
-        out = self._run("log", "--reverse", "--format=%s", f"{base}..{tip}", "--").stdout
-        return out.splitlines()
-
     # writes
 
     def fetch(self, remote: str) -> None:
@@ -183,6 +175,45 @@ class Git:
             mutating=True,
             check=False,
         )
+
+    def worktree_add_detached(self, path: Path) -> None:
+        self._run("worktree", "add", "--quiet", "--detach", str(path), mutating=True)
+
+    def worktree_remove(self, path: Path, *, check: bool = True) -> None:
+        self._run("worktree", "remove", "--force", str(path), mutating=True, check=check)
+
+    def checkout_detached(self, commit: Sha) -> None:
+        self._run("checkout", "--quiet", "--detach", commit, mutating=True)
+
+    def cherry_pick(self, commits: str) -> None:
+        self._run("cherry-pick", "--allow-empty", commits, mutating=True)
+
+    def squash_commit(self, head: Sha, message: str) -> None:
+        self._run("merge", "--squash", "--quiet", head, mutating=True)
+        self._run("commit", "--quiet", "--allow-empty", f"--message={message}", mutating=True)
+
+    def merge_commit(self, head: Sha, message: str) -> None:
+        self._run("merge", "--no-ff", "--quiet", f"--message={message}", head, mutating=True)
+
+    def abandon_operation(self) -> None:
+        """Leave a failed cherry-pick or merge: back to HEAD, nothing in progress."""
+        self._run("reset", "--quiet", "--hard", mutating=True)
+        self._run("cherry-pick", "--abort", mutating=True, check=False)
+
+    def head(self) -> Sha:
+        return self._run("rev-parse", "HEAD").stdout.strip()
+
+    def push_commit(self, remote: str, commit: Sha, branch: str) -> bool:
+        """Fast-forward `branch` on the remote to `commit`; False when the remote refused."""
+        result = self._run(
+            "push",
+            "--porcelain",
+            remote,
+            f"{commit}:refs/heads/{branch}",
+            mutating=True,
+            check=False,
+        )
+        return result.ok
 
     def update_refs(self, updates: Mapping[str, Sha]) -> None:
         """Set several refs in one transaction."""

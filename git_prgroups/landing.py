@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from git_prgroups.errors import PrgroupsError
 from git_prgroups.forges.base import PullRequest
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git, Sha
@@ -93,46 +94,30 @@ def _land(
         if tip is None:
             forge.mark_conflict(pr, True)
             return Landing(entry.name, pr, "conflict", f"does not apply on {base[:7]}")
-        pushed = landing._run(
-            "push",
-            "--porcelain",
-            remote,
-            f"{tip}:refs/heads/{spec.defaults.base}",
-            mutating=True,
-            check=False,
-        )
-        if pushed.ok:
+        if landing.push_commit(remote, tip, spec.defaults.base):
             git.fetch(remote)
             forge.mark_merged(pr, tip)
             return Landing(entry.name, pr, "landed", f"{method} onto {base[:7]} → {tip[:7]}")
         git.fetch(remote)
-    raise CommandFailed(pushed)
+    raise PrgroupsError(
+        f"could not land #{pr.number}: {remote}/{spec.defaults.base} kept moving; run up again"
+    )
 
 
 def _combine(landing: Git, base: Sha, head: Sha, method: str, pr: PullRequest) -> Sha | None:
     """The commit the base should move to, or None on a conflict."""
-    landing._run("checkout", "--quiet", "--detach", base, mutating=True)
+    landing.checkout_detached(base)
     try:
         if method == "rebase":
-            landing._run("cherry-pick", "--allow-empty", f"{base}..{head}", mutating=True)
+            landing.cherry_pick(f"{base}..{head}")
         elif method == "squash":
-            landing._run("merge", "--squash", "--quiet", head, mutating=True)
-            landing._run(
-                "commit",
-                "--quiet",
-                "--allow-empty",
-                "-m",
-                f"{pr.title} (#{pr.number})",
-                mutating=True,
-            )
+            landing.squash_commit(head, f"{pr.title} (#{pr.number})")
         else:
-            message = f"Merge pull request #{pr.number} from {pr.head}"
-            landing._run("merge", "--no-ff", "--quiet", "-m", message, head, mutating=True)
+            landing.merge_commit(head, f"Merge pull request #{pr.number} from {pr.head}")
     except CommandFailed:
-        landing._run("reset", "--quiet", "--hard", mutating=True)
-        landing._run("cherry-pick", "--abort", mutating=True, check=False)
+        landing.abandon_operation()
         return None
-    return landing._run("rev-parse", "HEAD").stdout.strip()
+    return landing.head()
 
 
 @contextlib.contextmanager
@@ -144,8 +129,8 @@ def _landing_worktree(git: Git, forge: LocalForge) -> Iterator[Callable[[], Git]
     def get() -> Git:
         if not made:
             if path.exists():  # left by a run that was killed
-                git._run("worktree", "remove", "--force", str(path), mutating=True, check=False)
-            git._run("worktree", "add", "--quiet", "--detach", str(path), mutating=True)
+                git.worktree_remove(path, check=False)
+            git.worktree_add_detached(path)
             made.append(git.at(path))
         return made[0]
 
@@ -153,4 +138,4 @@ def _landing_worktree(git: Git, forge: LocalForge) -> Iterator[Callable[[], Git]
         yield get
     finally:
         if made:
-            git._run("worktree", "remove", "--force", str(path), mutating=True)
+            git.worktree_remove(path)

@@ -60,8 +60,8 @@ def status_json(entries: list[dict[str, Any]]) -> str:
 
 
 def status_text(entries: list[dict[str, Any]], style: Style) -> str:
-    rows = [["NAME", "WAVE", "BRANCH", "WORKTREE", "PR", "CHECKS", "AUTO", "STATE"]]
-    rows = [[style(c, "bold") for c in rows[0]]]
+    header = ["NAME", "WAVE", "BRANCH", "WORKTREE", "PR", "CHECKS", "AUTO", "STATE"]
+    rows = [[style(c, "bold") for c in header]]
     for e in entries:
         worktree = e["worktree_state"]
         if e["worktree"] and (e["ahead"] or e["behind"]):
