@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,11 @@ from pathlib import Path
 import pytest
 
 from git_prgroups.cli import main
+from git_prgroups.commands.up import run_up
+from git_prgroups.forges.choose import choose_forge
+from git_prgroups.git import Git
+from git_prgroups.proc import Runner
+from git_prgroups.spec import load_spec
 
 EXAMPLE_SPEC = Path(__file__).parent.parent / "examples" / "prgroups.toml"
 
@@ -124,3 +130,52 @@ def installed_command() -> Iterator[Path]:
     if not script.exists():
         pytest.fail(f"{script} is missing: install the project (pip install '.[test]') first")
     yield script
+
+
+# ---- the seed epic (examples/prgroups.toml) ------------------------------------------------
+
+GROUP_A = [
+    "fix-model-configs", "delete-mojo-guides", "remove-python-justification",
+    "update-claude-md-tree", "config-tooling-cleanup", "code-hygiene", "remove-workspace-manager",
+]  # fmt: skip
+
+
+@pytest.fixture
+def epic(tmp_path: Path) -> World:
+    """A world whose main branch holds the example spec."""
+    world = make_world(tmp_path)
+    world.write_spec(EXAMPLE_SPEC.read_text())
+    world.git("add", "prgroups.toml")
+    world.git("commit", "-q", "-m", "add the spec")
+    world.git("push", "-q", "origin", "main")
+    return world
+
+
+def up(world: World, *names: str, force_body: bool = False) -> tuple[Runner, list[str]]:
+    """Run up through the library with a fresh runner; returns it (for its calls) and the lines."""
+    runner = Runner()
+    spec = load_spec(world.repo / "prgroups.toml", world.repo)
+    git_ = Git(runner, world.repo)
+    lines: list[str] = []
+    run_up(spec, git_, choose_forge(spec, git_), lines.append, only=names, force_body=force_body)
+    return runner, lines
+
+
+def commit_in(path: Path, name: str) -> str:
+    (path / f"{name}.txt").write_text(f"{name}\n")
+    git("add", f"{name}.txt", cwd=path)
+    git("commit", "-q", "-m", f"change {name}", cwd=path)
+    return git("rev-parse", "HEAD", cwd=path)
+
+
+def status(world: World, cli) -> dict[str, dict]:
+    outcome = cli("status", "--json", cwd=world.repo)
+    assert outcome.code == 0, outcome.err
+    return {e["name"]: e for e in json.loads(outcome.out)["entries"]}
+
+
+def worktree_paths(world: World) -> set[str]:
+    out = world.git("worktree", "list", "--porcelain")
+    return {line[9:] for line in out.splitlines() if line.startswith("worktree ")} - {
+        str(world.repo)
+    }

@@ -3,62 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-
-from git_prgroups.commands.up import run_up
-from git_prgroups.forges.choose import choose_forge
-from git_prgroups.git import Git
-from git_prgroups.proc import Runner
 from git_prgroups.spec import load_spec
 
-from conftest import EXAMPLE_SPEC, World, git, make_world
-
-GROUP_A = [
-    "fix-model-configs", "delete-mojo-guides", "remove-python-justification",
-    "update-claude-md-tree", "config-tooling-cleanup", "code-hygiene", "remove-workspace-manager",
-]  # fmt: skip
-
-
-def up(world: World, *names: str) -> tuple[Runner, list[str]]:
-    """Run up through the library with a fresh runner; returns it (for its calls) and the lines."""
-    runner = Runner()
-    spec = load_spec(world.repo / "prgroups.toml", world.repo)
-    git_ = Git(runner, world.repo)
-    lines: list[str] = []
-    run_up(spec, git_, choose_forge(spec, git_), lines.append, only=names)
-    return runner, lines
-
-
-def commit_in(path: Path, name: str) -> str:
-    (path / f"{name}.txt").write_text(f"{name}\n")
-    git("add", f"{name}.txt", cwd=path)
-    git("commit", "-q", "-m", f"change {name}", cwd=path)
-    return git("rev-parse", "HEAD", cwd=path)
-
-
-def status(world: World, cli) -> dict[str, dict]:
-    outcome = cli("status", "--json", cwd=world.repo)
-    assert outcome.code == 0, outcome.err
-    return {e["name"]: e for e in json.loads(outcome.out)["entries"]}
-
-
-def worktree_paths(world: World) -> set[str]:
-    out = world.git("worktree", "list", "--porcelain")
-    return {line[9:] for line in out.splitlines() if line.startswith("worktree ")} - {
-        str(world.repo)
-    }
-
-
-@pytest.fixture
-def epic(tmp_path):
-    world = make_world(tmp_path)
-    world.write_spec(EXAMPLE_SPEC.read_text())
-    world.git("add", "prgroups.toml")
-    world.git("commit", "-q", "-m", "add the spec")
-    world.git("push", "-q", "origin", "main")
-    return world
+from conftest import (
+    EXAMPLE_SPEC,
+    GROUP_A,
+    World,
+    commit_in,
+    git,
+    status,
+    up,
+    worktree_paths,
+)
 
 
 def test_the_seed_epic_day_on_the_local_forge(epic, cli):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from git_prgroups.commands.plan import spec_graph
 from git_prgroups.forges.base import Forge, PullRequest
+from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git, PushUpdate
 from git_prgroups.landing import Landing, land_armed
@@ -61,19 +62,26 @@ def run_up(
         actions = plan_up(
             spec, graph, world, _texts(spec, renderer, world), only=only, force_body=force_body
         )
-        notes = [a for a in actions if isinstance(a, Note)]
+        result.notes = [a for a in actions if isinstance(a, Note)]
         changes = [a for a in actions if not isinstance(a, Note)]
-        _apply(spec, git, forge, world, changes, say, dry_run=dry_run)
+        _apply(spec, git, forge, world, changes, say, result, dry_run=dry_run)
         applied += len(changes)
-        if isinstance(forge, LocalForge) and not dry_run:
-            if changes:  # what was just made is part of what may land
-                world = observe(spec, git, forge)
+        if dry_run:
+            break
+        base_moved = False
+        if changes:  # what was just made is part of what may merge or land
+            before, world = world, observe(spec, git, forge)
+            for name, pr in _merged_since(spec, before, world):
+                say(f"merged: {name}: #{pr.number} at once (it was mergeable already)")
+                base_moved = True
+            if base_moved:
+                git.fetch(spec.defaults.remote)
+        if isinstance(forge, LocalForge):
             landings = land_armed(spec, git, forge, world, lambda r: say(_landing_line(r)))
             result.landings.extend(landings)
-            if any(r.outcome == "landed" for r in landings):
-                continue  # the base moved: dependents may be ready now
-        result.notes = notes
-        break
+            base_moved |= any(r.outcome == "landed" for r in landings)
+        if not base_moved:
+            break  # else dependents may be ready now: another round
     if not result.notes and not result.landings and not applied:
         say("nothing to do: every entry of the spec is merged or up to date")
     for note in result.notes:
@@ -81,6 +89,15 @@ def run_up(
         if note.kind == "refused":
             result.refused.append(note.name)
     return result
+
+
+def _merged_since(spec: Spec, before: World, after: World) -> list[tuple[str, PullRequest]]:
+    merged = []
+    for entry in spec.entries:
+        now, then = after.prs.get(entry.branch), before.prs.get(entry.branch)
+        if now and now.state == "merged" and (then is None or then.state != "merged"):
+            merged.append((entry.name, now))
+    return merged
 
 
 def _texts(spec: Spec, renderer: Renderer, world: World) -> Callable[[str], tuple[str, str]]:
@@ -101,6 +118,7 @@ def _apply(
     world: World,
     actions: list[Action],
     say: Callable[[str], None],
+    result: UpResult,
     *,
     dry_run: bool,
 ) -> None:
@@ -133,12 +151,12 @@ def _apply(
             pr = forge.create(action.request)
             say(f"opened: {action.name}: #{pr.number} {pr.title}  {pr.url}")
             if action.method:
-                _arm(forge, action.name, pr, action.method, say)
+                _arm(forge, action.name, pr, action.method, say, result)
         elif isinstance(action, ArmAutoMerge):
             if dry_run:
                 say(f"would arm auto-merge ({action.method}) on #{action.pr.number}")
             else:
-                _arm(forge, action.name, action.pr, action.method, say)
+                _arm(forge, action.name, action.pr, action.method, say, result)
         elif isinstance(action, EditPR):
             if dry_run:
                 say(f"would update the title and body of #{action.pr.number}")
@@ -188,12 +206,23 @@ def _push_outcome(porcelain: str) -> tuple[set[str], dict[str, str]]:
     return accepted, rejected
 
 
-def _arm(forge: Forge, name: str, pr: PullRequest, method: str, say: Callable[[str], None]) -> None:
-    armed = forge.arm_auto_merge(pr, method)
-    if armed.state == "merged":
-        say(f"merged: {name}: #{pr.number} (it was mergeable, so auto-merge merged it at once)")
-    else:
-        say(f"auto-merge: {name}: #{pr.number} ({method})")
+def _arm(
+    forge: Forge,
+    name: str,
+    pr: PullRequest,
+    method: str,
+    say: Callable[[str], None],
+    result: UpResult,
+) -> None:
+    try:
+        forge.arm_auto_merge(pr, method)
+    except AutoMergeDisabled as error:
+        first = not any(r.startswith("auto-merge ") for r in result.refused)
+        why = error.message if first else "auto-merge is turned off for the repository (above)"
+        say(f"refused: {name}: {why}")
+        result.refused.append(f"auto-merge {name}")
+        return
+    say(f"auto-merge: {name}: #{pr.number} ({method})")
 
 
 def _landing_line(landing: Landing) -> str:

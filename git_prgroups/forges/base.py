@@ -50,8 +50,8 @@ class Forge(Protocol):
 
     def create(self, request: NewPullRequest) -> PullRequest: ...
 
-    def arm_auto_merge(self, pr: PullRequest, method: str) -> PullRequest:
-        """Turn on auto-merge; the result says whether the forge merged at once."""
+    def arm_auto_merge(self, pr: PullRequest, method: str) -> None:
+        """Turn on auto-merge (GitHub may merge a mergeable PR at once: read to know)."""
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None: ...
 

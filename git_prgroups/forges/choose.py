@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
-import re
-
 from git_prgroups.errors import UsageError
 from git_prgroups.forges.base import Forge
+from git_prgroups.forges.gh import Gh, repository_from_setting, repository_from_url
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git
 from git_prgroups.spec import Spec
 
-_GITHUB_URL = re.compile(
-    r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)?github\.com[:/]", re.IGNORECASE
-)
-
-
-def is_github_url(url: str) -> bool:
-    return bool(_GITHUB_URL.match(url))
-
 
 def choose_forge(spec: Spec, git: Git) -> Forge:
-    kind = spec.defaults.forge
-    if kind == "auto":
-        url = git.remote_url(spec.defaults.remote)
+    kind, remote = spec.defaults.forge, spec.defaults.remote
+    url = None
+    if kind != "local" and not spec.defaults.github:
+        url = git.remote_url(remote)
         if url is None:
             raise UsageError(
-                f'the remote "{spec.defaults.remote}" does not exist: add it '
-                f"(git remote add {spec.defaults.remote} URL) or set defaults.remote"
+                f'the remote "{remote}" does not exist: add it (git remote add {remote} URL) '
+                "or set defaults.remote"
             )
-        kind = "github" if spec.defaults.github or is_github_url(url) else "local"
+    found = repository_from_url(url) if url else None
+    if kind == "auto":
+        kind = "github" if spec.defaults.github or found else "local"
     if kind == "github":
-        raise UsageError(
-            "the github forge is not available in this version yet; "
-            'set forge = "local" in [defaults] to use the embedded forge'
-        )
-    remote_prefix = f"refs/remotes/{spec.defaults.remote}/"
+        if spec.defaults.github:
+            repository = repository_from_setting(spec.defaults.github)
+        elif found:
+            repository = found
+        else:
+            raise UsageError(
+                f'forge = "github" but the remote "{remote}" ({url}) is not a GitHub URL: set '
+                'defaults.github = "OWNER/REPO" (or "HOST/OWNER/REPO")'
+            )
+        from git_prgroups.forges.github import GitHubForge
+
+        return GitHubForge(Gh(git.runner, repository))
+    remote_prefix = f"refs/remotes/{remote}/"
 
     def remote_heads() -> dict[str, str]:
         return {

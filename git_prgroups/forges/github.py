@@ -1,0 +1,202 @@
+"""The GitHub forge: pull requests through the real gh CLI.
+
+Reads are one `gh api graphql` query for every branch of the spec (aliases,
+branch names as variables), which gives the same fields on gh 2.23 as on the
+newest gh, `autoMergeRequest` included. Writes are `gh pr create`, `gh pr
+merge --auto`, `gh pr edit` and, for labels the repository lacks, `gh label
+create`.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from git_prgroups.forges.base import Checks, NewPullRequest, PullRequest
+from git_prgroups.forges.gh import AutoMergeDisabled, Gh, GhError
+
+BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
+_PR_FIELDS = (
+    "number state title body url isDraft isCrossRepository headRefName baseRefName "
+    "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
+    "commits(last: 1) { nodes { commit { statusCheckRollup { state } } } }"
+)
+_ROLLUP: dict[str | None, Checks] = {
+    "SUCCESS": "pass",
+    "FAILURE": "fail",
+    "ERROR": "fail",
+    "PENDING": "pending",
+    "EXPECTED": "pending",
+    None: "none",
+}
+_PULL_URL = re.compile(r"https?://\S+/pull/(\d+)")
+
+
+def pull_requests_query(count: int) -> str:
+    params = "".join(f", $b{i}: String!" for i in range(count))
+    aliases = " ".join(
+        f"b{i}: pullRequests(headRefName: $b{i}, first: 5, states: [OPEN, CLOSED, MERGED], "
+        f"orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ {_PR_FIELDS} }} }}"
+        for i in range(count)
+    )
+    return (
+        f"query PrgroupsPullRequests($owner: String!, $repo: String!{params}) "
+        f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
+    )
+
+
+def labels_query(count: int) -> str:
+    params = "".join(f", $l{i}: String!" for i in range(count))
+    aliases = " ".join(f"l{i}: label(name: $l{i}) {{ name }}" for i in range(count))
+    return (
+        f"query PrgroupsLabels($owner: String!, $repo: String!{params}) "
+        f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
+    )
+
+
+class GitHubForge:
+    name = "github"
+
+    def __init__(self, gh: Gh) -> None:
+        self.gh = gh
+        self.repository = gh.repository
+        self.known_labels: set[str] = set()
+        self.auto_merge_disabled = False
+
+    def _repo_variables(self) -> dict[str, str]:
+        return {"owner": self.repository.owner, "repo": self.repository.name}
+
+    # reads
+
+    def read(self, branches: Sequence[str]) -> dict[str, PullRequest]:
+        found: dict[str, PullRequest] = {}
+        unique = list(dict.fromkeys(branches))
+        for start in range(0, len(unique), BRANCHES_PER_QUERY):
+            chunk = unique[start : start + BRANCHES_PER_QUERY]
+            variables = self._repo_variables() | {f"b{i}": b for i, b in enumerate(chunk)}
+            data = self._json(self.gh.graphql(pull_requests_query(len(chunk)), variables).stdout)
+            repository = data["data"]["repository"]
+            for i, branch in enumerate(chunk):
+                nodes = (repository.get(f"b{i}") or {}).get("nodes") or []
+                ours = [n for n in nodes if not n.get("isCrossRepository")]
+                if ours:
+                    found[branch] = _pull_request(ours[0])
+        return found
+
+    def _missing_labels(self, labels: Sequence[str]) -> list[str]:
+        wanted = [label for label in dict.fromkeys(labels) if label not in self.known_labels]
+        if not wanted:
+            return []
+        variables = self._repo_variables() | {f"l{i}": name for i, name in enumerate(wanted)}
+        data = self._json(self.gh.graphql(labels_query(len(wanted)), variables).stdout)
+        repository = data["data"]["repository"]
+        present = {name for i, name in enumerate(wanted) if repository.get(f"l{i}")}
+        self.known_labels |= present
+        return [name for name in wanted if name not in present]
+
+    # writes
+
+    def create(self, request: NewPullRequest) -> PullRequest:
+        for label in self._missing_labels(request.labels):
+            self.gh.run("label", "create", "-R", self.repository.slug, "--", label, mutating=True)
+            self.known_labels.add(label)
+        with _text_file(request.body) as body:
+            argv = [
+                "pr", "create", "-R", self.repository.slug,
+                f"--head={request.head}", f"--base={request.base}",
+                f"--title={request.title}", f"--body-file={body}",
+                *(f"--label={label}" for label in request.labels),
+                *(["--draft"] if request.draft else []),
+            ]  # fmt: skip
+            done = self.gh.run(*argv, mutating=True, check=False)
+        if done.ok:
+            match = _PULL_URL.search(done.stdout)
+        elif "already exists" in done.stderr:
+            match = _PULL_URL.search(done.stderr)
+            adopted = self.read([request.head]).get(request.head)
+            if match and adopted and adopted.number == int(match[1]):
+                return adopted  # never a duplicate
+        else:
+            raise self.gh.failure(done)
+        if match is None:
+            raise self.gh.failure(done)
+        return PullRequest(
+            number=int(match[1]),
+            state="open",
+            head=request.head,
+            base=request.base,
+            title=request.title,
+            body=request.body,
+            url=match[0],
+            draft=request.draft,
+        )
+
+    def arm_auto_merge(self, pr: PullRequest, method: str) -> None:
+        """`gh pr merge --auto`. gh merges at once a PR that is mergeable already, so only
+        a later read tells whether it is armed or merged."""
+        if self.auto_merge_disabled:
+            raise self._auto_merge_disabled(pr)
+        argv = ["pr", "merge", str(pr.number), "-R", self.repository.slug, f"--{method}"]
+        done = self.gh.run(*argv, "--auto", mutating=True, check=False)
+        if not done.ok and "Auto merge is not allowed" in done.stderr:
+            self.auto_merge_disabled = True
+            raise self._auto_merge_disabled(pr)
+        if not done.ok and re.search(r"is in (clean|unstable) status", done.stderr):
+            done = self.gh.run(*argv, mutating=True, check=False)  # mergeable now: merge it
+        if not done.ok:
+            raise self.gh.failure(done)
+
+    def _auto_merge_disabled(self, pr: PullRequest) -> AutoMergeDisabled:
+        return AutoMergeDisabled(
+            f"auto-merge is turned off for {self.repository.owner}/{self.repository.name}, so "
+            f'#{pr.number} stays open: turn on "Allow auto-merge" under Settings → General → '
+            f"Pull Requests ({self.repository.settings_url}) and run up again"
+        )
+
+    def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
+        with _text_file(body) as body_file:
+            self.gh.run(
+                "pr", "edit", str(pr.number), "-R", self.repository.slug,
+                f"--title={title}", f"--body-file={body_file}", mutating=True,
+            )  # fmt: skip
+
+    @staticmethod
+    def _json(text: str) -> Any:
+        import json
+
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise GhError(f"gh printed something that is not JSON: {text[:200]!r}") from None
+
+
+def _pull_request(node: dict[str, Any]) -> PullRequest:
+    commits = (node.get("commits") or {}).get("nodes") or []
+    rollup = commits[0]["commit"].get("statusCheckRollup") if commits else None
+    auto = node.get("autoMergeRequest")
+    return PullRequest(
+        number=node["number"],
+        state=node["state"].lower(),
+        head=node["headRefName"],
+        base=node["baseRefName"],
+        title=node["title"],
+        body=node["body"],
+        url=node["url"],
+        head_oid=node.get("headRefOid"),
+        draft=bool(node.get("isDraft")),
+        checks=_ROLLUP.get((rollup or {}).get("state"), "pending"),
+        auto_merge=auto["mergeMethod"].lower() if auto else None,
+        conflict=node.get("mergeStateStatus") == "DIRTY" or node.get("mergeable") == "CONFLICTING",
+    )
+
+
+@contextmanager
+def _text_file(text: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="prgroups-") as folder:
+        path = Path(folder) / "body.md"
+        path.write_text(text, encoding="utf-8")
+        yield path

