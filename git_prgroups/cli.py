@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plumbum import cli
 from plumbum.cli.application import ShowCompletion, ShowHelp, ShowHelpAll, ShowVersion
@@ -14,7 +13,9 @@ from git_prgroups import __version__
 from git_prgroups.errors import ExitCode, PrgroupsError, UsageError
 from git_prgroups.output import Style, wants_color
 from git_prgroups.proc import Runner
-from git_prgroups.spec import Spec
+
+if TYPE_CHECKING:
+    from git_prgroups.spec import Spec
 
 _META_SWITCHES = (ShowHelp, ShowHelpAll, ShowVersion, ShowCompletion)
 
@@ -176,9 +177,13 @@ class StatusCommand(Command):
 
     def main(self) -> int:
         from git_prgroups.commands.status import status_entries, status_json, status_text
+        from git_prgroups.git import Git
+        from git_prgroups.observe import start_statuses
 
+        statuses = start_statuses(Git(self.runner, Path.cwd()))  # while the spec is read
         spec = self.load_spec()
-        entries = status_entries(spec, *self.git_and_forge(spec))
+        git, forge = self.git_and_forge(spec)
+        entries = status_entries(spec, git, forge, statuses)
         print(status_json(entries) if self.json else status_text(entries, self.style))
         return 0
 
@@ -202,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(code)
     except PrgroupsError as error:
         if "--debug" in argv:
+            import traceback
+
             traceback.print_exc()
         print(f"error: {error}", file=sys.stderr)
         return int(error.exit_code)

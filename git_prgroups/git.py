@@ -102,24 +102,63 @@ class Git:
         result = self._run("worktree", "list", "--porcelain", "-z", cached=True)
         return parse_worktrees(result.stdout)
 
-    def refs(self, *patterns: str) -> dict[str, Sha]:
-        """Full ref name → object name, for every ref under `patterns`, in one call."""
+    def refs(self, *prefixes: str) -> dict[str, Sha]:
+        """Full ref name → object name, for every ref named by or under `prefixes`.
+
+        Every ref is read in one call, kept until something changes a ref, so the
+        callers' different questions cost one `for-each-ref` between changes."""
         fmt = "--format=%(refname)%00%(objectname)"
-        out = self._run("for-each-ref", fmt, *patterns, cached=True).stdout
-        return dict(line.split("\0", 1) for line in out.splitlines() if "\0" in line)
+        out = self._run("for-each-ref", fmt, cached=True).stdout
+        folders = tuple(p.rstrip("/") + "/" for p in prefixes)
+        return {
+            name: sha
+            for name, _, sha in (line.partition("\0") for line in out.splitlines())
+            if name in prefixes or name.startswith(folders)
+        }
 
     def remote_url(self, remote: str) -> str | None:
         result = self._run("config", "--get", f"remote.{remote}.url", check=False, cached=True)
         return result.stdout.strip() or None
 
     def common_dir(self) -> Path:
+        """The repository's git directory, shared by all its worktrees."""
+        main = self.main_worktree()
+        if main is not None and (main / ".git").is_dir():
+            return main / ".git"  # no call needed: the usual layout
         out = self._run("rev-parse", "--path-format=absolute", "--git-common-dir", cached=True)
         return Path(out.stdout.strip())
 
     def is_dirty(self, worktree: Path) -> bool:
         """Uncommitted changes or untracked files (ignored files do not count)."""
-        out = self._run("status", "--porcelain=v1", "-z", "--untracked-files=normal", cwd=worktree)
+        out = self._run(
+            "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=normal",
+            cwd=worktree,
+        )  # fmt: skip
         return bool(out.stdout)
+
+    def dirty_worktrees(self, worktrees: Sequence[Path]) -> dict[Path, bool]:
+        """`is_dirty` of many worktrees from one git process (`for-each-repo` runs
+        `git status` in each, in order). The worktrees after one that fails are asked one
+        by one, so that one's failure is reported as itself."""
+        key = "prgroups.statusof"
+        listed = [w for w in worktrees if "\n" not in str(w)]
+        config = [arg for w in listed for arg in ("-c", f"{key}={w}")]
+        result = self._run(
+            "--no-optional-locks", *config, "for-each-repo", f"--config={key}", "status",
+            "--porcelain=v2", "-z", "--branch", "--no-ahead-behind", "--untracked-files=normal",
+            check=False,
+        )  # fmt: skip
+        blocks: list[bool] = []
+        for record in result.stdout.split("\0"):
+            if record.startswith("# branch.oid "):
+                blocks.append(False)
+            elif record and not record.startswith("#") and blocks:
+                blocks[-1] = True
+        dirty = dict(zip(listed, blocks, strict=False))
+        for worktree in worktrees:
+            if worktree not in dirty:
+                dirty[worktree] = self.is_dirty(worktree)
+        return dirty
 
     def commit_graph(self, tips: Iterable[Sha], exclude: Iterable[Sha] = ()) -> CommitGraph:
         """Parents and subject of every commit reachable from `tips` but not `exclude`."""

@@ -6,8 +6,8 @@ except one `git status` per existing worktree, run two at a time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,11 +51,49 @@ class World:
         return len(self.graph.only_in(self.base_tip, tip))
 
 
+class WorktreeStatuses:
+    """Whether worktrees are dirty, asked in two git processes that run side by side, as
+    soon as the paths are known.
+
+    A command may start this before it has read the spec (the paths come from `git
+    worktree list`), so the statuses run while the spec is parsed."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self._pool = ThreadPoolExecutor(PARALLEL)
+        self._asked: dict[Path, Future[dict[Path, bool]]] = {}
+
+    def start(self, paths: Iterable[Path]) -> WorktreeStatuses:
+        new = [p for p in dict.fromkeys(paths) if p not in self._asked and p.is_dir()]
+        for share in (new[i::PARALLEL] for i in range(PARALLEL)):
+            if share:
+                future = self._pool.submit(self.git.dirty_worktrees, share)
+                self._asked.update(dict.fromkeys(share, future))
+        return self
+
+    def collect(self, paths: Iterable[Path]) -> dict[Path, bool]:
+        paths = list(paths)
+        self.start(paths)
+        try:
+            return {p: p in self._asked and self._asked[p].result()[p] for p in paths}
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def start_statuses(git: Git) -> WorktreeStatuses:
+    """Begin the status of every linked worktree before the spec says which are its own."""
+    statuses = WorktreeStatuses(git)
+    main = git.main_worktree()  # None outside a repository: the spec's reader says so
+    if main is not None:
+        statuses.start(w.path for w in git.worktrees() if w.path != main)
+    return statuses
+
+
 def base_ref(spec: Spec) -> str:
     return f"refs/remotes/{spec.defaults.remote}/{spec.defaults.base}"
 
 
-def observe(spec: Spec, git: Git, forge: Forge) -> World:
+def observe(spec: Spec, git: Git, forge: Forge, statuses: WorktreeStatuses | None = None) -> World:
     remote_prefix = f"refs/remotes/{spec.defaults.remote}/"
     refs = git.refs("refs/heads/", remote_prefix, PUSHED_REFS)
     branches = _strip(refs, "refs/heads/")
@@ -68,14 +106,7 @@ def observe(spec: Spec, git: Git, forge: Forge) -> World:
         if w.path in {e.worktree for e in spec.entries}
         or w.branch in {e.branch for e in spec.entries}
     ]
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        dirty = dict(
-            zip(
-                [w.path for w in ours],
-                pool.map(lambda w: w.path.is_dir() and git.is_dirty(w.path), ours),
-                strict=True,
-            )
-        )
+    dirty = (statuses or WorktreeStatuses(git)).collect(w.path for w in ours)
     tips = sorted(
         {
             refs[f"{prefix}{e.branch}"]
@@ -85,7 +116,7 @@ def observe(spec: Spec, git: Git, forge: Forge) -> World:
         }
     )
     graph = CommitGraph()
-    if base_tip and tips:
+    if base_tip and any(tip != base_tip for tip in tips):  # else no commits to read
         tips = sorted({base_tip, *tips})
         common = git.merge_base_all(tips)
         graph = git.commit_graph(tips, [common] if common else [])

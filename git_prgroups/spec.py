@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from git_prgroups.errors import SpecError, did_you_mean
-from git_prgroups.graph import find_cycle
+from git_prgroups.graph import Graph, build_graph, find_cycle
 from git_prgroups.refname import branch_name_problem
 from git_prgroups.tomllines import KeyPath, line_of, second_definition
 
@@ -90,6 +90,10 @@ class Spec:
     def sharing(self, issue: int) -> tuple[str, ...]:
         """Names of the entries that name `issue`, in spec order."""
         return tuple(e.name for e in self.entries if issue in e.issues)
+
+    def graph(self) -> Graph:
+        """Waves and groups of the entries (the spec has no cycles: it was checked)."""
+        return build_graph({e.name: e.after for e in self.entries})
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -304,14 +308,22 @@ class _Validator:
                     f"gives pr.{owner[path]} and pr.{entry.name} the same worktree ({path}); "
                     "use {name} or {branch} in it",
                 )
-            for other_path, other in owner.items():
-                if other_path in path.parents or path in other_path.parents:
-                    raise self.fail(
-                        where,
-                        f"nests the worktrees of pr.{other} and pr.{entry.name} "
-                        f"({other_path}, {path})",
-                    )
             owner[path] = entry.name
+        for path, name in owner.items():
+            outer = next((p for p in path.parents if p in owner), None)
+            if outer is not None:
+                first, second = sorted([(outer, owner[outer]), (path, name)], key=_order(owner))
+                raise self.fail(
+                    where,
+                    f"nests the worktrees of pr.{first[1]} and pr.{second[1]} "
+                    f"({first[0]}, {second[0]})",
+                )
+
+
+def _order(owner: dict[Path, str]) -> Callable[[tuple[Path, str]], int]:
+    """Spec order, so a message names the entries as the file lists them."""
+    position = {path: i for i, path in enumerate(owner)}
+    return lambda item: position[item[0]]
 
 
 # -- value checks ---------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import git_prgroups
-from git_prgroups.commands.plan import spec_graph
 from git_prgroups.render import Renderer, default_templates_dir
 from git_prgroups.spec import load_spec
 
@@ -14,7 +13,7 @@ from conftest import EXAMPLE_SPEC, snapshot
 
 def example_renderer(root: Path) -> Renderer:
     spec = load_spec(EXAMPLE_SPEC, root)
-    return Renderer(spec, spec_graph(spec))
+    return Renderer(spec, spec.graph())
 
 
 def test_title_is_the_title_or_type_scope_summary(world, cli):

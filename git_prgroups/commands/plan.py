@@ -6,16 +6,12 @@ import json
 from typing import Any
 
 from git_prgroups.errors import display_path
-from git_prgroups.graph import Graph, build_graph
+from git_prgroups.graph import Graph
 from git_prgroups.output import Style, table
 from git_prgroups.render import title_of
 from git_prgroups.spec import Spec
 
 FORMATS = ("text", "json", "mermaid", "dot")
-
-
-def spec_graph(spec: Spec) -> Graph:
-    return build_graph({e.name: e.after for e in spec.entries})
 
 
 def plan_data(spec: Spec, graph: Graph) -> dict[str, Any]:
@@ -104,7 +100,7 @@ def plan_dot(spec: Spec, graph: Graph) -> str:
 
 
 def render_plan(spec: Spec, fmt: str, style: Style) -> str:
-    graph = spec_graph(spec)
+    graph = spec.graph()
     if fmt == "json":
         return json.dumps(plan_data(spec, graph), indent=2, ensure_ascii=False)
     if fmt == "mermaid":

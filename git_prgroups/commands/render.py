@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from git_prgroups.commands.plan import spec_graph
 from git_prgroups.errors import UsageError, did_you_mean
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
@@ -16,7 +15,7 @@ def require_entry(spec: Spec, name: str) -> None:
 
 def render_entry(spec: Spec, name: str, what: str) -> str:
     require_entry(spec, name)
-    renderer = Renderer(spec, spec_graph(spec))
+    renderer = Renderer(spec, spec.graph())
     if what == "title":
         return renderer.title(name) + "\n"
     if what == "commit":

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from git_prgroups.commands.plan import spec_graph
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
-from git_prgroups.observe import observe
+from git_prgroups.observe import WorktreeStatuses, observe
 from git_prgroups.output import Style, table
-from git_prgroups.plan import EntryState, entry_states
 from git_prgroups.spec import Spec
+from git_prgroups.states import EntryState, entry_states
 
 _STATE_STYLE = {
     "merged": "green", "open": "cyan", "ready": "bold", "blocked": "dim",
@@ -19,9 +18,11 @@ _STATE_STYLE = {
 }  # fmt: skip
 
 
-def status_entries(spec: Spec, git: Git, forge: Forge) -> list[dict[str, Any]]:
-    graph = spec_graph(spec)
-    states = entry_states(spec, observe(spec, git, forge))
+def status_entries(
+    spec: Spec, git: Git, forge: Forge, statuses: WorktreeStatuses | None = None
+) -> list[dict[str, Any]]:
+    graph = spec.graph()
+    states = entry_states(spec, observe(spec, git, forge, statuses))
     return [
         _entry(spec, name, wave, states[name])
         for wave, names in enumerate(graph.waves)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from git_prgroups.commands.plan import spec_graph
 from git_prgroups.forges.base import Forge, PullRequest
 from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git, PushUpdate
 from git_prgroups.landing import Landing, land_armed
-from git_prgroups.observe import PUSHED_REFS, World, observe
+from git_prgroups.observe import PUSHED_REFS, World, observe, start_statuses
 from git_prgroups.plan import (
     Action,
     AddWorktree,
@@ -52,13 +51,15 @@ def run_up(
     dry_run: bool = False,
     force_body: bool = False,
 ) -> UpResult:
-    graph = spec_graph(spec)
+    graph = spec.graph()
     renderer = Renderer(spec, graph)
     result = UpResult()
     applied = 0
+    statuses = start_statuses(git)  # they run during the fetch
     git.fetch(spec.defaults.remote)
     for _round in range(MAX_ROUNDS):
-        world = observe(spec, git, forge)
+        world = observe(spec, git, forge, statuses)
+        statuses = None
         actions = plan_up(
             spec, graph, world, _texts(spec, renderer, world), only=only, force_body=force_body
         )

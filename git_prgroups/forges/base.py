@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +61,8 @@ _MARKER = re.compile(r"\n*<!-- prgroups: (?P<digest>[0-9a-f]{12}) -->\s*\Z")
 
 
 def _digest(title: str, body: str) -> str:
+    import hashlib
+
     return hashlib.sha256(f"{title}\0{body.rstrip()}".encode()).hexdigest()[:12]
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from git_prgroups.errors import UsageError
 from git_prgroups.forges.base import Forge
-from git_prgroups.forges.gh import Gh, repository_from_setting, repository_from_url
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git
 from git_prgroups.spec import Spec
 
 
 def choose_forge(spec: Spec, git: Git) -> Forge:
+    from git_prgroups.forges.gh import Gh, repository_from_setting, repository_from_url
+
     kind, remote = spec.defaults.forge, spec.defaults.remote
     url = None
     if kind != "local" and not spec.defaults.github:

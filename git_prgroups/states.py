@@ -1,0 +1,58 @@
+"""What each entry of the spec is now: blocked, ready, open, merged, closed, conflict, failing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from git_prgroups.forges.base import PullRequest
+from git_prgroups.git import Worktree
+from git_prgroups.observe import World
+from git_prgroups.spec import Spec
+
+STATES = ("blocked", "ready", "open", "merged", "closed", "conflict", "failing")
+
+
+@dataclass(frozen=True)
+class EntryState:
+    name: str
+    state: str
+    blocked_by: tuple[str, ...]
+    pr: PullRequest | None
+    worktree: Worktree | None
+    dirty: bool | None
+    ahead: int
+    behind: int
+
+
+def entry_states(spec: Spec, world: World) -> dict[str, EntryState]:
+    merged = {
+        e.name
+        for e in spec.entries
+        if (pr := world.prs.get(e.branch)) is not None and pr.state == "merged"
+    }
+    states = {}
+    for entry in spec.entries:
+        pr = world.prs.get(entry.branch)
+        waits = tuple(p for p in entry.after if p not in merged)
+        if pr is not None and pr.state in ("merged", "closed"):
+            state = pr.state
+        elif pr is not None and pr.conflict:
+            state = "conflict"
+        elif pr is not None and pr.checks == "fail":
+            state = "failing"
+        elif pr is not None:
+            state = "open"
+        else:
+            state = "blocked" if waits else "ready"
+        worktree = world.worktree_of(entry)
+        states[entry.name] = EntryState(
+            name=entry.name,
+            state=state,
+            blocked_by=waits,
+            pr=pr,
+            worktree=worktree,
+            dirty=world.dirty.get(worktree.path) if worktree else None,
+            ahead=len(world.commits(entry.branch)),
+            behind=world.behind(entry.branch),
+        )
+    return states

@@ -1,0 +1,89 @@
+"""The batched reads of reality: worktree statuses in two git processes, refs in one call."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from git_prgroups.git import Git
+from git_prgroups.observe import WorktreeStatuses, start_statuses
+from git_prgroups.proc import CommandFailed, Runner
+
+from conftest import World, status, up
+
+
+def add_worktrees(world: World, count: int) -> list[Path]:
+    paths = []
+    for i in range(count):
+        path = world.base / f"wt-{i}"
+        world.git("worktree", "add", "-q", "-b", f"b-{i}", str(path))
+        paths.append(path)
+    return paths
+
+
+def test_dirty_worktrees_tells_each_apart_in_one_call(world: World) -> None:
+    paths = add_worktrees(world, 5)
+    (paths[1] / "untracked.txt").write_text("new\n")
+    (paths[3] / "README.md").write_text("changed\n")
+    (world.repo / ".git" / "info").mkdir(exist_ok=True)
+    (world.repo / ".git" / "info" / "exclude").write_text("*.log\n")
+    (paths[4] / "ignored.log").write_text("ignored files do not count\n")
+    runner = Runner()
+
+    dirty = Git(runner, world.repo).dirty_worktrees(paths)
+
+    assert dirty == {
+        paths[0]: False,
+        paths[1]: True,
+        paths[2]: False,
+        paths[3]: True,
+        paths[4]: False,
+    }
+    assert len(runner.calls) == 1
+
+
+def test_a_failing_worktree_is_reported_as_itself(world: World) -> None:
+    paths = add_worktrees(world, 3)
+    (paths[1] / ".git").write_text("gitdir: /nowhere\n")
+
+    with pytest.raises(CommandFailed) as failure:
+        Git(Runner(), world.repo).dirty_worktrees(paths)
+
+    assert str(paths[1]) in str(failure.value)
+
+
+def test_statuses_started_early_cover_later_worktrees_too(world: World) -> None:
+    first = add_worktrees(world, 3)
+    runner = Runner()
+    statuses = start_statuses(Git(runner, world.repo))
+    later = world.base / "later"
+    world.git("worktree", "add", "-q", "-b", "later", str(later))
+    (later / "new.txt").write_text("x\n")
+
+    dirty = statuses.collect([*first[:2], later, world.base / "gone"])
+
+    assert dirty == {first[0]: False, first[1]: False, later: True, world.base / "gone": False}
+    git_processes = [argv for argv, _ in runner.calls if "for-each-repo" in argv]
+    assert len(git_processes) == 3  # two halves at the start, one for the late worktree
+
+
+def test_status_shows_clean_dirty_and_missing_worktrees(epic: World, cli) -> None:
+    up(epic, "code-hygiene", "fix-model-configs", "delete-mojo-guides")
+    (epic.base / "scylla-code-hygiene" / "notes.txt").write_text("wip\n")
+    (epic.base / "scylla-delete-mojo-guides" / "prgroups.toml").unlink()
+    shutil.rmtree(epic.base / "scylla-fix-model-configs")
+
+    states = status(epic, cli)
+
+    assert states["code-hygiene"]["worktree_state"] == "dirty"
+    assert states["delete-mojo-guides"]["worktree_state"] == "dirty"
+    assert states["fix-model-configs"]["worktree_state"] == "missing"
+    assert states["remove-python-justification"]["worktree_state"] == "none"
+
+
+def test_empty_statuses_make_no_call(world: World) -> None:
+    runner = Runner()
+    assert WorktreeStatuses(Git(runner, world.repo)).collect([]) == {}
+    assert runner.calls == []
