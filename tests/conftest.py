@@ -179,3 +179,13 @@ def worktree_paths(world: World) -> set[str]:
     return {line[9:] for line in out.splitlines() if line.startswith("worktree ")} - {
         str(world.repo)
     }
+
+
+def verbs(runner: Runner) -> list[str]:
+    """Each call's git subcommand (its first word that is not an option), or gh's first words."""
+    return [
+        next(word for word in argv[1:] if not word.startswith("-") and "=" not in word)
+        if argv[0] == "git"
+        else " ".join(argv[:3])
+        for argv, _ in runner.calls
+    ]

@@ -29,6 +29,7 @@ from conftest import (
     git,
     status,
     up,
+    verbs,
     worktree_paths,
 )
 
@@ -130,6 +131,10 @@ def test_the_seed_epic_day_on_github(epic: World, hub: FakeGitHub, cli) -> None:
     runner, lines = up(world)
     assert runner.mutating_calls == [] and hub.mutations == before
     assert len(gh_calls(runner)) == 1  # one read for all nine branches
+    assert sorted(verbs(runner)) == sorted(
+        ["worktree", "for-each-repo", "for-each-repo", "fetch", "for-each-ref", "worktree",
+         "merge-base", "log", "gh --version", "gh api graphql"]
+    )  # fmt: skip
 
     # 4. GitHub lands them; up cuts group B from a base that holds delete-mojo-guides.
     assert len(hub.land_auto_merges()) == 7

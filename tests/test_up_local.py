@@ -14,6 +14,7 @@ from conftest import (
     git,
     status,
     up,
+    verbs,
     worktree_paths,
 )
 
@@ -74,9 +75,13 @@ def test_the_seed_epic_day_on_the_local_forge(epic, cli):
         in lines
     )
 
-    # 4. Up again: nothing to do.
+    # 4. Up again: nothing to do, in a fixed number of reads whatever the spec's size.
     runner, _ = up(world)
     assert runner.mutating_calls == []
+    assert sorted(verbs(runner)) == sorted(
+        ["config", "worktree", "for-each-repo", "for-each-repo", "fetch", "for-each-ref",
+         "worktree", "merge-base", "log"]
+    )  # fmt: skip
 
     # 5. The last two: commit, up, both land; status agrees; a final up is a no-op.
     for name in ("fix-language-defaults", "consolidate-docs"):
