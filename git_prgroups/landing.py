@@ -43,8 +43,10 @@ def land_armed(
             pr = world.prs.get(entry.branch)
             if pr is None or pr.state != "open" or pr.auto_merge is None or pr.draft:
                 continue
-            result = _checks(spec, entry, pr, git, forge, world) or _land(
-                spec, entry, pr, git, landing(), forge
+            result = (
+                _checks(spec, entry, pr, git, forge, world)
+                or _known_conflict(spec, entry, pr, git, forge)
+                or _land(spec, entry, pr, git, landing(), forge)
             )
             if result.outcome != "waiting" or result.detail:
                 report(result)
@@ -79,6 +81,24 @@ def _checks(
     return None
 
 
+def _known_conflict(
+    spec: Spec, entry: Entry, pr: PullRequest, git: Git, forge: LocalForge
+) -> Landing | None:
+    """The conflict found before, when neither the base nor the PR has moved since."""
+    base = git.refs(base_ref(spec)).get(base_ref(spec))
+    if pr.conflict and forge.conflict_seen(pr) == (base, pr.head_oid):
+        return Landing(entry.name, pr, "conflict", _conflict_detail(spec, entry, base))
+    return None
+
+
+def _conflict_detail(spec: Spec, entry: Entry, base: Sha | None) -> str:
+    onto = f"{spec.defaults.remote}/{spec.defaults.base}"
+    return (
+        f"does not apply on {onto} ({(base or '')[:7]}): rebase it in {entry.worktree} "
+        f"(git rebase {onto}), resolve, and run up again"
+    )
+
+
 def _land(
     spec: Spec, entry: Entry, pr: PullRequest, git: Git, landing: Git, forge: LocalForge
 ) -> Landing:
@@ -92,8 +112,8 @@ def _land(
             return Landing(entry.name, pr, "waiting", f"{remote}/{spec.defaults.base} is missing")
         tip = _combine(landing, base, head, method, pr)
         if tip is None:
-            forge.mark_conflict(pr, True)
-            return Landing(entry.name, pr, "conflict", f"does not apply on {base[:7]}")
+            forge.mark_conflict(pr, base, head)
+            return Landing(entry.name, pr, "conflict", _conflict_detail(spec, entry, base))
         if landing.push_commit(remote, tip, spec.defaults.base):
             git.fetch(remote)
             forge.mark_merged(pr, tip)

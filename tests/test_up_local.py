@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from git_prgroups.spec import load_spec
 
 from conftest import (
@@ -156,3 +158,61 @@ def test_dry_run_prints_commands_and_changes_nothing(epic, cli):
 
 def world_refs(world: World) -> str:
     return world.git("for-each-ref") + git("for-each-ref", cwd=world.origin)
+
+
+@pytest.mark.parametrize(
+    ("method", "subjects"),
+    [
+        ("rebase", ["second", "first"]),
+        ("squash", ["fix: timezone-aware datetimes and a LogCapture context manager (#1)"]),
+        ("merge", ["Merge pull request #1 from 415-code-hygiene", "second", "first"]),
+    ],
+)
+def test_each_merge_method_lands_as_it_says(epic, cli, method, subjects):
+    epic.write_spec(EXAMPLE_SPEC.read_text().replace('merge = "rebase"', f'merge = "{method}"'))
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    for subject in ("first", "second"):
+        (path / f"{subject}.txt").write_text(f"{subject}\n")
+        git("add", ".", cwd=path)
+        git("commit", "-q", "-m", subject, cwd=path)
+    before = git("rev-parse", "main", cwd=epic.origin)
+
+    up(epic, "code-hygiene")
+
+    log = git("log", "--format=%s", f"{before}..main", cwd=epic.origin).splitlines()
+    assert log == subjects
+    assert git("show", "main:first.txt", cwd=epic.origin) == "first"
+    assert status(epic, cli)["code-hygiene"]["state"] == "merged"
+
+
+def test_a_conflicting_pr_is_marked_and_left_open(epic, cli):
+    up(epic, "code-hygiene", "fix-model-configs")
+    for name in ("code-hygiene", "fix-model-configs"):
+        path = epic.base / f"scylla-{name}"
+        (path / "README.md").write_text(f"# scylla, as {name} sees it\n")
+        git("commit", "-q", "-am", f"readme from {name}", cwd=path)
+
+    outcome = cli("up", "code-hygiene", "fix-model-configs", cwd=epic.repo)
+
+    assert outcome.code == 1
+    states = status(epic, cli)
+    assert states["fix-model-configs"]["state"] == "merged"  # first in wave order
+    assert states["code-hygiene"]["state"] == "conflict"
+    assert "conflict: code-hygiene: #" in outcome.out
+    assert (
+        git("show", "main:README.md", cwd=epic.origin) == "# scylla, as fix-model-configs sees it"
+    )
+    landing = epic.repo / ".git" / "prgroups" / "landing"
+    assert not landing.exists() or git("status", "--porcelain", cwd=landing) == ""
+    runner, _ = up(epic, "code-hygiene", "fix-model-configs")
+    assert runner.mutating_calls == [], runner.mutating_calls
+
+    # The user rebases and resolves; up pushes the rewritten branch with a lease and lands it.
+    path = epic.base / "scylla-code-hygiene"
+    git("rebase", "-q", "-X", "theirs", "origin/main", cwd=path)
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "pushed: code-hygiene: 415-code-hygiene (rewritten history, with lease)" in outcome.out
+    assert status(epic, cli)["code-hygiene"]["state"] == "merged"
+    assert git("show", "main:README.md", cwd=epic.origin) == "# scylla, as code-hygiene sees it"

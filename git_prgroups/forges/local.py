@@ -121,8 +121,17 @@ class LocalForge:
             conflict=False,
         )
 
-    def mark_conflict(self, pr: PullRequest, conflict: bool) -> None:
-        self._update(pr.number, conflict=conflict)
+    def mark_conflict(self, pr: PullRequest, base: str, head: str) -> None:
+        """`head` does not apply on `base`: remembered, so it is not tried again until
+        one of them moves."""
+        self._update(pr.number, conflict=True, conflict_seen=[base, head])
+
+    def conflict_seen(self, pr: PullRequest) -> tuple[str, str] | None:
+        for record in self._load()["pulls"]:
+            if record["number"] == pr.number and record.get("conflict_seen"):
+                base, head = record["conflict_seen"]
+                return base, head
+        return None
 
     def _update(self, number: int, **changes: Any) -> None:
         with self._editing() as data:
