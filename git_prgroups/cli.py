@@ -169,6 +169,25 @@ class UpCommand(Command):
         return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
 
 
+@Prgroups.subcommand("sync")
+class SyncCommand(Command):
+    """Rebase each started entry onto the fresh remote base (or merge it in); push leased."""
+
+    rebase = cli.Flag("--rebase", help="rebase onto the base (the default)")
+    merge = cli.Flag("--merge", help="merge the base in instead of rebasing", excludes=["--rebase"])
+
+    def main(self, *names: str) -> int:
+        from git_prgroups.commands.render import require_entry
+        from git_prgroups.commands.sync import run_sync
+
+        spec = self.load_spec()
+        for name in names:
+            require_entry(spec, name)
+        git, forge = self.git_and_forge(spec)
+        result = run_sync(spec, git, forge, print, only=names, merge=self.merge)
+        return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
+
+
 @Prgroups.subcommand("status")
 class StatusCommand(Command):
     """One table: wave, branch, worktree, PR, checks, auto-merge, state, what it waits for."""

@@ -239,6 +239,33 @@ class Git:
         self._run("reset", "--quiet", "--hard", mutating=True)
         self._run("cherry-pick", "--abort", mutating=True, check=False)
 
+    def rebase(self, worktree: Path, onto: Sha) -> bool:
+        """Rebase the worktree's branch onto `onto`; False when it stopped (a conflict)."""
+        result = self._run(
+            "rebase", "--quiet", "--no-autostash", onto, cwd=worktree, mutating=True, check=False
+        )
+        return result.ok
+
+    def merge_into(self, worktree: Path, commit: Sha, message: str) -> bool:
+        """Merge `commit` into the worktree's branch; False when it stopped (a conflict)."""
+        result = self._run(
+            "merge", "--quiet", "--no-edit", f"--message={message}", commit,
+            cwd=worktree, mutating=True, check=False,
+        )  # fmt: skip
+        return result.ok
+
+    def conflicted_files(self, worktree: Path) -> list[str]:
+        out = self._run("diff", "--name-only", "--diff-filter=U", "-z", cwd=worktree).stdout
+        return [name for name in out.split("\0") if name]
+
+    def abort(self, worktree: Path, operation: str) -> None:
+        """`git rebase --abort` or `git merge --abort`: the branch, index and files back
+        as they were before the operation began."""
+        self._run(operation, "--abort", cwd=worktree, mutating=True, check=False)
+
+    def head_of(self, worktree: Path) -> Sha:
+        return self._run("rev-parse", "HEAD", cwd=worktree).stdout.strip()
+
     def head(self) -> Sha:
         return self._run("rev-parse", "HEAD").stdout.strip()
 

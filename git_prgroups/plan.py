@@ -123,7 +123,7 @@ def _publish(
     local = world.branches[entry.branch]
     remote = world.remote_branches.get(entry.branch)
     if remote != local:
-        if remote is None or _is_ancestor(world, remote, local):
+        if remote is None or is_ancestor(world, remote, local):
             actions.append(PushBranch(entry.name, entry.branch, local, None))
         elif world.pushed.get(entry.branch) == remote:
             actions.append(PushBranch(entry.name, entry.branch, local, remote))
@@ -169,7 +169,7 @@ def _publish(
     return actions
 
 
-def _is_ancestor(world: World, ancestor: Sha, descendant: Sha) -> bool:
+def is_ancestor(world: World, ancestor: Sha, descendant: Sha) -> bool:
     if ancestor not in world.graph.parents:  # at or below the common base of everything read
         return True
     return ancestor in world.graph.ancestors(descendant)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from git_prgroups.forges.base import Forge, PullRequest
 from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.forges.local import LocalForge
-from git_prgroups.git import Git, PushUpdate
+from git_prgroups.git import Git
 from git_prgroups.landing import Landing, land_armed
-from git_prgroups.observe import PUSHED_REFS, World, observe, start_statuses
+from git_prgroups.observe import World, observe, start_statuses
 from git_prgroups.plan import (
     Action,
     AddWorktree,
@@ -21,7 +21,7 @@ from git_prgroups.plan import (
     PushBranch,
     plan_up,
 )
-from git_prgroups.proc import CommandFailed
+from git_prgroups.pushing import push_branches
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 
@@ -140,7 +140,7 @@ def _apply(
         say(f"worktree: {action.name}: {action.path} on {action.branch} from {start}")
 
     pushes = [a for a in actions if isinstance(a, PushBranch)]
-    pushed = _push(spec, git, pushes, say, dry_run=dry_run) if pushes else set()
+    pushed = push_branches(spec, git, pushes, say, dry_run=dry_run) if pushes else set()
 
     for action in actions:
         if isinstance(action, OpenPR):
@@ -164,47 +164,6 @@ def _apply(
             else:
                 forge.edit(action.pr, title=action.title, body=action.body)
                 say(f"updated: {action.name}: #{action.pr.number} title and body")
-
-
-def _push(
-    spec: Spec, git: Git, pushes: list[PushBranch], say: Callable[[str], None], *, dry_run: bool
-) -> set[str]:
-    """One `git push` for every due branch; returns the branches the remote took."""
-    updates = [PushUpdate(p.branch, p.lease) for p in pushes]
-    result = git.push(spec.defaults.remote, updates)
-    if dry_run:
-        return {p.branch for p in pushes}
-    accepted, rejected = _push_outcome(result.stdout)
-    if not accepted and not rejected and not result.ok:
-        raise CommandFailed(result)
-    tips = {p.branch: p.tip for p in pushes if p.branch in accepted}
-    git.update_refs({f"{PUSHED_REFS}{branch}": tip for branch, tip in tips.items()})
-    for push in pushes:
-        if push.branch in accepted:
-            how = "rewritten history, with lease" if push.lease else "new commits"
-            say(f"pushed: {push.name}: {push.branch} ({how})")
-        elif push.branch in rejected:
-            why = rejected[push.branch]
-            say(
-                f"refused: {push.name}: the remote refused {push.branch} ({why}): "
-                "someone else pushed to it; bring their commits in and run up again"
-            )
-    return set(accepted)
-
-
-def _push_outcome(porcelain: str) -> tuple[set[str], dict[str, str]]:
-    accepted, rejected = set(), {}
-    for line in porcelain.splitlines():
-        parts = line.split("\t")
-        if len(parts) < 3 or not parts[1].startswith("refs/heads/"):
-            continue
-        flag, refs, summary = parts[0], parts[1], parts[2]
-        branch = refs.split(":", 1)[0].removeprefix("refs/heads/")
-        if flag == "!":
-            rejected[branch] = summary
-        else:
-            accepted.add(branch)
-    return accepted, rejected
 
 
 def _arm(

@@ -1,0 +1,178 @@
+"""`git prgroups sync`: bring each entry's branch up to the fresh remote base.
+
+Each branch is rebased (or has the base merged in) in its own worktree, after a
+backup ref of its old tip is kept. A conflict is aborted, so the branch, index and
+files are exactly as they were. Branches already on the remote go back in one
+`git push`, leased against the remote tip that was checked to be part of the
+branch, so nobody else's commit is ever overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_prgroups.forges.base import Forge
+from git_prgroups.forges.gh import AutoMergeDisabled
+from git_prgroups.git import Git, Sha
+from git_prgroups.observe import World, observe, start_statuses
+from git_prgroups.plan import Note, PushBranch, is_ancestor
+from git_prgroups.pushing import push_branches
+from git_prgroups.spec import Spec
+from git_prgroups.states import entry_states
+
+BACKUP_REFS = "refs/prgroups/backup/"
+
+
+@dataclass(frozen=True)
+class Resync:
+    """Move `branch` (at `tip`, in `worktree`) onto the base; `lease` is its remote tip."""
+
+    name: str
+    branch: str
+    worktree: Path
+    tip: Sha
+    lease: Sha | None
+
+
+@dataclass
+class SyncResult:
+    synced: list[str] = field(default_factory=list)
+    needs_user: list[str] = field(default_factory=list)
+
+
+def plan_sync(spec: Spec, world: World, *, only: Collection[str] = ()) -> list[Resync | Note]:
+    """Pure: which entries to move onto the base, and why the others are left."""
+    states = entry_states(spec, world)
+    remote = spec.defaults.remote
+    steps: list[Resync | Note] = []
+    for name in (n for wave in spec.graph().waves for n in wave):
+        entry, state = spec.entry(name), states[name]
+        if (only and name not in only) or state.state in ("merged", "closed"):
+            continue
+        worktree, tip = state.worktree, world.branches.get(entry.branch)
+        if worktree is None or tip is None or state.behind == 0:
+            continue
+        if not worktree.path.is_dir():
+            steps.append(Note(name, "skipped", f"its worktree {worktree.path} is missing"))
+        elif worktree.branch != entry.branch:
+            steps.append(
+                Note(name, "skipped", f"{worktree.path} is not on {entry.branch}: check it out")
+            )
+        elif state.dirty:
+            steps.append(
+                Note(
+                    name,
+                    "skipped",
+                    f"{worktree.path} has uncommitted or untracked files: commit or stash them "
+                    "and sync again (nothing is stashed for you)",
+                )
+            )
+        else:
+            pushed = world.remote_branches.get(entry.branch)
+            if pushed is not None and not is_ancestor(world, pushed, tip):
+                steps.append(
+                    Note(
+                        name,
+                        "refused",
+                        f"{remote}/{entry.branch} has commits your branch lacks (someone else "
+                        f"pushed): bring them in (git pull --rebase in {worktree.path}), then "
+                        "sync again",
+                    )
+                )
+            else:
+                steps.append(Resync(name, entry.branch, worktree.path, tip, pushed))
+    return steps
+
+
+def run_sync(
+    spec: Spec,
+    git: Git,
+    forge: Forge,
+    say: Callable[[str], None],
+    *,
+    only: Collection[str] = (),
+    merge: bool = False,
+) -> SyncResult:
+    result = SyncResult()
+    statuses = start_statuses(git)
+    git.fetch(spec.defaults.remote)
+    world = observe(spec, git, forge, statuses)
+    base = world.base_tip
+    if base is None:
+        say(f"nothing to sync: {spec.defaults.remote}/{spec.defaults.base} does not exist")
+        return result
+    onto = f"{spec.defaults.remote}/{spec.defaults.base}"
+    moved: list[Resync] = []
+    for step in plan_sync(spec, world, only=only):
+        if isinstance(step, Note):
+            say(f"{step.kind}: {step.name}: {step.text}")
+            result.needs_user.append(step.name)
+            continue
+        git.update_refs({f"{BACKUP_REFS}{step.name}": step.tip})
+        clashes = _move(git, step, base, onto, merge=merge)
+        if clashes is None:
+            moved.append(step)
+            how = "merged into" if merge else "rebased onto"
+            say(f"synced: {step.name}: {how} {onto} ({base[:7]}); old tip kept as "
+                f"{BACKUP_REFS}{step.name}")  # fmt: skip
+        else:
+            result.needs_user.append(step.name)
+            say(_conflict_line(git, step, clashes, onto, merge=merge))
+    pushes = [
+        PushBranch(s.name, s.branch, git.head_of(s.worktree), s.lease)
+        for s in moved
+        if s.lease is not None
+    ]
+    pushed = push_branches(spec, git, pushes, say, dry_run=False) if pushes else set()
+    result.needs_user.extend(p.name for p in pushes if p.branch not in pushed)
+    result.synced = [s.name for s in moved]
+    if pushed:
+        _rearm(spec, forge, sorted(pushed), say, result)
+    if not moved and not result.needs_user:
+        say(f"nothing to sync: every started entry holds {onto} ({base[:7]})")
+    return result
+
+
+def _move(git: Git, step: Resync, base: Sha, onto: str, *, merge: bool) -> list[str] | None:
+    """None when done; else the conflicting files, after the operation was aborted."""
+    if merge:
+        done = git.merge_into(step.worktree, base, f"Merge {onto} into {step.branch}")
+    else:
+        done = git.rebase(step.worktree, base)
+    if done:
+        return None
+    files = git.conflicted_files(step.worktree)
+    git.abort(step.worktree, "merge" if merge else "rebase")
+    return files
+
+
+def _conflict_line(git: Git, step: Resync, files: list[str], onto: str, *, merge: bool) -> str:
+    if git.head_of(step.worktree) != step.tip:  # the abort did not restore it
+        return (
+            f"conflict: {step.name}: the {'merge' if merge else 'rebase'} stopped and could "
+            f"not be undone; the old tip is {BACKUP_REFS}{step.name} ({step.tip[:7]})"
+        )
+    command = f"git merge {onto}" if merge else f"git rebase {onto}"
+    listed = f" (files {', '.join(files)})" if files else ""
+    return (
+        f"conflict: {step.name}{listed}: left as it was; resolve by hand: "
+        f"cd {step.worktree} && {command}"
+    )
+
+
+def _rearm(
+    spec: Spec, forge: Forge, branches: list[str], say: Callable[[str], None], result: SyncResult
+) -> None:
+    """After a force push GitHub may drop auto-merge: turn it back on where it is off."""
+    names = {e.branch: e.name for e in spec.entries}
+    for branch, pr in forge.read(branches).items():
+        if pr.state == "open" and not pr.draft and pr.auto_merge is None:
+            try:
+                forge.arm_auto_merge(pr, spec.defaults.merge)
+            except AutoMergeDisabled as error:
+                say(f"refused: {names[branch]}: {error.message}")
+                result.needs_user.append(names[branch])
+                continue
+            say(f"auto-merge: {names[branch]}: #{pr.number} on again ({spec.defaults.merge})")
