@@ -346,3 +346,26 @@ def test_any_other_gh_failure_shows_gh_message_and_the_command(epic, hub, cli) -
     assert "HTTP 502" in outcome.err
     assert "Traceback" not in outcome.err
     assert max(len(line) for line in outcome.err.splitlines()) < 400, outcome.err
+
+
+def test_sync_rebases_pushes_with_lease_and_turns_auto_merge_back_on(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    for name in ("code-hygiene", "fix-model-configs"):
+        pushed_branch(epic, name)
+    up(epic, "code-hygiene", "fix-model-configs")
+    numbers = {pr.head: n for n, pr in hub.prs.items()}
+    hygiene = numbers[branch_of(epic, "code-hygiene")]
+    new_base = hub.merge(numbers[branch_of(epic, "fix-model-configs")])
+    hub.prs[hygiene].auto_merge_method = None  # as GitHub may after a force push
+
+    outcome = cli("sync", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    branch = branch_of(epic, "code-hygiene")
+    rebased = git("rev-parse", f"refs/heads/{branch}", cwd=epic.origin)
+    assert git("rev-parse", f"{rebased}~1", cwd=epic.origin) == new_base
+    assert hub.prs[hygiene].auto_merge_method == "REBASE"
+    assert f"auto-merge: code-hygiene: #{hygiene} on again (rebase)" in outcome.out
+    entry = status(epic, cli)["code-hygiene"]
+    assert (entry["state"], entry["behind"], entry["auto_merge"]) == ("open", 0, True)
