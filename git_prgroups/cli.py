@@ -188,6 +188,27 @@ class SyncCommand(Command):
         return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
 
 
+@Prgroups.subcommand("prune")
+class PruneCommand(Command):
+    """Remove merged entries' worktrees and branches (local and remote); close finished issues."""
+
+    force = cli.Flag("--force", help="remove even what would lose work, after listing it")
+    orphans = cli.Flag("--orphans", help="also what prgroups made for entries no longer listed")
+
+    def main(self, *names: str) -> int:
+        from git_prgroups.commands.prune import run_prune
+        from git_prgroups.commands.render import require_entry
+
+        spec = self.load_spec()
+        for name in names:
+            require_entry(spec, name)
+        git, forge = self.git_and_forge(spec)
+        result = run_prune(
+            spec, git, forge, print, only=names, force=self.force, orphans=self.orphans
+        )
+        return int(ExitCode.NEEDS_USER if result.refused else ExitCode.OK)
+
+
 @Prgroups.subcommand("status")
 class StatusCommand(Command):
     """One table: wave, branch, worktree, PR, checks, auto-merge, state, what it waits for."""

@@ -218,8 +218,52 @@ class Git:
     def worktree_add_detached(self, path: Path) -> None:
         self._run("worktree", "add", "--quiet", "--detach", str(path), mutating=True)
 
-    def worktree_remove(self, path: Path, *, check: bool = True) -> None:
-        self._run("worktree", "remove", "--force", str(path), mutating=True, check=check)
+    def worktree_remove(self, path: Path, *, force: bool = False, check: bool = True) -> None:
+        """Remove a worktree; without `force` git refuses one with changes or untracked files."""
+        forced = ["--force"] if force else []
+        self._run("worktree", "remove", *forced, str(path), mutating=True, check=check)
+
+    def worktree_prune(self) -> None:
+        self._run("worktree", "prune", mutating=True)
+
+    def delete_branches(self, branches: Sequence[str]) -> None:
+        if branches:
+            self._run("branch", "--quiet", "-D", *branches, mutating=True)
+
+    def delete_remote_branches(self, remote: str, leases: Mapping[str, Sha]) -> set[str]:
+        """Delete branches on the remote, each only while it still has the tip given;
+        returns the ones deleted."""
+        result = self._run(
+            "push", "--porcelain",
+            *(f"--force-with-lease=refs/heads/{b}:{sha}" for b, sha in leases.items()),
+            remote, *(f":refs/heads/{b}" for b in leases),
+            mutating=True, check=False,
+        )  # fmt: skip
+        deleted = set()
+        for line in result.stdout.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 3 and parts[0] == "-":
+                deleted.add(parts[1].rsplit(":", 1)[-1].removeprefix("refs/heads/"))
+        return deleted
+
+    def delete_refs(self, refs: Iterable[str]) -> None:
+        """Delete several refs in one transaction."""
+        lines = "".join(f"delete {ref}\n" for ref in refs)
+        if lines:
+            self._run("update-ref", "--stdin", stdin=lines, mutating=True)
+
+    def commits_missing_from(self, tip: Sha, merged: Sha) -> list[str] | None:
+        """`tip`'s commits that `merged` lacks ("abc1234 subject"), or None when `merged`
+        is not in this repository, so nothing can be said."""
+        result = self._run(
+            "log", "--format=%h %s", tip, "--not", merged, "--", check=False, cached=True
+        )
+        return result.stdout.splitlines() if result.ok else None
+
+    def changed_files(self, worktree: Path) -> list[str]:
+        """`git status --short` lines: what removing the worktree would lose."""
+        out = self._run("status", "--short", "--untracked-files=all", cwd=worktree).stdout
+        return out.splitlines()
 
     def checkout_detached(self, commit: Sha) -> None:
         self._run("checkout", "--quiet", "--detach", commit, mutating=True)

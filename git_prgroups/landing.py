@@ -149,7 +149,7 @@ def _landing_worktree(git: Git, forge: LocalForge) -> Iterator[Callable[[], Git]
     def get() -> Git:
         if not made:
             if path.exists():  # left by a run that was killed
-                git.worktree_remove(path, check=False)
+                git.worktree_remove(path, force=True, check=False)
             git.worktree_add_detached(path)
             made.append(git.at(path))
         return made[0]
@@ -158,4 +158,4 @@ def _landing_worktree(git: Git, forge: LocalForge) -> Iterator[Callable[[], Git]
         yield get
     finally:
         if made:
-            git.worktree_remove(path)
+            git.worktree_remove(path, force=True)

@@ -15,7 +15,8 @@ from git_prgroups.forges.base import Forge, PullRequest
 from git_prgroups.git import CommitGraph, Git, Sha, Worktree
 from git_prgroups.spec import Entry, Spec
 
-PUSHED_REFS = "refs/prgroups/pushed/"
+PUSHED_REFS = "refs/prgroups/pushed/"  # branch → the tip prgroups last pushed
+MADE_REFS = "refs/prgroups/made/"  # branch → where prgroups started its worktree
 PARALLEL = 2
 
 
@@ -25,6 +26,7 @@ class World:
     branches: Mapping[str, Sha]  # local branch → tip
     remote_branches: Mapping[str, Sha]  # branch on the remote (as fetched) → tip
     pushed: Mapping[str, Sha]  # branch → tip prgroups last pushed
+    made: Mapping[str, Sha]  # branches prgroups made a worktree for
     worktrees: Mapping[Path, Worktree]
     dirty: Mapping[Path, bool]
     prs: Mapping[str, PullRequest]  # head branch → newest PR
@@ -95,7 +97,7 @@ def base_ref(spec: Spec) -> str:
 
 def observe(spec: Spec, git: Git, forge: Forge, statuses: WorktreeStatuses | None = None) -> World:
     remote_prefix = f"refs/remotes/{spec.defaults.remote}/"
-    refs = git.refs("refs/heads/", remote_prefix, PUSHED_REFS)
+    refs = git.refs("refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS)
     branches = _strip(refs, "refs/heads/")
     remote_branches = _strip(refs, remote_prefix)
     base_tip = refs.get(base_ref(spec))
@@ -125,6 +127,7 @@ def observe(spec: Spec, git: Git, forge: Forge, statuses: WorktreeStatuses | Non
         branches=branches,
         remote_branches=remote_branches,
         pushed=_strip(refs, PUSHED_REFS),
+        made=_strip(refs, MADE_REFS),
         worktrees=worktrees,
         dirty=dirty,
         prs=forge.read([e.branch for e in spec.entries]),

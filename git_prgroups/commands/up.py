@@ -10,7 +10,7 @@ from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git
 from git_prgroups.landing import Landing, land_armed
-from git_prgroups.observe import World, observe, start_statuses
+from git_prgroups.observe import MADE_REFS, World, observe, start_statuses
 from git_prgroups.plan import (
     Action,
     AddWorktree,
@@ -138,6 +138,9 @@ def _apply(
         add(action)
         start = f"{remote}/{base} {action.start[:7]}" if action.start else "its existing branch"
         say(f"worktree: {action.name}: {action.path} on {action.branch} from {start}")
+    if additions and not dry_run:  # so prune can tell its own worktrees from the user's
+        made = {a.branch: a.start or world.branches[a.branch] for a in additions}
+        git.update_refs({f"{MADE_REFS}{branch}": sha for branch, sha in made.items()})
 
     pushes = [a for a in actions if isinstance(a, PushBranch)]
     pushed = push_branches(spec, git, pushes, say, dry_run=dry_run) if pushes else set()

@@ -54,6 +54,11 @@ class Forge(Protocol):
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None: ...
 
+    def issue_states(self, numbers: Sequence[int]) -> dict[int, str]:
+        """ "open" or "closed" for each issue, in one query; unknown issues are left out."""
+
+    def close_issue(self, number: int, comment: str) -> None: ...
+
 
 # Bodies end with a hidden marker holding a hash of the title and body prgroups
 # wrote, so a PR a person edited by hand can be told from one whose template changed.

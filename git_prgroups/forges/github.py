@@ -150,6 +150,38 @@ class GitHubForge:
         if not done.ok:
             raise self.gh.failure(done)
 
+    def issue_states(self, numbers: Sequence[int]) -> dict[int, str]:
+        wanted = sorted({int(n) for n in numbers})
+        if not wanted:
+            return {}
+        aliases = " ".join(
+            f"i{n}: issueOrPullRequest(number: {n}) {{ ... on Issue {{ state }} }}" for n in wanted
+        )
+        query = (
+            "query PrgroupsIssues($owner: String!, $repo: String!) "
+            f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
+        )
+        done = self.gh.run(
+            "api", "graphql", "--hostname", self.repository.host,
+            "-f", f"owner={self.repository.owner}", "-f", f"repo={self.repository.name}",
+            "-f", f"query={query}", check=False,
+        )  # fmt: skip
+        data = self._json(done.stdout) if done.stdout.strip() else {}
+        if not done.ok and not (data.get("data") or {}).get("repository"):
+            raise self.gh.failure(done)  # missing issues are errors beside data: kept
+        repository = (data.get("data") or {}).get("repository") or {}
+        return {
+            n: found["state"].lower()
+            for n in wanted
+            if (found := repository.get(f"i{n}")) and found.get("state")
+        }
+
+    def close_issue(self, number: int, comment: str) -> None:
+        self.gh.run(
+            "issue", "close", str(number), "-R", self.repository.slug,
+            f"--comment={comment}", "--reason=completed", mutating=True,
+        )  # fmt: skip
+
     def _auto_merge_disabled(self, pr: PullRequest) -> AutoMergeDisabled:
         return AutoMergeDisabled(
             f"auto-merge is turned off for {self.repository.owner}/{self.repository.name}, so "

@@ -100,6 +100,18 @@ class LocalForge:
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
         self._update(pr.number, title=title, body=body)
 
+    def issue_states(self, numbers: Sequence[int]) -> dict[int, str]:
+        recorded = self._load()["issues"]
+        return {n: recorded.get(str(n), {}).get("state", "open") for n in numbers}
+
+    def close_issue(self, number: int, comment: str) -> None:
+        with self._editing() as data:
+            data["issues"][str(number)] = {
+                "state": "closed",
+                "comment": comment,
+                "closed_at": _now(),
+            }
+
     # landing
 
     def record_checks(self, pr: PullRequest, result: str, output: str, commit: str) -> None:
