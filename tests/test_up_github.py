@@ -369,3 +369,38 @@ def test_sync_rebases_pushes_with_lease_and_turns_auto_merge_back_on(
     assert f"auto-merge: code-hygiene: #{hygiene} on again (rebase)" in outcome.out
     entry = status(epic, cli)["code-hygiene"]
     assert (entry["state"], entry["behind"], entry["auto_merge"]) == ("open", 0, True)
+
+
+def test_prune_on_github_deletes_merged_branches_and_closes_finished_issues(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    for number in (401, 408, 415, 416, 417):
+        hub.add_issue(number)
+    hub.issues[417].state = "CLOSED"  # closed by hand already
+    for name in ("code-hygiene", "remove-python-justification"):
+        pushed_branch(epic, name)
+    up(epic, "code-hygiene", "remove-python-justification")
+    for number in list(hub.prs):
+        hub.merge(number)
+    hygiene = next(n for n, pr in hub.prs.items() if pr.head.endswith("code-hygiene"))
+
+    outcome = cli("prune", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert worktree_paths(epic) == set()
+    remote = git("for-each-ref", "--format=%(refname:short)", "refs/heads/", cwd=epic.origin)
+    assert remote.split() == ["main"]
+    assert {n: i.state for n, i in hub.issues.items()} == {
+        401: "OPEN",
+        408: "CLOSED",
+        415: "CLOSED",
+        416: "CLOSED",
+        417: "CLOSED",
+    }  # 401 waits for delete-mojo-guides and fix-language-defaults
+    assert hub.issues[415].comments == [f"Fixed in #{hygiene}."]
+    assert hub.issues[417].comments == []
+    before = list(hub.mutations)
+    runner, _ = up(epic, "code-hygiene")  # nothing comes back for merged entries
+    assert runner.mutating_calls == []
+    again = cli("prune", cwd=epic.repo)
+    assert "nothing to prune" in again.out and hub.mutations == before
