@@ -46,11 +46,27 @@ step "up: one push, seven PRs with auto-merge; they land, and groups B and C sta
 run git prgroups up
 run git prgroups status
 
-step "Work in groups B and C, then up: the last two land"
+step "prune: the seven merged worktrees and branches go; their finished issues close"
+run git prgroups prune
+run git worktree list
+
+step "Work in groups B and C; meanwhile a colleague pushes to main"
 commit_in fix-language-defaults
 commit_in consolidate-docs
-run git prgroups up
+git clone -q "$sandbox/origin.git" "$sandbox/colleague"
+(cd "$sandbox/colleague" && echo "a colleague's fix" > NEWS.md && git add NEWS.md \
+  && git commit -q -m "docs: add NEWS" && git push -q origin main)
+
+step "sync: rebase B and C onto the new origin/main (old tips kept as backup refs)"
+run git prgroups sync
 run git prgroups status
+
+step "up: the last two are pushed and land"
+run git prgroups up
+
+step "prune: the rest goes, and issue #401 (shared by three PRs) closes with the last"
+run git prgroups prune
+run git worktree list
 
 step "up once more: nothing left to do"
 run git prgroups up

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+from git_prgroups.commands.sync import BACKUP_REFS
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git, Sha, Worktree
 from git_prgroups.observe import MADE_REFS, PUSHED_REFS, World, observe, start_statuses
@@ -18,7 +19,6 @@ from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 from git_prgroups.states import entry_states
 
-BOOKKEEPING = (PUSHED_REFS, MADE_REFS)
 LISTED = 5  # lines of lost files or commits shown per entry
 
 
@@ -184,10 +184,11 @@ def _clear(
         git.delete_remote_branches(spec.defaults.remote, remote_leases) if remote_leases else set()
     )
     git.delete_refs(
-        f"{prefix}{left.branch}"
-        for left in cleared
-        for prefix in BOOKKEEPING
-        if left.branch in (world.pushed if prefix == PUSHED_REFS else world.made)
+        [
+            *(f"{PUSHED_REFS}{left.branch}" for left in cleared if left.branch in world.pushed),
+            *(f"{MADE_REFS}{left.branch}" for left in cleared if left.branch in world.made),
+            *(f"{BACKUP_REFS}{left.name}" for left in cleared if left.merged_head),
+        ]
     )
     for left in cleared:
         parts = []
