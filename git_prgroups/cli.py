@@ -209,6 +209,35 @@ class PruneCommand(Command):
         return int(ExitCode.NEEDS_USER if result.refused else ExitCode.OK)
 
 
+@Prgroups.subcommand("watch")
+class WatchCommand(Command):
+    """sync and up (and prune) in a loop until all has merged or the rest needs you."""
+
+    interval = cli.SwitchAttr(
+        "--interval", cli.Range(1, 3600), default=30, argname="SECONDS",
+        help="wait this long between rounds at first",
+    )  # fmt: skip
+    max_interval = cli.SwitchAttr(
+        "--max-interval", cli.Range(1, 86400), default=600, argname="SECONDS",
+        help="the longest wait, after rounds that changed nothing",
+    )  # fmt: skip
+    prune = cli.Flag("--prune", help="also prune merged entries each round")
+
+    def main(self) -> int:
+        from git_prgroups.commands.watch import run_watch
+
+        spec = self.load_spec()
+        git, forge = self.git_and_forge(spec)
+        outcome = run_watch(
+            spec, git, forge, lambda line: print(line, flush=True),
+            interval=self.interval, max_interval=max(self.max_interval, self.interval),
+            prune=self.prune,
+        )  # fmt: skip
+        if outcome.interrupted:
+            return 130
+        return int(ExitCode.OK if outcome.all_merged else ExitCode.NEEDS_USER)
+
+
 @Prgroups.subcommand("status")
 class StatusCommand(Command):
     """One table: wave, branch, worktree, PR, checks, auto-merge, state, what it waits for."""

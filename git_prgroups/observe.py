@@ -95,7 +95,15 @@ def base_ref(spec: Spec) -> str:
     return f"refs/remotes/{spec.defaults.remote}/{spec.defaults.base}"
 
 
-def observe(spec: Spec, git: Git, forge: Forge, statuses: WorktreeStatuses | None = None) -> World:
+def observe(
+    spec: Spec,
+    git: Git,
+    forge: Forge,
+    statuses: WorktreeStatuses | None = None,
+    prs: Mapping[str, PullRequest] | None = None,
+) -> World:
+    """The world now; `prs` when the forge was read already (before a fetch: so a PR it
+    calls merged is in what was fetched)."""
     remote_prefix = f"refs/remotes/{spec.defaults.remote}/"
     refs = git.refs("refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS)
     branches = _strip(refs, "refs/heads/")
@@ -130,7 +138,7 @@ def observe(spec: Spec, git: Git, forge: Forge, statuses: WorktreeStatuses | Non
         made=_strip(refs, MADE_REFS),
         worktrees=worktrees,
         dirty=dirty,
-        prs=forge.read([e.branch for e in spec.entries]),
+        prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
         graph=graph,
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,9 +16,13 @@ from pathlib import Path
 import pytest
 from fakes.github import FakeGitHub, GhBinary, gh_binaries
 
+from git_prgroups.commands.up import run_up
+from git_prgroups.commands.watch import run_watch
 from git_prgroups.forges.base import NewPullRequest
+from git_prgroups.forges.choose import choose_forge
 from git_prgroups.forges.gh import Gh, repository_from_setting
 from git_prgroups.forges.github import GitHubForge
+from git_prgroups.git import Git
 from git_prgroups.proc import Runner
 from git_prgroups.spec import load_spec
 
@@ -404,3 +409,49 @@ def test_prune_on_github_deletes_merged_branches_and_closes_finished_issues(
     assert runner.mutating_calls == []
     again = cli("prune", cwd=epic.repo)
     assert "nothing to prune" in again.out and hub.mutations == before
+
+
+def test_watch_waits_for_github_to_merge_then_starts_the_dependent(
+    epic: World, hub: FakeGitHub
+) -> None:
+    pushed_branch(epic, "delete-mojo-guides")
+    up(epic, "delete-mojo-guides")
+    timer = threading.Timer(0.6, hub.land_auto_merges)
+    timer.start()
+    spec = load_spec(epic.repo / "prgroups.toml", epic.repo)
+    git_ = Git(Runner(), epic.repo)
+    lines: list[str] = []
+
+    outcome = run_watch(spec, git_, choose_forge(spec, git_), lines.append, interval=0.1)
+
+    timer.join()
+    assert outcome.rounds >= 2 and not outcome.all_merged
+    assert any(line.startswith("waiting 0.") for line in lines)
+    assert "  fix-language-defaults: ready, no commits yet" in lines
+    dependent = epic.base / "scylla-fix-language-defaults"
+    assert "change delete-mojo-guides" in git("log", "--format=%s", cwd=dependent)
+
+
+def test_a_merge_just_before_the_forge_read_is_in_the_base_dependents_start_from(
+    epic: World, hub: FakeGitHub
+) -> None:
+    pushed_branch(epic, "delete-mojo-guides")
+    up(epic, "delete-mojo-guides")
+    [number] = hub.prs
+    spec = load_spec(epic.repo / "prgroups.toml", epic.repo)
+    git_ = Git(Runner(), epic.repo)
+    forge = choose_forge(spec, git_)
+    read = forge.read
+
+    def read_after_github_merged(branches):  # GitHub merges just as up looks
+        if hub.prs[number].state == "OPEN":
+            hub.merge(number)
+        return read(branches)
+
+    forge.read = read_after_github_merged
+    run_up(
+        spec, git_, forge, lambda line: None, only=["delete-mojo-guides", "fix-language-defaults"]
+    )
+
+    dependent = epic.base / "scylla-fix-language-defaults"
+    assert git("rev-parse", "HEAD", cwd=dependent) == hub.prs[number].merge_commit

@@ -56,10 +56,13 @@ def run_up(
     result = UpResult()
     applied = 0
     statuses = start_statuses(git)  # they run during the fetch
+    # The forge first, then the fetch: a PR the forge calls merged is then in the base
+    # fetched, so its dependents are never cut from a base that lacks it.
+    prs = forge.read([e.branch for e in spec.entries])
     git.fetch(spec.defaults.remote)
     for _round in range(MAX_ROUNDS):
-        world = observe(spec, git, forge, statuses)
-        statuses = None
+        world = observe(spec, git, forge, statuses, prs)
+        statuses, prs = None, None
         actions = plan_up(
             spec, graph, world, _texts(spec, renderer, world), only=only, force_body=force_body
         )

@@ -1,0 +1,44 @@
+"""README command one: the demo walks the seed epic's day to the end on the local forge."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from conftest import EXAMPLE_SPEC, snapshot
+
+
+def test_the_demo_runs_the_day_to_an_empty_worktree_list(installed_command, tmp_path) -> None:
+    repository = EXAMPLE_SPEC.parent.parent
+    before = snapshot(repository / "examples")
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmp_path),
+        "PATH": f"{installed_command.parent}:{os.environ['PATH']}",
+    }
+
+    done = subprocess.run(
+        ["bash", str(repository / "examples" / "demo.sh")],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    [sandbox] = tmp_path.glob("prgroups-demo.*")
+    out = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)
+    assert out.count("landed: ") == 9
+    assert "closed: #401: Fixed in #2, #3 and #8." in out
+    assert out.rstrip().splitlines()[-1].startswith("The sandbox stays in")
+    worktrees = subprocess.run(
+        ["git", "worktree", "list", "--porcelain"], cwd=sandbox / "scylla",
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert worktrees.count("worktree ") == 1
+    log = subprocess.run(
+        ["git", "log", "--format=%s", "main"], cwd=sandbox / "origin.git",
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    assert len(log) == 11  # the start, the colleague's commit, nine PRs
+    assert snapshot(repository / "examples") == before
+    assert Path(sandbox / "scylla" / "prgroups.toml").read_text() == EXAMPLE_SPEC.read_text()

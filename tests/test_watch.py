@@ -1,0 +1,62 @@
+"""`git prgroups watch`: rounds of sync and up (and prune) until nothing is left to wait for."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from git_prgroups.commands.watch import run_watch
+from git_prgroups.forges.choose import choose_forge
+from git_prgroups.git import Git
+from git_prgroups.proc import Runner
+from git_prgroups.spec import load_spec
+
+from conftest import GROUP_A, World, commit_in, up, worktree_paths
+
+
+def watch(world: World, **options) -> tuple[object, list[str]]:
+    spec = load_spec(world.repo / "prgroups.toml", world.repo)
+    git = Git(Runner(), world.repo)
+    lines: list[str] = []
+    outcome = run_watch(spec, git, choose_forge(spec, git), lines.append, **options)
+    return outcome, lines
+
+
+def test_watch_runs_the_day_until_only_the_users_work_is_left(epic: World, cli) -> None:
+    up(epic)
+    for name in GROUP_A:
+        commit_in(epic.base / f"scylla-{name}", name)
+
+    outcome = cli("watch", "--prune", cwd=epic.repo)
+
+    assert outcome.code == 1, outcome.out + outcome.err
+    assert outcome.out.count("landed: ") == 7 and outcome.out.count("pruned: ") == 7
+    assert "stopped: what is left needs you:" in outcome.out
+    assert "  fix-language-defaults: ready, no commits yet" in outcome.out
+    assert "waiting" not in outcome.out  # nothing to wait for: it did not sleep
+    for name in ("fix-language-defaults", "consolidate-docs"):
+        commit_in(epic.base / f"scylla-{name}", name)
+
+    outcome = cli("watch", "--prune", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "done: every entry has merged" in outcome.out
+    assert worktree_paths(epic) == set()
+
+
+def test_ctrl_c_stops_between_steps(epic: World) -> None:
+    spec_text = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec_text.replace("epic = 403", 'epic = 403\nchecks = ["true"]'))
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "x")
+    (epic.base / "scylla-code-hygiene" / "wip.txt").write_text("checks wait for a clean tree\n")
+    up(epic, "code-hygiene")  # opened and armed; it cannot land while the worktree is dirty
+    before = signal.getsignal(signal.SIGINT)
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    outcome, lines = watch(epic, interval=30, max_interval=30, max_rounds=None)
+
+    assert outcome.interrupted and not outcome.all_merged
+    assert lines[-1] == "stopped by Ctrl-C between steps"
+    assert signal.getsignal(signal.SIGINT) is before
