@@ -58,7 +58,7 @@ def run_up(
     statuses = start_statuses(git)  # they run during the fetch
     # The forge first, then the fetch: a PR the forge calls merged is then in the base
     # fetched, so its dependents are never cut from a base that lacks it.
-    prs = forge.read([e.branch for e in spec.entries])
+    prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
     git.fetch(spec.defaults.remote)
     for _round in range(MAX_ROUNDS):
         world = observe(spec, git, forge, statuses, prs)

@@ -43,6 +43,7 @@ class NewPullRequest:
 
 class Forge(Protocol):
     name: str
+    merges_on_its_own: bool  # a server that merges armed PRs while prgroups is not looking
 
     def read(self, branches: Sequence[str]) -> dict[str, PullRequest]:
         """The newest pull request of each branch that has one, in one query."""

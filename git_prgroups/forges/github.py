@@ -60,6 +60,7 @@ def labels_query(count: int) -> str:
 
 class GitHubForge:
     name = "github"
+    merges_on_its_own = True
 
     def __init__(self, gh: Gh) -> None:
         self.gh = gh

@@ -26,6 +26,7 @@ FORMAT_VERSION = 1
 
 class LocalForge:
     name = "local"
+    merges_on_its_own = False  # it lands in up, which fetches after each landing
 
     def __init__(self, records_dir: Path, remote_heads: Callable[[], dict[str, str]]) -> None:
         self.path = records_dir / "local-forge.json"
