@@ -238,6 +238,23 @@ class WatchCommand(Command):
         return int(ExitCode.OK if outcome.all_merged else ExitCode.NEEDS_USER)
 
 
+@Prgroups.subcommand("commit")
+class CommitCommand(Command):
+    """Commit in an entry's worktree with its rendered message (git commit options after --)."""
+
+    all_files = cli.Flag(["-a", "--all"], help="commit every changed tracked file")
+    edit = cli.Flag("--edit", help="open the editor on the rendered message first")
+
+    def main(self, *git_options: str) -> int:
+        from git_prgroups.commands.commit import run_commit
+        from git_prgroups.git import Git
+
+        spec = self.load_spec()
+        git = Git(self.runner, Path.cwd())
+        run_commit(spec, git, print, all_files=self.all_files, edit=self.edit, extra=git_options)
+        return 0
+
+
 @Prgroups.subcommand("status")
 class StatusCommand(Command):
     """One table: wave, branch, worktree, PR, checks, auto-merge, state, what it waits for."""

@@ -71,6 +71,7 @@ class Git:
         stdin: str | None = None,
         cached: bool = False,
         changes_refs: bool = False,
+        interactive: bool = False,
     ) -> Completed:
         return self.runner.run(
             ["git", *args],
@@ -80,6 +81,7 @@ class Git:
             stdin=stdin,
             cached=cached,
             changes_refs=changes_refs,
+            interactive=interactive,
         )
 
     def at(self, path: Path) -> Git:
@@ -309,6 +311,30 @@ class Git:
 
     def head_of(self, worktree: Path) -> Sha:
         return self._run("rev-parse", "HEAD", cwd=worktree).stdout.strip()
+
+    def toplevel(self) -> Path | None:
+        result = self._run("rev-parse", "--show-toplevel", check=False)
+        return Path(result.stdout.strip()) if result.ok else None
+
+    def changed_paths(self, worktree: Path, *, staged: bool) -> list[str]:
+        """Paths with staged (or unstaged) changes to tracked files."""
+        cached = ["--cached"] if staged else []
+        out = self._run("diff", *cached, "--name-only", "-z", cwd=worktree).stdout
+        return [path for path in out.split("\0") if path]
+
+    def stage(self, worktree: Path, paths: Sequence[str]) -> None:
+        if paths:
+            self._run("add", "--", *paths, cwd=worktree, mutating=True)
+
+    def commit(
+        self, worktree: Path, message: Path, *, all_files: bool, edit: bool, extra: Sequence[str]
+    ) -> Completed:
+        """`git commit` with the message in a file; hooks run (never --no-verify)."""
+        return self._run(
+            "commit", f"--file={message}", *(["--all"] if all_files else []),
+            *(["--edit"] if edit else []), *extra,
+            cwd=worktree, mutating=True, check=False, interactive=edit,
+        )  # fmt: skip
 
     def head(self) -> Sha:
         return self._run("rev-parse", "HEAD").stdout.strip()

@@ -109,6 +109,7 @@ class Runner:
         timeout: float | None = None,
         cached: bool = False,
         changes_refs: bool = False,
+        interactive: bool = False,
     ) -> Completed:
         """Run `argv`. A `cached` read returns the last result of the same command while
         nothing has been changed since; `mutating` and `changes_refs` calls end that."""
@@ -123,7 +124,7 @@ class Runner:
                 print(f"would run: {shlex.join(argv)}" + (f"  (in {cwd})" if cwd else ""))
                 self.calls.append((argv, mutating))
                 return Completed(argv, 0, "", "")
-            result = self._execute(argv, cwd, stdin, env, timeout, mutating)
+            result = self._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
             if cached:
                 self._cache[key] = result
         if check and not result.ok:
@@ -138,6 +139,7 @@ class Runner:
         env: Mapping[str, str] | None,
         timeout: float | None,
         mutating: bool,
+        interactive: bool = False,
     ) -> Completed:
         from plumbum import local
 
@@ -149,12 +151,13 @@ class Runner:
             prefix = f"(cd {shlex.quote(str(cwd))} && " if cwd else ""
             self.echo(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}")
         self.calls.append((argv, mutating))
+        pipe = None if interactive else subprocess.PIPE  # an editor needs the terminal
         process = local[program][list(argv[1:])].popen(
             cwd=str(cwd) if cwd else None,
             env=child_env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdin=pipe,
+            stdout=pipe,
+            stderr=pipe,
         )
         try:
             out, err = process.communicate(
@@ -169,8 +172,8 @@ class Runner:
         return Completed(
             argv=argv,
             returncode=process.returncode,
-            stdout=out.decode("utf-8", "surrogateescape"),
-            stderr=err.decode("utf-8", "surrogateescape"),
+            stdout=(out or b"").decode("utf-8", "surrogateescape"),
+            stderr=(err or b"").decode("utf-8", "surrogateescape"),
         )
 
     @property

@@ -1,0 +1,81 @@
+"""`git prgroups commit`: commit in an entry's worktree with its rendered message.
+
+Hooks always run. When a pre-commit hook rewrote files and failed (a formatter
+that fixes and then says so), what it rewrote is staged and the commit is tried
+once more, as a person would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from git_prgroups.errors import UsageError
+from git_prgroups.git import Git
+from git_prgroups.proc import CommandFailed
+from git_prgroups.render import Renderer
+from git_prgroups.spec import Entry, Spec
+
+
+def entry_here(spec: Spec, git: Git) -> Entry:
+    """The entry whose worktree the current directory is in."""
+    top = git.toplevel()
+    for entry in spec.entries:
+        if top is not None and entry.worktree.resolve() == top.resolve():
+            return entry
+    where = f"{top}" if top else "here"
+    raise UsageError(
+        f"{where} is not the worktree of an entry of {spec.path.name}: run commit in one "
+        "(git prgroups status lists them)"
+    )
+
+
+def run_commit(
+    spec: Spec,
+    git: Git,
+    say: Callable[[str], None],
+    *,
+    all_files: bool = False,
+    edit: bool = False,
+    extra: Sequence[str] = (),
+) -> None:
+    entry = entry_here(spec, git)
+    worktree = entry.worktree
+    message = Renderer(spec, spec.graph()).commit_message(entry.name)
+    with tempfile.TemporaryDirectory(prefix="prgroups-") as folder:
+        message_file = Path(folder) / "COMMIT_MSG"
+        message_file.write_text(message, encoding="utf-8")
+        staged = set(git.changed_paths(worktree, staged=True))
+        before = _fingerprint(worktree, git.changed_paths(worktree, staged=False) + sorted(staged))
+        done = git.commit(worktree, message_file, all_files=all_files, edit=edit, extra=extra)
+        if not done.ok:
+            rewritten = _rewritten_by_hook(git, worktree, staged, before, all_files=all_files)
+            if not rewritten:
+                raise CommandFailed(done, worktree)
+            say(f"the hooks rewrote {', '.join(rewritten)}: staged, committing once more")
+            git.stage(worktree, [] if all_files else rewritten)
+            done = git.commit(worktree, message_file, all_files=all_files, edit=edit, extra=extra)
+            if not done.ok:
+                raise CommandFailed(done, worktree)
+    say(f"committed: {entry.name}: {message.splitlines()[0]}")
+
+
+def _rewritten_by_hook(
+    git: Git, worktree: Path, staged: set[str], before: dict[str, str], *, all_files: bool
+) -> list[str]:
+    """Files meant for the commit whose content the failed attempt changed."""
+    meant = set(git.changed_paths(worktree, staged=False)) if all_files else staged
+    after = _fingerprint(worktree, sorted(meant))
+    return sorted(path for path in meant if after.get(path) != before.get(path))
+
+
+def _fingerprint(worktree: Path, paths: Sequence[str]) -> dict[str, str]:
+    prints = {}
+    for path in paths:
+        try:
+            prints[path] = hashlib.sha256((worktree / path).read_bytes()).hexdigest()
+        except OSError:
+            prints[path] = "missing"
+    return prints
