@@ -115,9 +115,9 @@ class PlanCommand(Command):
 
     format = cli.SwitchAttr(
         "--format",
-        cli.Set("text", "json", "mermaid", "dot"),
+        cli.Set("text", "json", "mermaid", "dot", "names"),
         default="text",
-        help="text, json, mermaid or dot",
+        help="text, json, mermaid, dot or names (one entry name per line)",
     )
     json = cli.Flag("--json", help="the same as --format json")
 
@@ -252,6 +252,19 @@ class CommitCommand(Command):
         spec = self.load_spec()
         git = Git(self.runner, Path.cwd())
         run_commit(spec, git, print, all_files=self.all_files, edit=self.edit, extra=git_options)
+        return 0
+
+
+@Prgroups.subcommand("aliases")
+class AliasesCommand(Command):
+    """Print short aliases and completion for bash, zsh or fish (eval it in your shell's rc)."""
+
+    def main(self, shell: str = "bash") -> int:
+        from git_prgroups.commands.aliases import SHELLS, aliases_script
+
+        if shell not in SHELLS:
+            raise UsageError(f"git prgroups aliases: no {shell!r}; choose {', '.join(SHELLS)}")
+        print(aliases_script(shell), end="")
         return 0
 
 

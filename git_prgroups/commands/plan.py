@@ -107,6 +107,8 @@ def render_plan(spec: Spec, fmt: str, style: Style) -> str:
         return plan_mermaid(spec, graph)
     if fmt == "dot":
         return plan_dot(spec, graph)
+    if fmt == "names":  # one per line, in wave order: what shell completion offers
+        return "\n".join(name for wave in graph.waves for name in wave)
     return plan_text(spec, graph, style)
 
 
