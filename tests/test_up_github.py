@@ -455,3 +455,40 @@ def test_a_merge_just_before_the_forge_read_is_in_the_base_dependents_start_from
 
     dependent = epic.base / "scylla-fix-language-defaults"
     assert git("rev-parse", "HEAD", cwd=dependent) == hub.prs[number].merge_commit
+
+
+def test_sync_on_github_keeps_a_conflicting_branch_and_a_reviewers_commit(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    clashing, reviewed = "code-hygiene", "fix-model-configs"
+    for name in (clashing, reviewed):
+        pushed_branch(epic, name)
+    up(epic, clashing, reviewed)
+    path = epic.base / f"scylla-{clashing}"
+    (path / "README.md").write_text("# hygiene's readme\n")
+    git("commit", "-q", "-am", "readme", cwd=path)
+    before = git("rev-parse", "HEAD", cwd=path)
+    colleague = epic.base / "colleague"
+    git("clone", "-q", str(epic.origin), str(colleague), cwd=epic.base)
+    branch = branch_of(epic, reviewed)
+    git("checkout", "-q", branch, cwd=colleague)
+    (colleague / "review.txt").write_text("suggested change\n")
+    git("add", "review.txt", cwd=colleague)
+    git("commit", "-q", "-m", "review", cwd=colleague)
+    git("push", "-q", "origin", branch, cwd=colleague)
+    theirs = git("rev-parse", "HEAD", cwd=colleague)
+    git("checkout", "-q", "main", cwd=colleague)
+    (colleague / "README.md").write_text("# the base's readme\n")
+    git("commit", "-q", "-am", "base readme", cwd=colleague)
+    git("push", "-q", "origin", "main", cwd=colleague)
+    pushes = len(hub.mutations)
+
+    outcome = cli("sync", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert f"conflict: {clashing} (files README.md): left as it was" in outcome.out
+    assert git("rev-parse", "HEAD", cwd=path) == before
+    assert git("status", "--porcelain", cwd=path) == ""
+    assert f"refused: {reviewed}: origin/{branch} has commits your branch lacks" in outcome.out
+    assert git("rev-parse", f"refs/heads/{branch}", cwd=epic.origin) == theirs
+    assert len(hub.mutations) == pushes  # nothing re-armed or changed on GitHub
