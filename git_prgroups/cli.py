@@ -175,6 +175,7 @@ class SyncCommand(Command):
 
     rebase = cli.Flag("--rebase", help="rebase onto the base (the default)")
     merge = cli.Flag("--merge", help="merge the base in instead of rebasing", excludes=["--rebase"])
+    check = cli.Flag("--check", help="first name entries of one wave whose changes clash")
 
     def main(self, *names: str) -> int:
         from git_prgroups.commands.render import require_entry
@@ -184,7 +185,7 @@ class SyncCommand(Command):
         for name in names:
             require_entry(spec, name)
         git, forge = self.git_and_forge(spec)
-        result = run_sync(spec, git, forge, print, only=names, merge=self.merge)
+        result = run_sync(spec, git, forge, print, only=names, merge=self.merge, check=self.check)
         return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
 
 

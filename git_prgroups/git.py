@@ -312,6 +312,16 @@ class Git:
     def head_of(self, worktree: Path) -> Sha:
         return self._run("rev-parse", "HEAD", cwd=worktree).stdout.strip()
 
+    def clashes(self, one: Sha, other: Sha) -> list[str] | None:
+        """Files that merging `one` and `other` would conflict on (a merge in memory: no
+        worktree, index or ref is touched); None when git is older than 2.38."""
+        result = self._run(
+            "merge-tree", "--write-tree", "--name-only", "--no-messages", one, other, check=False
+        )
+        if result.returncode not in (0, 1) or not result.stdout:
+            return None
+        return result.stdout.splitlines()[1:] if result.returncode == 1 else []
+
     def toplevel(self) -> Path | None:
         result = self._run("rev-parse", "--show-toplevel", check=False)
         return Path(result.stdout.strip()) if result.ok else None

@@ -165,3 +165,23 @@ def test_a_dirty_worktree_is_skipped_and_nothing_is_stashed(epic: World, cli) ->
     assert tip(epic, f"refs/heads/{branch}") == before
     assert (path / "wip.txt").read_text() == "work in progress\n"
     assert git("stash", "list", cwd=path) == ""
+
+
+def test_check_names_entries_of_one_wave_that_will_conflict(epic: World, cli) -> None:
+    up(epic, "code-hygiene", "fix-model-configs", "delete-mojo-guides")
+    for name in ("code-hygiene", "fix-model-configs"):
+        path = epic.base / f"scylla-{name}"
+        (path / "README.md").write_text(f"# {name}'s readme\n")
+        git("commit", "-q", "-am", "readme", cwd=path)
+    commit_in(epic.base / "scylla-delete-mojo-guides", "unrelated")
+    before = git("for-each-ref", cwd=epic.repo)
+
+    outcome = cli("sync", "--check", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    overlaps = [line for line in outcome.out.splitlines() if line.startswith("overlap:")]
+    assert overlaps == [
+        "overlap: fix-model-configs and code-hygiene both change README.md: whichever "
+        "merges second will conflict"
+    ]
+    assert git("for-each-ref", cwd=epic.repo) == before

@@ -94,6 +94,7 @@ def run_sync(
     *,
     only: Collection[str] = (),
     merge: bool = False,
+    check: bool = False,
 ) -> SyncResult:
     result = SyncResult()
     statuses = start_statuses(git)
@@ -104,6 +105,9 @@ def run_sync(
         say(f"nothing to sync: {spec.defaults.remote}/{spec.defaults.base} does not exist")
         return result
     onto = f"{spec.defaults.remote}/{spec.defaults.base}"
+    if check:
+        for line in overlaps(spec, git, world, only=only):
+            say(line)
     moved: list[Resync] = []
     for step in plan_sync(spec, world, only=only):
         if isinstance(step, Note):
@@ -133,6 +137,31 @@ def run_sync(
     if not moved and not result.needs_user:
         say(f"nothing to sync: every started entry holds {onto} ({base[:7]})")
     return result
+
+
+def overlaps(spec: Spec, git: Git, world: World, *, only: Collection[str] = ()) -> list[str]:
+    """Entries of one wave whose changes clash: the second of each pair to merge will
+    conflict, so the user hears of it before the PRs do."""
+    lines = []
+    for wave in spec.graph().waves:
+        started = [
+            (name, tip)
+            for name in wave
+            if (not only or name in only)
+            and (tip := world.branches.get(spec.entry(name).branch))
+            and world.commits(spec.entry(name).branch)
+        ]
+        for i, (name, tip) in enumerate(started):
+            for other, other_tip in started[i + 1 :]:
+                files = git.clashes(tip, other_tip)
+                if files is None:
+                    return ["check: skipped: git merge-tree --write-tree needs git 2.38 or newer"]
+                if files:
+                    lines.append(
+                        f"overlap: {name} and {other} both change {', '.join(files)}: "
+                        "whichever merges second will conflict"
+                    )
+    return lines
 
 
 def _move(git: Git, step: Resync, base: Sha, onto: str, *, merge: bool) -> list[str] | None:
