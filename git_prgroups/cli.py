@@ -63,6 +63,15 @@ class Command(cli.Application):
 
         return load_workspace_spec(self.spec_path, Path.cwd(), self.runner)
 
+    def load_spec_naming(self, names: tuple[str, ...]) -> Spec:
+        """The spec, after checking that it has every entry in `names`."""
+        from git_prgroups.commands.render import require_entry
+
+        spec = self.load_spec()
+        for name in names:
+            require_entry(spec, name)
+        return spec
+
     def git_and_forge(self, spec: Spec) -> tuple[Any, Any]:
         from git_prgroups.forges.choose import choose_forge
         from git_prgroups.git import Git
@@ -155,12 +164,9 @@ class UpCommand(Command):
     force_body = cli.Flag("--force-body", help="replace PR titles and bodies edited by hand")
 
     def main(self, *names: str) -> int:
-        from git_prgroups.commands.render import require_entry
         from git_prgroups.commands.up import run_up
 
-        spec = self.load_spec()
-        for name in names:
-            require_entry(spec, name)
+        spec = self.load_spec_naming(names)
         self.runner.dry_run = self.dry_run
         git, forge = self.git_and_forge(spec)
         result = run_up(
@@ -178,12 +184,9 @@ class SyncCommand(Command):
     check = cli.Flag("--check", help="first name entries of one wave whose changes clash")
 
     def main(self, *names: str) -> int:
-        from git_prgroups.commands.render import require_entry
         from git_prgroups.commands.sync import run_sync
 
-        spec = self.load_spec()
-        for name in names:
-            require_entry(spec, name)
+        spec = self.load_spec_naming(names)
         git, forge = self.git_and_forge(spec)
         result = run_sync(spec, git, forge, print, only=names, merge=self.merge, check=self.check)
         return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
@@ -198,11 +201,8 @@ class PruneCommand(Command):
 
     def main(self, *names: str) -> int:
         from git_prgroups.commands.prune import run_prune
-        from git_prgroups.commands.render import require_entry
 
-        spec = self.load_spec()
-        for name in names:
-            require_entry(spec, name)
+        spec = self.load_spec_naming(names)
         git, forge = self.git_and_forge(spec)
         result = run_prune(
             spec, git, forge, print, only=names, force=self.force, orphans=self.orphans
