@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,12 @@ class Command(cli.Application):
         for name in names:
             require_entry(spec, name)
         return spec
+
+    def locked(self, git: Any, what: str) -> Any:
+        """The repository's lock: one changing command at a time."""
+        from git_prgroups.locking import repository_lock
+
+        return repository_lock(git.common_dir() / "prgroups", what)
 
     def git_and_forge(self, spec: Spec) -> tuple[Any, Any]:
         from git_prgroups.forges.choose import choose_forge
@@ -169,9 +176,11 @@ class UpCommand(Command):
         spec = self.load_spec_naming(names)
         self.runner.dry_run = self.dry_run
         git, forge = self.git_and_forge(spec)
-        result = run_up(
-            spec, git, forge, print, only=names, dry_run=self.dry_run, force_body=self.force_body
-        )
+        with contextlib.nullcontext() if self.dry_run else self.locked(git, "up"):
+            result = run_up(
+                spec, git, forge, print, only=names, dry_run=self.dry_run,
+                force_body=self.force_body,
+            )  # fmt: skip
         return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
 
 
@@ -188,7 +197,10 @@ class SyncCommand(Command):
 
         spec = self.load_spec_naming(names)
         git, forge = self.git_and_forge(spec)
-        result = run_sync(spec, git, forge, print, only=names, merge=self.merge, check=self.check)
+        with self.locked(git, "sync"):
+            result = run_sync(
+                spec, git, forge, print, only=names, merge=self.merge, check=self.check
+            )
         return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
 
 
@@ -204,9 +216,10 @@ class PruneCommand(Command):
 
         spec = self.load_spec_naming(names)
         git, forge = self.git_and_forge(spec)
-        result = run_prune(
-            spec, git, forge, print, only=names, force=self.force, orphans=self.orphans
-        )
+        with self.locked(git, "prune"):
+            result = run_prune(
+                spec, git, forge, print, only=names, force=self.force, orphans=self.orphans
+            )
         return int(ExitCode.NEEDS_USER if result.refused else ExitCode.OK)
 
 
@@ -232,7 +245,7 @@ class WatchCommand(Command):
         outcome = run_watch(
             spec, git, forge, lambda line: print(line, flush=True),
             interval=self.interval, max_interval=max(self.max_interval, self.interval),
-            prune=self.prune,
+            prune=self.prune, guard=lambda: self.locked(git, "watch"),
         )  # fmt: skip
         if outcome.interrupted:
             return 130

@@ -8,10 +8,12 @@ ceiling. Ctrl-C is taken between steps, never in the middle of one.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -62,7 +64,9 @@ def run_watch(
     max_interval: float = 600.0,
     prune: bool = False,
     max_rounds: int | None = None,
+    guard: Callable[[], ContextManager[object]] = contextlib.nullcontext,
 ) -> WatchOutcome:
+    """`guard` is held during each round's steps (the repository's lock), not between."""
     stop = _Stop()
     wait = interval
     last: dict[str, str] | None = None
@@ -77,10 +81,11 @@ def run_watch(
             ]
             if prune:
                 steps.append(lambda: run_prune(spec, git, forge, say))
-            for step in steps:
-                if stop.event.is_set():
-                    break
-                step()
+            with guard():
+                for step in steps:
+                    if stop.event.is_set():
+                        break
+                    step()
             states = entry_states(spec, observe(spec, git, forge))
             now = {name: state.state for name, state in states.items()}
             say(_progress(now))

@@ -1,0 +1,89 @@
+"""One changing command at a time per repository.
+
+The lock is an `flock` on `<git common dir>/prgroups/lock`. The kernel drops it
+when its holder dies, however it dies, so a lock left by a killed run never
+blocks the next one. The holder writes who it is into the file, so a run that
+gives up waiting can say who holds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import fcntl
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from git_prgroups.errors import PrgroupsError
+
+DEFAULT_WAIT = 60.0  # seconds; PRGROUPS_LOCK_WAIT changes it
+POLL = 0.1
+
+
+class LockBusy(PrgroupsError):
+    pass
+
+
+def tell(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("PRGROUPS_LOCK_WAIT", DEFAULT_WAIT)))
+    except ValueError:
+        return DEFAULT_WAIT
+
+
+@contextlib.contextmanager
+def repository_lock(
+    folder: Path,
+    what: str,
+    *,
+    wait: float | None = None,
+    say: Callable[[str], None] | None = tell,
+) -> Iterator[None]:
+    """Hold the repository's lock while the block runs, waiting up to `wait` seconds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "lock"
+    wait = lock_wait() if wait is None else wait
+    with path.open("a+") as handle:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockBusy(
+                        f"another git prgroups run holds {path} ({_holder(path)}); waited "
+                        f"{wait:g} s: let it finish, or stop it, then run this again"
+                    ) from None
+                if not told and say is not None:
+                    say(f"waiting for another git prgroups run ({_holder(path)})")
+                    told = True
+                time.sleep(POLL)
+        handle.seek(0)
+        handle.truncate()
+        started = datetime.datetime.now().strftime("%H:%M:%S")
+        handle.write(f"pid {os.getpid()}, `git prgroups {what}`, since {started}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _holder(path: Path) -> str:
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        text = ""
+    return text or "who, it did not say"
