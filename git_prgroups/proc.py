@@ -8,6 +8,7 @@ the mutating ones) and turns a failure into one readable error.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -62,13 +63,27 @@ class Completed:
         return self.returncode == 0
 
 
+_SECRET_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def redact(text: str) -> str:
+    """`text` without the tokens of the environment or credentials inside URLs."""
+    for name in _SECRET_VARIABLES:
+        secret = os.environ.get(name, "")
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _URL_CREDENTIALS.sub("***@", text)
+
+
 class CommandFailed(PrgroupsError):
     def __init__(self, result: Completed, cwd: Path | None = None) -> None:
         self.result = result
         detail = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
         where = f" (in {cwd})" if cwd else ""
         message = f"`{shlex.join(result.argv)}`{where} failed with exit code {result.returncode}:"
-        super().__init__("\n".join([message, *("  " + line for line in detail[-20:])]))
+        text = "\n".join([message, *("  " + line for line in detail[-20:])])
+        super().__init__(redact(text))
 
 
 class ToolMissing(PrgroupsError):
@@ -125,7 +140,7 @@ class Runner:
             if mutating or changes_refs:
                 self._cache.clear()
             if mutating and self.dry_run:
-                print(f"would run: {shlex.join(argv)}" + (f"  (in {cwd})" if cwd else ""))
+                print(redact(f"would run: {shlex.join(argv)}" + (f"  (in {cwd})" if cwd else "")))
                 self.calls.append((argv, mutating))
                 return Completed(argv, 0, "", "")
             result = self._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
@@ -153,7 +168,7 @@ class Runner:
             raise ToolMissing(f"`{argv[0]}` was not found on PATH")
         if self.verbose:
             prefix = f"(cd {shlex.quote(str(cwd))} && " if cwd else ""
-            self.echo(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}")
+            self.echo(redact(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}"))
         self.calls.append((argv, mutating))
         pipe = None if interactive else subprocess.PIPE  # an editor needs the terminal
         process = local[program][list(argv[1:])].popen(

@@ -69,3 +69,12 @@ def test_key_lines_skip_strings_arrays_and_comments():
 def test_key_lines_never_fail_on_garbage():
     for text in ['[pr.a\nx = "', "'''\n[x]\n", "a = [[[\n", "[\n", '"a\\', "= 1\n"]:
         assert isinstance(key_lines(text), dict)
+
+
+def test_redact_hides_environment_tokens_and_url_credentials(monkeypatch) -> None:
+    from git_prgroups.proc import CommandFailed, Completed, redact
+
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-1234")
+    assert redact("a tok-1234 b https://me:pw@host/r.git") == "a *** b https://***@host/r.git"
+    failed = CommandFailed(Completed(("git", "push"), 1, "", "denied for tok-1234"))
+    assert "tok-1234" not in str(failed)

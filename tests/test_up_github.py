@@ -531,3 +531,22 @@ def test_a_fault_that_persists_is_reported_after_bounded_tries(
     assert "HTTP 503" in outcome.err and "(gave up after 4 tries)" in outcome.err
     assert hub.prs == {}  # nothing was reported done that was not
     assert "opened:" not in outcome.out
+
+
+def test_the_token_is_never_printed(epic: World, hub: FakeGitHub, cli, monkeypatch) -> None:
+    token = "ghp_0123456789abcdefSECRET"
+    monkeypatch.setenv("GH_TOKEN", token)
+    epic.git("remote", "add", "mirror", f"https://someone:{token}@127.0.0.1:9/x.git")
+    hub.fail_next(422, message=f"echoing {token} back")
+
+    outcome = cli("--verbose", "status", cwd=epic.repo)
+    fetch = cli("--verbose", "--spec", "prgroups.toml", "sync", cwd=epic.repo)
+    epic.write_spec((epic.repo / "prgroups.toml").read_text().replace(
+        'remote = "origin"', 'remote = "mirror"'
+    ))  # fmt: skip
+    mirror = cli("--verbose", "up", cwd=epic.repo)
+
+    assert outcome.code == 1 and "echoing *** back" in outcome.err
+    assert mirror.code == 1
+    for run in (outcome, fetch, mirror):
+        assert token not in run.out + run.err
