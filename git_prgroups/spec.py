@@ -25,6 +25,13 @@ MERGE_METHODS = ("rebase", "squash", "merge")
 FORGES = ("auto", "github", "local")
 WORKTREE_FIELDS = ("repo", "name", "branch")
 DEFAULT_WORKTREE = "../{repo}-{name}"
+SYSTEM_FOLDERS = tuple(
+    Path(p)
+    for p in (
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/run", "/sbin",
+        "/sys", "/usr", "/var/lib", "/var/log", "/var/run", "/System", "/Library",
+    )
+)  # fmt: skip
 
 MergeMethod = Literal["rebase", "squash", "merge"]
 Forge = Literal["auto", "github", "local"]
@@ -165,7 +172,7 @@ class _Validator:
         entries = [self.entry(name, body, defaults) for name, body in entries_data.items()]
         self.check_graph(entries)
         self.check_branches(entries)
-        self.check_worktrees(entries)
+        self.check_worktrees(entries, defaults.worktree)
         return Spec(path=self.path, root=self.root, defaults=defaults, entries=tuple(entries))
 
     # tables and keys
@@ -290,12 +297,27 @@ class _Validator:
                         f"pr.{owner[prefix]} (git keeps one as a folder of the other)",
                     )
 
-    def check_worktrees(self, entries: list[Entry]) -> None:
+    def check_worktrees(self, entries: list[Entry], pattern: str) -> None:
         root = self.root.resolve()
         owner: dict[Path, str] = {}
         where = ("defaults", "worktree")
+        absolute = Path(pattern).expanduser().is_absolute()
         for entry in entries:
             path = entry.worktree
+            if not absolute and root.parent not in path.parents:
+                raise self.fail(
+                    where,
+                    f"puts the worktree of pr.{entry.name} at {path}, outside the folder "
+                    f"that holds the repository ({root.parent}); use a path such as "
+                    '"../{repo}-{name}"',
+                )
+            system = next((s for s in SYSTEM_FOLDERS if path == s or s in path.parents), None)
+            if absolute and (system is not None or path.parent == Path("/")):
+                raise self.fail(
+                    where,
+                    f"puts the worktree of pr.{entry.name} at {path}, in a system folder; "
+                    "choose a folder of yours",
+                )
             if path == root or root in path.parents:
                 raise self.fail(
                     where,

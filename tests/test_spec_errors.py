@@ -164,6 +164,21 @@ BAD_SPECS = [
         ["prgroups.toml:2:", "defaults.worktree", "nests the worktrees of pr.a and pr.b"],
     ),
     (
+        "worktree-escapes-upward",
+        '[defaults]\nworktree = "../../{name}"\n\n' + GOOD_A,
+        ["prgroups.toml:2:", "defaults.worktree", "outside the folder that holds the repository"],
+    ),
+    (
+        "worktree-system-folder",
+        '[defaults]\nworktree = "/etc/cron.d/{name}"\n\n' + GOOD_A,
+        ["prgroups.toml:2:", "defaults.worktree", "in a system folder"],
+    ),
+    (
+        "worktree-top-level-folder",
+        '[defaults]\nworktree = "/{name}"\n\n' + GOOD_A,
+        ["prgroups.toml:2:", "defaults.worktree", "in a system folder"],
+    ),
+    (
         "templates-missing",
         '[defaults]\ntemplates = "no/such/dir"\n\n' + GOOD_A,
         ["prgroups.toml:2:", "defaults.templates", "no such folder"],
