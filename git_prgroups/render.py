@@ -7,8 +7,11 @@ jinja2 is imported here only, when something is rendered.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -70,7 +73,8 @@ class Renderer:
 
         try:
             template = self.environment().get_template(template_name)
-            return template.render(context)
+            with _time_limit(RENDER_SECONDS, template_name):
+                return "".join(_capped(template.generate(context), template_name))
         except jinja2.TemplateSyntaxError as error:
             where = f"{error.filename or template_name}:{error.lineno}"
             raise TemplateError(f"{where}: template syntax error: {error.message}") from None
@@ -136,6 +140,41 @@ class Renderer:
         values["title"] = self.title(name)
         text = self.render(template_name, values)
         return text.strip() + "\n"
+
+
+RENDER_SECONDS = 5
+RENDER_CHARACTERS = 1_000_000
+
+
+def _capped(chunks: Iterable[str], template_name: str) -> Iterator[str]:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > RENDER_CHARACTERS:
+            raise TemplateError(
+                f"{template_name}: renders more than {RENDER_CHARACTERS:,} characters; stopped"
+            )
+        yield chunk
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, template_name: str) -> Iterator[None]:
+    """Stop a template that runs too long (a loop with no end in sight). Signals reach the
+    main thread only; elsewhere the size cap is the only bound."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(*_: object) -> None:
+        raise TemplateError(f"{template_name}: still rendering after {seconds:g} s; stopped")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def title_of(entry: Entry) -> str:

@@ -170,3 +170,27 @@ def test_default_templates_are_found_in_the_imported_package():
     assert (folder / "pr-body.md.j2").is_file()
     if not (package.parent / "pyproject.toml").exists():  # an installed copy, not a source tree
         assert folder == package / "templates"
+
+
+def test_a_template_that_renders_megabytes_is_stopped(world, cli):
+    write_override(world, "pr-body.md.j2", "{% for i in range(99999) %}{{ 'x' * 99 }}{% endfor %}")
+
+    outcome = cli("render", "a", cwd=world.repo)
+
+    assert outcome.code == 2
+    assert outcome.err == "error: pr-body.md.j2: renders more than 1,000,000 characters; stopped\n"
+
+
+def test_a_template_that_loops_on_and_on_is_stopped(world, cli, monkeypatch):
+    import git_prgroups.render
+
+    monkeypatch.setattr(git_prgroups.render, "RENDER_SECONDS", 0.3)
+    write_override(
+        world, "pr-title.j2", "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}"
+        "{% endfor %}t",
+    )  # fmt: skip
+
+    outcome = cli("render", "a", "--what", "title", cwd=world.repo)
+
+    assert outcome.code == 2
+    assert outcome.err == "error: pr-title.j2: still rendering after 0.3 s; stopped\n"
