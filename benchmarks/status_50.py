@@ -20,7 +20,7 @@ ENTRIES = 50
 RUNS = 7
 FLOOR = """
 import sys, concurrent.futures, subprocess
-import plumbum, tomlkit
+import plumbum, tomllib
 root = sys.argv[1]
 def run(*a, cwd=root):
     return subprocess.run(["git", *a], cwd=cwd, capture_output=True, check=True).stdout
