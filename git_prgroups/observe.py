@@ -31,6 +31,7 @@ class World:
     dirty: Mapping[Path, bool]
     prs: Mapping[str, PullRequest]  # head branch → newest PR
     graph: CommitGraph = field(default_factory=CommitGraph)
+    main_worktree: Path | None = None
 
     def worktree_of(self, entry: Entry) -> Worktree | None:
         """The worktree at the entry's path, or any worktree on the entry's branch."""
@@ -110,11 +111,13 @@ def observe(
     remote_branches = _strip(refs, remote_prefix)
     base_tip = refs.get(base_ref(spec))
     worktrees = {w.path: w for w in git.worktrees()}
+    made = _strip(refs, MADE_REFS)
     ours = [
         w
         for w in worktrees.values()
         if w.path in {e.worktree for e in spec.entries}
         or w.branch in {e.branch for e in spec.entries}
+        or w.branch in made  # orphans too: prune must know whether they are dirty
     ]
     dirty = (statuses or WorktreeStatuses(git)).collect(w.path for w in ours)
     tips = sorted(
@@ -135,7 +138,8 @@ def observe(
         branches=branches,
         remote_branches=remote_branches,
         pushed=_strip(refs, PUSHED_REFS),
-        made=_strip(refs, MADE_REFS),
+        made=made,
+        main_worktree=next(iter(worktrees), None),
         worktrees=worktrees,
         dirty=dirty,
         prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,

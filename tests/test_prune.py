@@ -146,3 +146,57 @@ def test_an_orphan_with_commits_nowhere_else_is_refused(epic: World, cli) -> Non
         outcome.out
     )
     assert (epic.base / "scylla-code-hygiene").is_dir()
+
+
+def test_a_follow_up_pushed_after_the_merge_is_not_pruned(epic: World, cli) -> None:
+    land(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    commit_in(path, "follow-up")
+    branch = branch_of(epic, "code-hygiene")
+    git("push", "-q", "origin", branch, cwd=path)
+
+    outcome = cli("prune", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert f"refused: code-hygiene: {branch} has commits the merged PR lacks" in outcome.out
+    assert branch in heads(epic.repo) and branch in heads(epic.origin)
+    assert path.is_dir()
+
+
+def test_a_detached_worktree_and_the_main_worktree_are_never_pruned(epic: World, cli) -> None:
+    land(epic, "code-hygiene", "fix-model-configs")
+    detached = epic.base / "scylla-code-hygiene"
+    git("checkout", "-q", "--detach", cwd=detached)
+    commit_in(detached, "experiment")
+    epic.git("worktree", "remove", str(epic.base / "scylla-fix-model-configs"))
+    epic.git("checkout", "-q", branch_of(epic, "fix-model-configs"))
+
+    outcome = cli("prune", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert f"refused: code-hygiene: {detached} is not on 415-code-hygiene" in outcome.out
+    assert (
+        "refused: fix-model-configs: 400-fix-model-configs is checked out in the main worktree"
+        in outcome.out
+    )
+    assert detached.is_dir() and "Traceback" not in outcome.err and outcome.err == ""
+    assert epic.repo.is_dir()
+
+
+def test_an_orphans_remote_branch_is_kept(epic: World, cli) -> None:
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    commit_in(path, "pushed")
+    git("push", "-q", "origin", "415-code-hygiene", cwd=path)
+    spec = EXAMPLE_SPEC.read_text()
+    epic.write_spec(
+        spec[: spec.index("[pr.code-hygiene]")]
+        + spec[spec.index("[pr.remove-workspace-manager]") :]
+    )
+
+    outcome = cli("prune", "--orphans", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "kept: 415-code-hygiene: origin/415-code-hygiene (it may carry an open PR" in outcome.out
+    assert "415-code-hygiene" in heads(epic.origin)
+    assert "415-code-hygiene" not in heads(epic.repo) and not path.exists()

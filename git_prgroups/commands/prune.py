@@ -113,11 +113,21 @@ def _safe(
 ) -> bool:
     """Whether `left` may go; with `force`, after saying what is lost."""
     worktree = left.worktree
-    if worktree is not None and worktree.locked:
-        say(f"refused: {left.name}: {worktree.path} is locked (git worktree unlock it first)")
+    why_not = None
+    if worktree is not None and worktree.path == world.main_worktree:
+        why_not = f"{left.branch} is checked out in the main worktree: switch it to another branch"
+    elif worktree is not None and worktree.locked:
+        why_not = f"{worktree.path} is locked (git worktree unlock it first)"
+    if why_not:
+        say(f"refused: {left.name}: {why_not}")
         result.refused.append(left.name)
         return False
     losses: list[str] = []
+    if worktree is not None and worktree.path.is_dir() and worktree.branch != left.branch:
+        losses.append(
+            f"{worktree.path} is not on {left.branch} (detached, or another branch): its "
+            "commits may be in no branch"
+        )
     if worktree is not None and world.dirty.get(worktree.path):
         files = git.changed_files(worktree.path)
         losses.append(f"{worktree.path} has uncommitted or untracked files: {_few(files)}")
@@ -141,8 +151,11 @@ def _safe(
 
 
 def _unsaved_commits(git: Git, left: Leftovers) -> list[str] | None:
+    """Commits of the local branch that survive nowhere once it is gone. For a merged
+    entry only the merged head counts (its remote branch is deleted too); for an orphan,
+    any remote branch does (its own is kept: it may carry an open PR)."""
     tip = left.local_tip
-    if tip is None or tip in (left.merged_head, left.remote_tip):
+    if tip is None or tip == left.merged_head:
         return []
     if left.merged_head is not None:
         return git.commits_missing_from(tip, left.merged_head)
@@ -173,7 +186,15 @@ def _clear(
     for left in cleared:
         if left.remote_tip is None:
             continue
-        if left.remote_tip in (left.merged_head, left.local_tip):
+        if left.merged_head is None:
+            say(
+                f"kept: {left.name}: {spec.defaults.remote}/{left.branch} (it may carry an open "
+                "PR; delete it yourself if it is done with)"
+            )
+        elif (
+            left.remote_tip == left.merged_head
+            or git.commits_missing_from(left.remote_tip, left.merged_head) == []
+        ):
             remote_leases[left.branch] = left.remote_tip
         else:
             say(

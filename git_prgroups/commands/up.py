@@ -141,8 +141,8 @@ def _apply(
         add(action)
         start = f"{remote}/{base} {action.start[:7]}" if action.start else "its existing branch"
         say(f"worktree: {action.name}: {action.path} on {action.branch} from {start}")
-    if additions and not dry_run:  # so prune can tell its own worktrees from the user's
-        made = {a.branch: a.start or world.branches[a.branch] for a in additions}
+    made = {a.branch: a.start for a in additions if a.start is not None}
+    if made and not dry_run:  # so prune can tell the branches it made from the user's
         git.update_refs({f"{MADE_REFS}{branch}": sha for branch, sha in made.items()})
 
     pushes = [a for a in actions if isinstance(a, PushBranch)]
