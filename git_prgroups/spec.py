@@ -244,6 +244,9 @@ class _Validator:
                 "entry names use letters, digits, '-', '_' and '.', "
                 "and start with a letter or digit",
             )
+        problem = branch_name_problem(f"prgroups/{name}")  # it names refs of prgroups'
+        if problem:
+            raise self.fail(at, f"entry name {name!r} cannot name a git ref: {problem}")
         self.known_keys(data, at, _ENTRY_KEYS)
         values = {key: self.get(data, at, key, check) for key, check in _ENTRY_KEYS.items()}
         given = {key: value for key, value in values.items() if value is not None}
@@ -387,6 +390,22 @@ def _name_text(value: Any) -> str:
     return value
 
 
+def _git_name(value: Any) -> str:
+    """A branch or remote name: git's rules, so it can never be read as an option."""
+    value = _name_text(value)
+    problem = branch_name_problem(value)
+    if problem:
+        raise _Invalid(f'"{value}" is not a name git accepts: {problem}')
+    return value
+
+
+def _label(value: Any) -> str:
+    value = _name_text(value)
+    if any(c in value for c in ',"\n'):
+        raise _Invalid(f'label "{value}" contains a comma or a quote, which gh cannot pass')
+    return value
+
+
 def _choice(*choices: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         value = _text(value)
@@ -470,13 +489,13 @@ def _kind(value: Any) -> str:
 
 
 _DEFAULT_KEYS: dict[str, Callable[[Any], Any]] = {
-    "base": _name_text,
-    "remote": _name_text,
+    "base": _git_name,
+    "remote": _git_name,
     "forge": _choice(*FORGES),
     "github": _github_repo,
     "worktree": _name_text,
     "merge": _choice(*MERGE_METHODS),
-    "labels": _list_of(_name_text),
+    "labels": _list_of(_label),
     "epic": _issue_number,
     "templates": _path_text,
     "checks": _list_of(_command),
@@ -491,7 +510,7 @@ _ENTRY_KEYS: dict[str, Callable[[Any], Any]] = {
     "summary": _name_text,
     "issues": _issues,
     "after": _list_of(_name_text),
-    "labels": _list_of(_name_text),
+    "labels": _list_of(_label),
     "body": lambda value: _text(value, one_line=False),
     "draft": _boolean,
     "checks": _list_of(_command),

@@ -179,6 +179,26 @@ BAD_SPECS = [
         ["prgroups.toml:2:", "defaults.worktree", "in a system folder"],
     ),
     (
+        "remote-like-an-option",
+        '[defaults]\nremote = "--upload-pack=touch /tmp/pwned"\n\n' + GOOD_A,
+        ["prgroups.toml:2:", "defaults.remote", "starts with '-'"],
+    ),
+    (
+        "base-like-an-option",
+        '[defaults]\nbase = "-x"\n\n' + GOOD_A,
+        ["prgroups.toml:2:", "defaults.base", "starts with '-'"],
+    ),
+    (
+        "label-with-comma",
+        '[defaults]\nlabels = ["area: a,b"]\n\n' + GOOD_A,
+        ["prgroups.toml:2:", "defaults.labels", "contains a comma or a quote"],
+    ),
+    (
+        "entry-name-not-a-ref",
+        '[pr."fix.lock"]\ntitle = "x"\nbranch = "fix"\n',
+        ["prgroups.toml:1:", "pr.fix.lock", "cannot name a git ref"],
+    ),
+    (
         "templates-missing",
         '[defaults]\ntemplates = "no/such/dir"\n\n' + GOOD_A,
         ["prgroups.toml:2:", "defaults.templates", "no such folder"],
