@@ -78,3 +78,20 @@ def test_commit_outside_an_entry_worktree_says_where_to_run_it(epic: World, cli)
 
     assert outcome.code == 2
     assert "is not the worktree of an entry of prgroups.toml" in outcome.err
+
+
+def test_a_rewrite_of_a_partly_staged_file_is_left_to_the_user(epic: World, cli) -> None:
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    install_hook(epic, HOOK)
+    (path / "README.md").write_text("# staged line   \n")
+    git("add", "README.md", cwd=path)
+    (path / "README.md").write_text("# staged line   \nnot meant for this commit\n")
+    before = git("rev-parse", "HEAD", cwd=path)
+
+    outcome = cli("commit", cwd=path)
+
+    assert outcome.code == 1
+    assert "which also had changes you had not staged" in outcome.err
+    assert git("rev-parse", "HEAD", cwd=path) == before
+    assert "not meant for this commit" not in git("show", ":README.md", cwd=path)

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from git_prgroups.errors import UsageError
+from git_prgroups.errors import PrgroupsError, UsageError
 from git_prgroups.git import Git
 from git_prgroups.proc import CommandFailed
 from git_prgroups.render import Renderer
@@ -48,12 +48,19 @@ def run_commit(
         message_file = Path(folder) / "COMMIT_MSG"
         message_file.write_text(message, encoding="utf-8")
         staged = set(git.changed_paths(worktree, staged=True))
-        before = _fingerprint(worktree, git.changed_paths(worktree, staged=False) + sorted(staged))
+        unstaged = git.changed_paths(worktree, staged=False)
+        before = _fingerprint(worktree, unstaged + sorted(staged))
         done = git.commit(worktree, message_file, all_files=all_files, edit=edit, extra=extra)
         if not done.ok:
             rewritten = _rewritten_by_hook(git, worktree, staged, before, all_files=all_files)
             if not rewritten:
                 raise CommandFailed(done, worktree)
+            partly = sorted(set(rewritten) & set(unstaged)) if not all_files else []
+            if partly:  # staging them now would add changes the user kept out on purpose
+                raise PrgroupsError(
+                    f"the hooks rewrote {', '.join(partly)}, which also had changes you had "
+                    "not staged: look at them, stage what belongs, and commit again"
+                )
             say(f"the hooks rewrote {', '.join(rewritten)}: staged, committing once more")
             git.stage(worktree, [] if all_files else rewritten)
             done = git.commit(worktree, message_file, all_files=all_files, edit=edit, extra=extra)
