@@ -17,6 +17,7 @@ from git_prgroups.spec import Entry, Spec
 
 PUSHED_REFS = "refs/prgroups/pushed/"  # branch → the tip prgroups last pushed
 MADE_REFS = "refs/prgroups/made/"  # branch → where prgroups started its worktree
+BACKUP_REFS = "refs/prgroups/backup/"  # entry name → its tip before sync rewrote it
 PARALLEL = 2
 
 
@@ -27,6 +28,7 @@ class World:
     remote_branches: Mapping[str, Sha]  # branch on the remote (as fetched) → tip
     pushed: Mapping[str, Sha]  # branch → tip prgroups last pushed
     made: Mapping[str, Sha]  # branches prgroups made a worktree for
+    backups: Mapping[str, Sha]  # entry name → its tip before sync last rewrote it
     worktrees: Mapping[Path, Worktree]
     dirty: Mapping[Path, bool]
     prs: Mapping[str, PullRequest]  # head branch → newest PR
@@ -106,7 +108,7 @@ def observe(
     """The world now; `prs` when the forge was read already (before a fetch: so a PR it
     calls merged is in what was fetched)."""
     remote_prefix = f"refs/remotes/{spec.defaults.remote}/"
-    refs = git.refs("refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS)
+    refs = git.refs("refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS, BACKUP_REFS)
     branches = _strip(refs, "refs/heads/")
     remote_branches = _strip(refs, remote_prefix)
     base_tip = refs.get(base_ref(spec))
@@ -139,6 +141,7 @@ def observe(
         remote_branches=remote_branches,
         pushed=_strip(refs, PUSHED_REFS),
         made=made,
+        backups=_strip(refs, BACKUP_REFS),
         main_worktree=next(iter(worktrees), None),
         worktrees=worktrees,
         dirty=dirty,

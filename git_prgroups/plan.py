@@ -125,7 +125,8 @@ def _publish(
     if remote != local:
         if remote is None or is_ancestor(world, remote, local):
             actions.append(PushBranch(entry.name, entry.branch, local, None))
-        elif world.pushed.get(entry.branch) == remote:
+        elif remote in (world.pushed.get(entry.branch), world.backups.get(entry.name)):
+            # the remote holds what prgroups last pushed, or the tip sync rebased away
             actions.append(PushBranch(entry.name, entry.branch, local, remote))
         else:
             return [

@@ -185,3 +185,36 @@ def test_check_names_entries_of_one_wave_that_will_conflict(epic: World, cli) ->
         "merges second will conflict"
     ]
     assert git("for-each-ref", cwd=epic.repo) == before
+
+
+def test_a_rebase_whose_push_failed_is_pushed_by_the_next_up(epic: World, cli) -> None:
+    [branch] = started(epic, "code-hygiene").values()
+    advance_base(epic)
+    hooks = epic.repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-push").write_text("#!/bin/sh\necho 'network down' >&2\nexit 1\n")
+    (hooks / "pre-push").chmod(0o755)
+    failed = cli("sync", "code-hygiene", cwd=epic.repo)
+    assert failed.code != 0
+    (hooks / "pre-push").unlink()
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert f"pushed: code-hygiene: {branch} (rewritten history, with lease)" in outcome.out
+    assert tip(epic, f"refs/heads/{branch}", epic.origin) == tip(epic, f"refs/heads/{branch}")
+
+
+def test_prune_twice_makes_no_change_the_second_time(epic: World, cli) -> None:
+    started(epic, "code-hygiene")
+    advance_base(epic)
+    cli("sync", cwd=epic.repo)  # leaves a backup ref
+    up(epic, "code-hygiene")  # lands on the local forge
+    assert cli("prune", cwd=epic.repo).code == 0
+    assert "refs/prgroups/backup/code-hygiene" not in git("for-each-ref", cwd=epic.repo)
+
+    again = cli("--verbose", "prune", cwd=epic.repo)
+
+    assert "nothing to prune" in again.out
+    mutating = ("update-ref", "worktree remove", "worktree prune", "branch", "push")
+    assert not [line for line in again.err.splitlines() if any(m in line for m in mutating)]

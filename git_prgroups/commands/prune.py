@@ -11,10 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from git_prgroups.commands.sync import BACKUP_REFS
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git, Sha, Worktree
-from git_prgroups.observe import MADE_REFS, PUSHED_REFS, World, observe, start_statuses
+from git_prgroups.observe import (
+    BACKUP_REFS,
+    MADE_REFS,
+    PUSHED_REFS,
+    World,
+    observe,
+    start_statuses,
+)
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 from git_prgroups.states import entry_states
@@ -208,7 +214,7 @@ def _clear(
         [
             *(f"{PUSHED_REFS}{left.branch}" for left in cleared if left.branch in world.pushed),
             *(f"{MADE_REFS}{left.branch}" for left in cleared if left.branch in world.made),
-            *(f"{BACKUP_REFS}{left.name}" for left in cleared if left.merged_head),
+            *(f"{BACKUP_REFS}{left.name}" for left in cleared if left.name in world.backups),
         ]
     )
     for left in cleared:

@@ -16,13 +16,11 @@ from pathlib import Path
 from git_prgroups.forges.base import Forge
 from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.git import Git, Sha
-from git_prgroups.observe import World, observe, start_statuses
+from git_prgroups.observe import BACKUP_REFS, World, observe, start_statuses
 from git_prgroups.plan import Note, PushBranch, is_ancestor
 from git_prgroups.pushing import push_branches
 from git_prgroups.spec import Spec
 from git_prgroups.states import entry_states
-
-BACKUP_REFS = "refs/prgroups/backup/"
 
 
 @dataclass(frozen=True)
