@@ -114,6 +114,9 @@ class Runner:
     echo: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
     calls: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
     dry_run: bool = False
+    # Children in a session of their own do not get the terminal's Ctrl-C: watch sets
+    # this so that Ctrl-C ends it between steps, never in the middle of a git command.
+    shield_children: bool = False
     _cache: dict[tuple[tuple[str, ...], Path | None], Completed] = field(default_factory=dict)
 
     def run(
@@ -177,6 +180,7 @@ class Runner:
             stdin=pipe,
             stdout=pipe,
             stderr=pipe,
+            start_new_session=self.shield_children and not interactive,
         )
         try:
             out, err = process.communicate(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import threading
+import time
 
 from git_prgroups.commands.watch import run_watch
 from git_prgroups.forges.choose import choose_forge
@@ -60,3 +63,24 @@ def test_ctrl_c_stops_between_steps(epic: World) -> None:
     assert outcome.interrupted and not outcome.all_merged
     assert lines[-1] == "stopped by Ctrl-C between steps"
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_ctrl_c_in_the_terminal_lets_the_running_check_finish(
+    epic: World, installed_command
+) -> None:
+    spec_text = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec_text.replace("epic = 403", 'epic = 403\nchecks = ["sleep 1.5"]'))
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "x")
+    watch = subprocess.Popen(
+        [str(installed_command), "watch", "--interval", "30"], cwd=epic.repo,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    time.sleep(1.0)  # up is running the check by now
+    os.killpg(watch.pid, signal.SIGINT)  # what the terminal sends to the whole group
+    out, err = watch.communicate(timeout=60)
+
+    assert watch.returncode == 130, out + err
+    assert "stopped by Ctrl-C between steps" in out
+    records = json.loads((epic.repo / ".git" / "prgroups" / "local-forge.json").read_text())
+    assert [p["checks"] for p in records["pulls"]] == ["pass"]

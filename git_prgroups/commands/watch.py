@@ -68,6 +68,7 @@ def run_watch(
 ) -> WatchOutcome:
     """`guard` is held during each round's steps (the repository's lock), not between."""
     stop = _Stop()
+    git.runner.shield_children = True
     wait = interval
     last: dict[str, str] | None = None
     rounds = 0
@@ -86,10 +87,12 @@ def run_watch(
                     if stop.event.is_set():
                         break
                     step()
+            if stop.event.is_set():
+                break
             states = entry_states(spec, observe(spec, git, forge))
             now = {name: state.state for name, state in states.items()}
             say(_progress(now))
-            if all(s in ("merged", "closed") for s in now.values()):
+            if all(s == "merged" for s in now.values()):
                 say("done: every entry has merged")
                 return WatchOutcome(True, False, rounds)
             unstarted = any(s.state == "ready" and s.worktree is None for s in states.values())
@@ -127,6 +130,8 @@ def _needs_you(states: dict[str, EntryState]) -> list[str]:
             lines.append(f"{name}: ready, but up made no worktree (see the messages above)")
         elif state.state == "ready" and not state.ahead:
             lines.append(f"{name}: ready, no commits yet")
+        elif state.state == "closed":
+            lines.append(f"{name}: #{state.pr.number if state.pr else '?'} closed without merging")
         elif state.state in ("conflict", "failing"):
             lines.append(f"{name}: {state.state}")
         elif state.state == "open" and state.pr is not None and not state.pr.auto_merge:
