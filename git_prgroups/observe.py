@@ -18,6 +18,7 @@ from git_prgroups.spec import Entry, Spec
 PUSHED_REFS = "refs/prgroups/pushed/"  # branch → the tip prgroups last pushed
 MADE_REFS = "refs/prgroups/made/"  # branch → where prgroups started its worktree
 BACKUP_REFS = "refs/prgroups/backup/"  # entry name → its tip before sync rewrote it
+CONFLICT_REFS = "refs/prgroups/sync-conflict/"  # entry name → the base sync could not apply on
 PARALLEL = 2
 
 

@@ -105,6 +105,12 @@ def test_a_conflict_leaves_branch_and_files_as_they_were(epic: World, cli) -> No
     assert tip(epic, f"refs/heads/{branches['code-hygiene']}", epic.origin) == before_remote
     assert "synced: fix-model-configs" in outcome.out  # the others go on
 
+    again = cli("--verbose", "sync", *NAMES, cwd=epic.repo)  # nothing moved: not tried again
+    assert again.code == 1
+    assert "conflict: code-hygiene: still does not apply on origin/main" in again.out
+    assert "rebase" not in again.err.replace("git rebase origin/main", "")
+    assert "update-ref" not in again.err
+
 
 def test_someone_elses_commit_on_the_branch_is_never_overwritten(epic: World, cli) -> None:
     branches = started(epic, "code-hygiene")

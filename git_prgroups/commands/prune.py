@@ -15,6 +15,7 @@ from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git, Sha, Worktree
 from git_prgroups.observe import (
     BACKUP_REFS,
+    CONFLICT_REFS,
     MADE_REFS,
     PUSHED_REFS,
     World,
@@ -179,6 +180,7 @@ def _clear(
     force: bool,
 ) -> None:
     missing_worktree = any(w.prunable for w in world.worktrees.values())
+    conflicts = git.refs(CONFLICT_REFS)
     for left in cleared:
         worktree = left.worktree
         if worktree is not None and worktree.path.is_dir():
@@ -215,6 +217,7 @@ def _clear(
             *(f"{PUSHED_REFS}{left.branch}" for left in cleared if left.branch in world.pushed),
             *(f"{MADE_REFS}{left.branch}" for left in cleared if left.branch in world.made),
             *(f"{BACKUP_REFS}{left.name}" for left in cleared if left.name in world.backups),
+            *(ref for left in cleared if (ref := f"{CONFLICT_REFS}{left.name}") in conflicts),
         ]
     )
     for left in cleared:

@@ -16,7 +16,7 @@ from pathlib import Path
 from git_prgroups.forges.base import Forge
 from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.git import Git, Sha
-from git_prgroups.observe import BACKUP_REFS, World, observe, start_statuses
+from git_prgroups.observe import BACKUP_REFS, CONFLICT_REFS, World, observe, start_statuses
 from git_prgroups.plan import Note, PushBranch, is_ancestor
 from git_prgroups.pushing import push_branches
 from git_prgroups.spec import Spec
@@ -107,19 +107,31 @@ def run_sync(
         for line in overlaps(spec, git, world, only=only):
             say(line)
     moved: list[Resync] = []
+    conflicts = {
+        ref.removeprefix(CONFLICT_REFS): sha for ref, sha in git.refs(CONFLICT_REFS).items()
+    }
     for step in plan_sync(spec, world, only=only):
         if isinstance(step, Note):
             say(f"{step.kind}: {step.name}: {step.text}")
             result.needs_user.append(step.name)
             continue
+        if conflicts.get(step.name) == base and world.backups.get(step.name) == step.tip:
+            result.needs_user.append(step.name)  # tried on this base already: not again
+            command = f"git merge {onto}" if merge else f"git rebase {onto}"
+            say(f"conflict: {step.name}: still does not apply on {onto} ({base[:7]}); resolve "
+                f"by hand: cd {step.worktree} && {command}")  # fmt: skip
+            continue
         git.update_refs({f"{BACKUP_REFS}{step.name}": step.tip})
         clashes = _move(git, step, base, onto, merge=merge)
         if clashes is None:
+            if step.name in conflicts:
+                git.delete_refs([f"{CONFLICT_REFS}{step.name}"])
             moved.append(step)
             how = "merged into" if merge else "rebased onto"
             say(f"synced: {step.name}: {how} {onto} ({base[:7]}); old tip kept as "
                 f"{BACKUP_REFS}{step.name}")  # fmt: skip
         else:
+            git.update_refs({f"{CONFLICT_REFS}{step.name}": base})
             result.needs_user.append(step.name)
             say(_conflict_line(git, step, clashes, onto, merge=merge))
     pushes = [
