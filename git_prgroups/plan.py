@@ -25,6 +25,7 @@ class AddWorktree:
     path: Path
     branch: str
     start: Sha | None  # None: the branch exists already
+    stale: bool = False  # git still lists a worktree whose folder was deleted by hand
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,18 @@ def plan_up(
         if only and name not in only:
             continue
         entry, state = spec.entry(name), states[name]
-        if state.state in ("merged", "closed"):
+        if state.state == "closed" and state.pr is not None:
+            text = f"#{state.pr.number} was closed without merging: reopen it, or drop the entry"
+            actions.append(Note(name, "closed", text))
+            continue
+        if state.state == "merged":
             continue
         if state.state == "blocked":
             waits = ", ".join(state.blocked_by)
             actions.append(Note(name, "blocked", f"waits for {waits} to merge"))
             continue
-        if state.worktree is None:
-            added = _add_worktree(entry, world)
+        if state.worktree is None or state.worktree.prunable:  # none, or its folder deleted
+            added = _add_worktree(entry, world, stale=state.worktree is not None)
             actions.append(added)
             if isinstance(added, Note):
                 continue
@@ -103,7 +108,7 @@ def plan_up(
     return actions
 
 
-def _add_worktree(entry: Entry, world: World) -> Action:
+def _add_worktree(entry: Entry, world: World, *, stale: bool = False) -> Action:
     if entry.worktree.exists():
         return Note(
             entry.name,
@@ -111,9 +116,9 @@ def _add_worktree(entry: Entry, world: World) -> Action:
             f"{entry.worktree} exists and is not a worktree of this repository: move it away",
         )
     if entry.branch in world.branches:
-        return AddWorktree(entry.name, entry.worktree, entry.branch, None)
+        return AddWorktree(entry.name, entry.worktree, entry.branch, None, stale)
     start = world.remote_branches.get(entry.branch) or world.base_tip
-    return AddWorktree(entry.name, entry.worktree, entry.branch, start)
+    return AddWorktree(entry.name, entry.worktree, entry.branch, start, stale)
 
 
 def _publish(

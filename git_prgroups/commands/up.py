@@ -128,6 +128,8 @@ def _apply(
 ) -> None:
     remote, base = spec.defaults.remote, spec.defaults.base
     additions = [a for a in actions if isinstance(a, AddWorktree)]
+    if any(a.stale for a in additions):
+        git.worktree_prune()  # forget worktrees whose folders are gone, so they can return
 
     def add(action: AddWorktree) -> None:
         if action.start is None:
@@ -140,6 +142,8 @@ def _apply(
     for action in additions:
         add(action)
         start = f"{remote}/{base} {action.start[:7]}" if action.start else "its existing branch"
+        if action.stale:
+            start += " (its folder had been deleted: made again)"
         say(f"worktree: {action.name}: {action.path} on {action.branch} from {start}")
     made = {a.branch: a.start for a in additions if a.start is not None}
     if made and not dry_run:  # so prune can tell the branches it made from the user's

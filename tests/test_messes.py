@@ -1,0 +1,62 @@
+"""Hand-made messes: each gets a sensible outcome and a clear word, never lost commits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import World, commit_in, git, status, up
+
+
+def test_a_worktree_folder_deleted_by_hand_is_made_again_with_its_commits(epic: World, cli) -> None:
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    head = commit_in(path, "kept")
+    shutil.rmtree(path)
+    assert status(epic, cli)["code-hygiene"]["worktree_state"] == "missing"
+
+    _, lines = up(epic, "code-hygiene")
+
+    assert path.is_dir() and (path / "kept.txt").is_file()
+    assert any("its folder had been deleted: made again" in line for line in lines)
+    assert status(epic, cli)["code-hygiene"]["state"] == "merged"  # and it landed
+    assert head in git("log", "--format=%H", "415-code-hygiene", cwd=epic.repo)
+
+
+def test_a_locked_worktree_is_not_pruned(epic: World, cli) -> None:
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    commit_in(path, "done")
+    up(epic, "code-hygiene")
+    epic.git("worktree", "lock", str(path))
+
+    outcome = cli("prune", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert f"refused: code-hygiene: {path} is locked (git worktree unlock it first)" in outcome.out
+    assert path.is_dir()
+
+
+def test_a_pr_closed_unmerged_is_left_alone_and_shown_closed(epic: World, cli) -> None:
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "x")
+    records = epic.repo / ".git" / "prgroups" / "local-forge.json"
+    spec = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(
+        spec.replace("issues = [415, 416, 417]", "issues = [415, 416, 417]\ndraft = true")
+    )
+    up(epic, "code-hygiene")  # a draft: opened, not landed
+    data = json.loads(records.read_text())
+    data["pulls"][0]["state"] = "closed"  # closed by hand
+    records.write_text(json.dumps(data))
+    epic.write_spec(spec)
+
+    runner, lines = up(epic, "code-hygiene")
+
+    assert runner.mutating_calls == []
+    assert lines == [
+        "closed: code-hygiene: #1 was closed without merging: reopen it, or drop the entry"
+    ]
+    assert status(epic, cli)["code-hygiene"]["state"] == "closed"
+    assert "nothing to prune" in cli("prune", cwd=epic.repo).out
+    assert (epic.base / "scylla-code-hygiene").is_dir()
