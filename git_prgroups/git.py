@@ -322,6 +322,12 @@ class Git:
             return None
         return result.stdout.splitlines()[1:] if result.returncode == 1 else []
 
+    def patches_missing_from(self, base: Sha, head: Sha) -> list[Sha]:
+        """`head`'s commits whose change `base` lacks (`git cherry`: a commit applied
+        by hand with another hash counts as present)."""
+        out = self._run("cherry", base, head).stdout
+        return [line[2:] for line in out.splitlines() if line.startswith("+ ")]
+
     def toplevel(self) -> Path | None:
         result = self._run("rev-parse", "--show-toplevel", check=False)
         return Path(result.stdout.strip()) if result.ok else None

@@ -110,6 +110,9 @@ def _land(
         base = git.refs(base_ref(spec)).get(base_ref(spec))
         if base is None:
             return Landing(entry.name, pr, "waiting", f"{remote}/{spec.defaults.base} is missing")
+        if not git.patches_missing_from(base, head):  # someone merged it by hand already
+            forge.mark_merged(pr, base)
+            return Landing(entry.name, pr, "landed", f"already in {remote}/{spec.defaults.base}")
         tip = _combine(landing, base, head, method, pr)
         if tip is None:
             forge.mark_conflict(pr, base, head)

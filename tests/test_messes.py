@@ -60,3 +60,25 @@ def test_a_pr_closed_unmerged_is_left_alone_and_shown_closed(epic: World, cli) -
     assert status(epic, cli)["code-hygiene"]["state"] == "closed"
     assert "nothing to prune" in cli("prune", cwd=epic.repo).out
     assert (epic.base / "scylla-code-hygiene").is_dir()
+
+
+def test_a_pr_merged_by_hand_is_recognised_on_the_local_forge(epic: World, cli) -> None:
+    spec = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec.replace("epic = 403", 'epic = 403\nchecks = ["false"]'))
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    commit_in(path, "by-hand")
+    up(epic, "code-hygiene")  # opened; its checks fail, so it does not land
+    other = epic.base / "maintainer"
+    git("clone", "-q", str(epic.origin), str(other), cwd=epic.base)
+    git("fetch", "-q", "origin", "415-code-hygiene", cwd=other)
+    git("cherry-pick", "FETCH_HEAD", cwd=other)  # applied by hand, another hash
+    git("push", "-q", "origin", "main", cwd=other)
+    epic.write_spec(spec)  # the checks are fixed
+
+    _, lines = up(epic, "code-hygiene")
+
+    assert "landed: code-hygiene: #1 already in origin/main" in lines
+    assert status(epic, cli)["code-hygiene"]["state"] == "merged"
+    log = git("log", "--format=%s", "main", cwd=epic.origin).splitlines()
+    assert log.count("change by-hand") == 1
