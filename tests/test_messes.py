@@ -82,3 +82,36 @@ def test_a_pr_merged_by_hand_is_recognised_on_the_local_forge(epic: World, cli) 
     assert status(epic, cli)["code-hygiene"]["state"] == "merged"
     log = git("log", "--format=%s", "main", cwd=epic.origin).splitlines()
     assert log.count("change by-hand") == 1
+
+
+def test_an_entry_renamed_in_the_spec_starts_afresh_and_the_old_work_is_kept(
+    epic: World, cli
+) -> None:
+    up(epic, "code-hygiene")
+    old = epic.base / "scylla-code-hygiene"
+    commit_in(old, "unpushed")
+    spec = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec.replace("[pr.code-hygiene]", "[pr.hygiene]"))
+
+    up(epic, "hygiene")
+    outcome = cli("prune", cwd=epic.repo)
+
+    assert (epic.base / "scylla-hygiene").is_dir() and (old / "unpushed.txt").is_file()
+    assert "orphans: 415-code-hygiene: made for entries the spec no longer lists" in outcome.out
+    refused = cli("prune", "--orphans", cwd=epic.repo)
+    assert refused.code == 1 and "has commits any remote branch lacks" in refused.out
+    assert old.is_dir()
+
+
+def test_a_remote_branch_deleted_by_hand_is_pushed_again(epic: World, cli) -> None:
+    spec = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec.replace("epic = 403", 'epic = 403\nchecks = ["false"]'))
+    up(epic, "code-hygiene")
+    head = commit_in(epic.base / "scylla-code-hygiene", "x")
+    up(epic, "code-hygiene")
+    git("push", "-q", "origin", "--delete", "415-code-hygiene", cwd=epic.repo)
+
+    _, lines = up(epic, "code-hygiene")
+
+    assert "pushed: code-hygiene: 415-code-hygiene (new commits)" in lines
+    assert git("rev-parse", "refs/heads/415-code-hygiene", cwd=epic.origin) == head
