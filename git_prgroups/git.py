@@ -328,6 +328,9 @@ class Git:
         out = self._run("cherry", base, head).stdout
         return [line[2:] for line in out.splitlines() if line.startswith("+ ")]
 
+    def fast_forward(self, worktree: Path, commit: Sha) -> None:
+        self._run("merge", "--quiet", "--ff-only", commit, cwd=worktree, mutating=True)
+
     def toplevel(self) -> Path | None:
         result = self._run("rev-parse", "--show-toplevel", check=False)
         return Path(result.stdout.strip()) if result.ok else None

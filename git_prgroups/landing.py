@@ -162,3 +162,5 @@ def _landing_worktree(git: Git, forge: LocalForge) -> Iterator[Callable[[], Git]
     finally:
         if made:
             git.worktree_remove(path, force=True)
+        elif path.exists():  # left by a run that was killed, and not needed this time
+            git.worktree_remove(path, force=True, check=False)

@@ -29,6 +29,25 @@ class AddWorktree:
 
 
 @dataclass(frozen=True)
+class FastForward:
+    """An entry with no commits of its own, behind the base: moved up to it."""
+
+    name: str
+    path: Path
+    branch: str
+    to: Sha
+
+
+@dataclass(frozen=True)
+class RecordPushed:
+    """The remote has the branch's tip but prgroups' record of its last push does not."""
+
+    name: str
+    branch: str
+    tip: Sha
+
+
+@dataclass(frozen=True)
 class PushBranch:
     name: str
     branch: str
@@ -65,7 +84,9 @@ class Note:
     text: str
 
 
-Action = AddWorktree | PushBranch | OpenPR | ArmAutoMerge | EditPR | Note
+Action = (
+    AddWorktree | FastForward | RecordPushed | PushBranch | OpenPR | ArmAutoMerge | EditPR | Note
+)
 Texts = Callable[[str], tuple[str, str]]  # entry name → (title, body without marker)
 
 
@@ -100,9 +121,19 @@ def plan_up(
             if isinstance(added, Note):
                 continue
         if state.ahead == 0:
+            worktree = state.worktree
             if state.pr is None:
-                path = state.worktree.path if state.worktree else entry.worktree
+                path = worktree.path if worktree else entry.worktree
                 actions.append(Note(name, "ready", f"worktree at {path}, no commits yet"))
+            if (
+                worktree is not None
+                and not worktree.prunable
+                and worktree.branch == entry.branch
+                and state.behind
+                and not state.dirty
+                and world.base_tip
+            ):  # not started yet: keep it on the freshest base
+                actions.append(FastForward(name, worktree.path, entry.branch, world.base_tip))
             continue
         actions.extend(_publish(spec, entry, state, world, texts, force_body=force_body))
     return actions
@@ -127,6 +158,8 @@ def _publish(
     actions: list[Action] = []
     local = world.branches[entry.branch]
     remote = world.remote_branches.get(entry.branch)
+    if remote == local and world.pushed.get(entry.branch) != local:
+        actions.append(RecordPushed(entry.name, entry.branch, local))  # a run died after pushing
     if remote != local:
         if remote is None or is_ancestor(world, remote, local):
             actions.append(PushBranch(entry.name, entry.branch, local, None))

@@ -10,15 +10,17 @@ from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git
 from git_prgroups.landing import Landing, land_armed
-from git_prgroups.observe import MADE_REFS, World, observe, start_statuses
+from git_prgroups.observe import MADE_REFS, PUSHED_REFS, World, observe, start_statuses
 from git_prgroups.plan import (
     Action,
     AddWorktree,
     ArmAutoMerge,
     EditPR,
+    FastForward,
     Note,
     OpenPR,
     PushBranch,
+    RecordPushed,
     plan_up,
 )
 from git_prgroups.pushing import push_branches
@@ -128,6 +130,9 @@ def _apply(
 ) -> None:
     remote, base = spec.defaults.remote, spec.defaults.base
     additions = [a for a in actions if isinstance(a, AddWorktree)]
+    made = {a.branch: a.start for a in additions if a.start is not None}
+    if made and not dry_run:  # first: a run killed mid-way still knows what it began
+        git.update_refs({f"{MADE_REFS}{branch}": sha for branch, sha in made.items()})
     if any(a.stale for a in additions):
         git.worktree_prune()  # forget worktrees whose folders are gone, so they can return
 
@@ -145,9 +150,15 @@ def _apply(
         if action.stale:
             start += " (its folder had been deleted: made again)"
         say(f"worktree: {action.name}: {action.path} on {action.branch} from {start}")
-    made = {a.branch: a.start for a in additions if a.start is not None}
-    if made and not dry_run:  # so prune can tell the branches it made from the user's
-        git.update_refs({f"{MADE_REFS}{branch}": sha for branch, sha in made.items()})
+
+    for action in actions:
+        if isinstance(action, FastForward):
+            git.fast_forward(action.path, action.to)
+            say(f"worktree: {action.name}: no commits yet, moved up to {remote}/{base} "
+                f"{action.to[:7]}")  # fmt: skip
+    records = {a.branch: a.tip for a in actions if isinstance(a, RecordPushed)}
+    if records and not dry_run:
+        git.update_refs({f"{PUSHED_REFS}{branch}": tip for branch, tip in records.items()})
 
     pushes = [a for a in actions if isinstance(a, PushBranch)]
     pushed = push_branches(spec, git, pushes, say, dry_run=dry_run) if pushes else set()
