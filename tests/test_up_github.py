@@ -6,6 +6,7 @@ the fake is backed by, so a merge on the fake is a real git merge the next fetch
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -562,3 +563,40 @@ def test_words_like_timeout_in_gh_text_are_not_mistaken_for_a_fault(
     assert outcome.code == 1
     assert hub.requests.count("PrgroupsPullRequests") == 1
     assert "gave up" not in outcome.err
+
+
+def test_shell_quotes_rtl_marks_and_4_byte_text_arrive_verbatim(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    title = "fix: `rm -rf ~` $(whoami) 'single' \"double\" \u202egnp.exe \U0001f600 \u00e9"
+    body = "$(touch /tmp/pwned) `id` \\n not a newline; \u202eRTL \U0001d11e clef"
+    spec = (epic.repo / "prgroups.toml").read_text().replace(
+        'title = "docs: delete Mojo guides"', f"title = {json.dumps(title, ensure_ascii=False)}"
+    ).replace(
+        'body = "Deletes the two Mojo guides and rewrites the agent configs that pointed at '
+        'them for Python."',
+        f"body = {json.dumps(body, ensure_ascii=False)}",
+    )  # fmt: skip
+    epic.write_spec(spec)
+    with serve(epic, monkeypatch) as fake:
+        pushed_branch(epic, "delete-mojo-guides")
+        up(epic, "delete-mojo-guides")
+
+        [pr] = fake.prs.values()
+        assert pr.title == title
+        assert body in pr.body
+        assert not Path("/tmp/pwned").exists()
+        runner, _ = up(epic, "delete-mojo-guides")
+        assert runner.mutating_calls == []  # read back byte for byte: no edit needed
+
+
+def test_a_nul_in_spec_text_is_refused(epic: World, cli) -> None:
+    spec = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec.replace('title = "docs: delete Mojo guides"', 'title = "a\\u0000b"'))
+
+    outcome = cli("plan", cwd=epic.repo)
+
+    assert outcome.code == 2
+    assert "pr.delete-mojo-guides.title: must not contain a NUL character" in outcome.err
