@@ -68,15 +68,19 @@ def test_ctrl_c_stops_between_steps(epic: World) -> None:
 def test_ctrl_c_in_the_terminal_lets_the_running_check_finish(
     epic: World, installed_command
 ) -> None:
+    started = epic.base / "check-started"
+    check = json.dumps(["sh", "-c", f"touch {started}; sleep 1.5"])
     spec_text = (epic.repo / "prgroups.toml").read_text()
-    epic.write_spec(spec_text.replace("epic = 403", 'epic = 403\nchecks = ["sleep 1.5"]'))
+    epic.write_spec(spec_text.replace("epic = 403", f"epic = 403\nchecks = [{check}]"))
     up(epic, "code-hygiene")
     commit_in(epic.base / "scylla-code-hygiene", "x")
     watch = subprocess.Popen(
         [str(installed_command), "watch", "--interval", "30"], cwd=epic.repo,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
-    time.sleep(1.0)  # up is running the check by now
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # until up is running the check
     os.killpg(watch.pid, signal.SIGINT)  # what the terminal sends to the whole group
     out, err = watch.communicate(timeout=60)
 
