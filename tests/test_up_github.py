@@ -200,7 +200,14 @@ def test_auto_merge_off_names_the_setting_and_leaves_the_pr_open(
         assert "https://github.localhost/octo/scylla/settings" in outcome.out
         assert outcome.out.count("Allow auto-merge") == 1  # said once, not per PR
         assert [pr.state for pr in fake.prs.values()] == ["OPEN", "OPEN"]
-        assert fake.mutations.count("PullRequestAutoMerge") == 1
+        assert "PullRequestAutoMerge" not in fake.mutations  # the read said so: not asked
+
+        runner, _ = up(epic, "code-hygiene", "fix-model-configs")
+        assert runner.mutating_calls == []  # still off: nothing tried again
+
+        fake.auto_merge_allowed = True  # the maintainer turns the setting on
+        up(epic, "code-hygiene", "fix-model-configs")
+        assert [pr.auto_merge_method for pr in fake.prs.values()] == ["REBASE", "REBASE"]
 
 
 def test_a_pr_opened_by_hand_is_adopted_armed_and_its_text_kept(

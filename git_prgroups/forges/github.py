@@ -45,7 +45,7 @@ def pull_requests_query(count: int) -> str:
     )
     return (
         f"query PrgroupsPullRequests($owner: String!, $repo: String!{params}) "
-        f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
+        f"{{ repository(owner: $owner, name: $repo) {{ autoMergeAllowed {aliases} }} }}"
     )
 
 
@@ -81,6 +81,8 @@ class GitHubForge:
             variables = self._repo_variables() | {f"b{i}": b for i, b in enumerate(chunk)}
             data = self._json(self.gh.graphql(pull_requests_query(len(chunk)), variables).stdout)
             repository = data["data"]["repository"]
+            # read here, so up never asks gh to arm what the repository refuses
+            self.auto_merge_disabled = repository.get("autoMergeAllowed") is False
             for i, branch in enumerate(chunk):
                 nodes = (repository.get(f"b{i}") or {}).get("nodes") or []
                 ours = [n for n in nodes if not n.get("isCrossRepository")]
