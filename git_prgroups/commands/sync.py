@@ -117,9 +117,8 @@ def run_sync(
             continue
         if conflicts.get(step.name) == base and world.backups.get(step.name) == step.tip:
             result.needs_user.append(step.name)  # tried on this base already: not again
-            command = f"git merge {onto}" if merge else f"git rebase {onto}"
-            say(f"conflict: {step.name}: still does not apply on {onto} ({base[:7]}); resolve "
-                f"by hand: cd {step.worktree} && {command}")  # fmt: skip
+            say(f"conflict: {step.name}: still does not apply on {onto} ({base[:7]}); "
+                f"{_by_hand(step, onto, merge=merge)}")  # fmt: skip
             continue
         git.update_refs({f"{BACKUP_REFS}{step.name}": step.tip})
         clashes = _move(git, step, base, onto, merge=merge)
@@ -193,12 +192,13 @@ def _conflict_line(git: Git, step: Resync, files: list[str], onto: str, *, merge
             f"conflict: {step.name}: the {'merge' if merge else 'rebase'} stopped and could "
             f"not be undone; the old tip is {BACKUP_REFS}{step.name} ({step.tip[:7]})"
         )
-    command = f"git merge {onto}" if merge else f"git rebase {onto}"
     listed = f" (files {', '.join(files)})" if files else ""
-    return (
-        f"conflict: {step.name}{listed}: left as it was; resolve by hand: "
-        f"cd {step.worktree} && {command}"
-    )
+    return f"conflict: {step.name}{listed}: left as it was; {_by_hand(step, onto, merge=merge)}"
+
+
+def _by_hand(step: Resync, onto: str, *, merge: bool) -> str:
+    command = f"git merge {onto}" if merge else f"git rebase {onto}"
+    return f"resolve by hand: cd {step.worktree} && {command}"
 
 
 def _rearm(
