@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,11 +74,15 @@ class Command(cli.Application):
             require_entry(spec, name)
         return spec
 
-    def locked(self, git: Any, what: str) -> Any:
-        """The repository's lock: one changing command at a time."""
+    @contextlib.contextmanager
+    def locked(self, git: Any, what: str) -> Iterator[None]:
+        """The repository's lock: one changing command at a time. What was read before it
+        was taken is forgotten: the run that held it may have changed anything."""
         from git_prgroups.locking import repository_lock
 
-        return repository_lock(git.common_dir() / "prgroups", what)
+        with repository_lock(git.common_dir() / "prgroups", what):
+            self.runner.forget()
+            yield
 
     def git_and_forge(self, spec: Spec) -> tuple[Any, Any]:
         from git_prgroups.forges.choose import choose_forge

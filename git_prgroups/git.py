@@ -70,6 +70,7 @@ class Git:
         cwd: Path | None = None,
         stdin: str | None = None,
         cached: bool = False,
+        reads_refs: bool = True,
         changes_refs: bool = False,
         interactive: bool = False,
     ) -> Completed:
@@ -80,6 +81,7 @@ class Git:
             check=check,
             stdin=stdin,
             cached=cached,
+            reads_refs=reads_refs,
             changes_refs=changes_refs,
             interactive=interactive,
         )
@@ -92,7 +94,9 @@ class Git:
     def main_worktree(self) -> Path | None:
         """The main worktree's top level (the first `git worktree list` shows), or None
         outside a repository or in a bare one."""
-        result = self._run("worktree", "list", "--porcelain", "-z", check=False, cached=True)
+        result = self._run(
+            "worktree", "list", "--porcelain", "-z", check=False, cached=True, reads_refs=False
+        )
         if not result.ok:
             return None
         worktrees = parse_worktrees(result.stdout)
@@ -101,7 +105,7 @@ class Git:
         return worktrees[0].path
 
     def worktrees(self) -> list[Worktree]:
-        result = self._run("worktree", "list", "--porcelain", "-z", cached=True)
+        result = self._run("worktree", "list", "--porcelain", "-z", cached=True, reads_refs=False)
         return parse_worktrees(result.stdout)
 
     def refs(self, *prefixes: str) -> dict[str, Sha]:
@@ -119,7 +123,9 @@ class Git:
         }
 
     def remote_url(self, remote: str) -> str | None:
-        result = self._run("config", "--get", f"remote.{remote}.url", check=False, cached=True)
+        result = self._run(
+            "config", "--get", f"remote.{remote}.url", check=False, cached=True, reads_refs=False
+        )
         return result.stdout.strip() or None
 
     def common_dir(self) -> Path:
@@ -127,7 +133,9 @@ class Git:
         main = self.main_worktree()
         if main is not None and (main / ".git").is_dir():
             return main / ".git"  # no call needed: the usual layout
-        out = self._run("rev-parse", "--path-format=absolute", "--git-common-dir", cached=True)
+        out = self._run(
+            "rev-parse", "--path-format=absolute", "--git-common-dir", cached=True, reads_refs=False
+        )
         return Path(out.stdout.strip())
 
     def is_dirty(self, worktree: Path) -> bool:

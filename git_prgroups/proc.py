@@ -117,7 +117,10 @@ class Runner:
     # Children in a session of their own do not get the terminal's Ctrl-C: watch sets
     # this so that Ctrl-C ends it between steps, never in the middle of a git command.
     shield_children: bool = False
-    _cache: dict[tuple[tuple[str, ...], Path | None], Completed] = field(default_factory=dict)
+    # cached reads, each with whether it reads refs (and so ends when refs change)
+    _cache: dict[tuple[tuple[str, ...], Path | None], tuple[Completed, bool]] = field(
+        default_factory=dict
+    )
 
     def run(
         self,
@@ -130,25 +133,29 @@ class Runner:
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
         cached: bool = False,
+        reads_refs: bool = True,
         changes_refs: bool = False,
         interactive: bool = False,
     ) -> Completed:
         """Run `argv`. A `cached` read returns the last result of the same command while
-        nothing has been changed since; `mutating` and `changes_refs` calls end that."""
+        nothing has been changed since: a `mutating` call ends every cached read, a
+        `changes_refs` call (a fetch) only those that `reads_refs`."""
         argv = tuple(argv)
         key = (argv, cwd)
         if cached and key in self._cache:
-            result = self._cache[key]
+            result = self._cache[key][0]
         else:
-            if mutating or changes_refs:
+            if mutating:
                 self._cache.clear()
+            elif changes_refs:
+                self._cache = {k: v for k, v in self._cache.items() if not v[1]}
             if mutating and self.dry_run:
                 print(redact(f"would run: {shlex.join(argv)}" + (f"  (in {cwd})" if cwd else "")))
                 self.calls.append((argv, mutating))
                 return Completed(argv, 0, "", "")
             result = self._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
             if cached:
-                self._cache[key] = result
+                self._cache[key] = (result, reads_refs)
         if check and not result.ok:
             raise CommandFailed(result, cwd)
         return result
@@ -198,6 +205,10 @@ class Runner:
             stdout=(out or b"").decode("utf-8", "surrogateescape"),
             stderr=(err or b"").decode("utf-8", "surrogateescape"),
         )
+
+    def forget(self) -> None:
+        """Drop every cached read: another process may have changed anything since."""
+        self._cache.clear()
 
     @property
     def mutating_calls(self) -> list[tuple[str, ...]]:

@@ -143,7 +143,7 @@ def test_the_seed_epic_day_on_github(epic: World, hub: FakeGitHub, cli) -> None:
     assert runner.mutating_calls == [] and hub.mutations == before
     assert len(gh_calls(runner)) == 1  # one read for all nine branches
     assert sorted(verbs(runner)) == sorted(
-        ["worktree", "for-each-repo", "for-each-repo", "fetch", "for-each-ref", "worktree",
+        ["worktree", "for-each-repo", "for-each-repo", "fetch", "for-each-ref",
          "merge-base", "log", "gh --version", "gh api graphql"]
     )  # fmt: skip
 

@@ -82,7 +82,7 @@ def test_the_seed_epic_day_on_the_local_forge(epic, cli):
     assert runner.mutating_calls == []
     assert sorted(verbs(runner)) == sorted(
         ["config", "worktree", "for-each-repo", "for-each-repo", "fetch", "for-each-ref",
-         "worktree", "merge-base", "log"]
+         "merge-base", "log"]
     )  # fmt: skip
 
     # 5. The last two: commit, up, both land; status agrees; a final up is a no-op.
