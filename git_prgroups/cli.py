@@ -75,13 +75,12 @@ class Command(cli.Application):
         return spec
 
     @contextlib.contextmanager
-    def locked(self, git: Any, what: str) -> Iterator[None]:
+    def locked(self, spec: Spec, git: Any, what: str) -> Iterator[None]:
         """The repository's lock: one changing command at a time. What was read before it
         was taken is forgotten: the run that held it may have changed anything."""
-        from git_prgroups.locking import repository_lock
+        from git_prgroups.recovery import holding_the_lock
 
-        with repository_lock(git.common_dir() / "prgroups", what):
-            self.runner.forget()
+        with holding_the_lock(spec, git, what, print):
             yield
 
     def git_and_forge(self, spec: Spec) -> tuple[Any, Any]:
@@ -181,7 +180,7 @@ class UpCommand(Command):
         spec = self.load_spec_naming(names)
         self.runner.dry_run = self.dry_run
         git, forge = self.git_and_forge(spec)
-        with contextlib.nullcontext() if self.dry_run else self.locked(git, "up"):
+        with contextlib.nullcontext() if self.dry_run else self.locked(spec, git, "up"):
             result = run_up(
                 spec, git, forge, print, only=names, dry_run=self.dry_run,
                 force_body=self.force_body,
@@ -202,7 +201,7 @@ class SyncCommand(Command):
 
         spec = self.load_spec_naming(names)
         git, forge = self.git_and_forge(spec)
-        with self.locked(git, "sync"):
+        with self.locked(spec, git, "sync"):
             result = run_sync(
                 spec, git, forge, print, only=names, merge=self.merge, check=self.check
             )
@@ -221,7 +220,7 @@ class PruneCommand(Command):
 
         spec = self.load_spec_naming(names)
         git, forge = self.git_and_forge(spec)
-        with self.locked(git, "prune"):
+        with self.locked(spec, git, "prune"):
             result = run_prune(
                 spec, git, forge, print, only=names, force=self.force, orphans=self.orphans
             )
@@ -250,7 +249,7 @@ class WatchCommand(Command):
         outcome = run_watch(
             spec, git, forge, lambda line: print(line, flush=True),
             interval=self.interval, max_interval=max(self.max_interval, self.interval),
-            prune=self.prune, guard=lambda: self.locked(git, "watch"),
+            prune=self.prune, guard=lambda: self.locked(spec, git, "watch"),
         )  # fmt: skip
         if outcome.interrupted:
             return 130

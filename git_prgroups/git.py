@@ -16,6 +16,12 @@ from git_prgroups.proc import Completed, Runner
 Sha = str
 
 
+# What sync's rebases and merges write in the reflog: how a killed sync's half-done
+# rebase is told from one a person began.
+SYNC_REFLOG_ACTION = "prgroups sync"
+SYNC_REFLOG = {"GIT_REFLOG_ACTION": SYNC_REFLOG_ACTION}
+
+
 @dataclass(frozen=True)
 class Worktree:
     path: Path
@@ -73,6 +79,7 @@ class Git:
         reads_refs: bool = True,
         changes_refs: bool = False,
         interactive: bool = False,
+        env: dict[str, str] | None = None,
     ) -> Completed:
         return self.runner.run(
             ["git", *args],
@@ -80,6 +87,7 @@ class Git:
             mutating=mutating,
             check=check,
             stdin=stdin,
+            env=env,
             cached=cached,
             reads_refs=reads_refs,
             changes_refs=changes_refs,
@@ -275,6 +283,27 @@ class Git:
         out = self._run("status", "--short", "--untracked-files=all", cwd=worktree).stdout
         return out.splitlines()
 
+    def untracked_files(self, worktree: Path) -> list[str]:
+        out = self._run("ls-files", "--others", "--exclude-standard", "-z", cwd=worktree).stdout
+        return [path for path in out.split("\0") if path]
+
+    def same_as_in(self, worktree: Path, commit: Sha, paths: Sequence[str]) -> list[str]:
+        """Those of `paths` (files in the worktree) that hold exactly their content in
+        `commit`."""
+        if not paths:
+            return []
+        listing = self._run("ls-tree", "-z", commit, "--", *paths, cwd=worktree).stdout
+        blobs = {}
+        for line in listing.split("\0"):
+            meta, _, path = line.partition("\t")
+            if meta.endswith(tuple("0123456789abcdef")) and " blob " in meta:
+                blobs[path] = meta.split()[2]
+        present = [path for path in paths if path in blobs]
+        if not present:
+            return []
+        hashed = self._run("hash-object", "--", *present, cwd=worktree).stdout.split()
+        return [path for path, sha in zip(present, hashed, strict=True) if blobs[path] == sha]
+
     def checkout_detached(self, commit: Sha) -> None:
         self._run("checkout", "--quiet", "--detach", commit, mutating=True)
 
@@ -296,15 +325,16 @@ class Git:
     def rebase(self, worktree: Path, onto: Sha) -> bool:
         """Rebase the worktree's branch onto `onto`; False when it stopped (a conflict)."""
         result = self._run(
-            "rebase", "--quiet", "--no-autostash", onto, cwd=worktree, mutating=True, check=False
-        )
+            "rebase", "--quiet", "--no-autostash", onto,
+            cwd=worktree, mutating=True, check=False, env=SYNC_REFLOG,
+        )  # fmt: skip
         return result.ok
 
     def merge_into(self, worktree: Path, commit: Sha, message: str) -> bool:
         """Merge `commit` into the worktree's branch; False when it stopped (a conflict)."""
         result = self._run(
             "merge", "--quiet", "--no-edit", f"--message={message}", commit,
-            cwd=worktree, mutating=True, check=False,
+            cwd=worktree, mutating=True, check=False, env=SYNC_REFLOG,
         )  # fmt: skip
         return result.ok
 
@@ -312,10 +342,15 @@ class Git:
         out = self._run("diff", "--name-only", "--diff-filter=U", "-z", cwd=worktree).stdout
         return [name for name in out.split("\0") if name]
 
-    def abort(self, worktree: Path, operation: str) -> None:
+    def abort(self, worktree: Path, operation: str) -> bool:
         """`git rebase --abort` or `git merge --abort`: the branch, index and files back
-        as they were before the operation began."""
-        self._run(operation, "--abort", cwd=worktree, mutating=True, check=False)
+        as they were before the operation began. False when git could not."""
+        return self._run(operation, "--abort", cwd=worktree, mutating=True, check=False).ok
+
+    def drop_rebase(self, worktree: Path) -> None:
+        """Forget a rebase's state and put index and files back to HEAD."""
+        self._run("rebase", "--quit", cwd=worktree, mutating=True, check=False)
+        self._run("reset", "--quiet", "--hard", cwd=worktree, mutating=True)
 
     def head_of(self, worktree: Path) -> Sha:
         return self._run("rev-parse", "HEAD", cwd=worktree).stdout.strip()

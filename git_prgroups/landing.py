@@ -38,7 +38,7 @@ def land_armed(
 ) -> list[Landing]:
     """Land every open, armed, non-draft PR whose checks pass, in wave order."""
     results: list[Landing] = []
-    with _landing_worktree(git, forge) as landing:
+    with _landing_worktree(git) as landing:
         for entry in spec.entries:
             pr = world.prs.get(entry.branch)
             if pr is None or pr.state != "open" or pr.auto_merge is None or pr.draft:
@@ -138,15 +138,29 @@ def _combine(landing: Git, base: Sha, head: Sha, method: str, pr: PullRequest) -
         else:
             landing.merge_commit(head, f"Merge pull request #{pr.number} from {pr.head}")
     except CommandFailed:
+        conflicted = _conflicted(landing)
         landing.abandon_operation()
+        if not conflicted:  # git failed for another reason: say so, remember nothing
+            raise
         return None
     return landing.head()
 
 
+def _conflicted(landing: Git) -> bool:
+    try:
+        return bool(landing.conflicted_files(landing.cwd))
+    except CommandFailed:
+        return False
+
+
+def landing_worktree_path(git: Git) -> Path:
+    return git.common_dir() / "prgroups" / "landing"
+
+
 @contextlib.contextmanager
-def _landing_worktree(git: Git, forge: LocalForge) -> Iterator[Callable[[], Git]]:
+def _landing_worktree(git: Git) -> Iterator[Callable[[], Git]]:
     """A detached worktree of prgroups' own, made on first use and removed at the end."""
-    path: Path = forge.path.parent / "landing"
+    path = landing_worktree_path(git)
     made: list[Git] = []
 
     def get() -> Git:

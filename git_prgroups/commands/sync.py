@@ -13,11 +13,19 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from git_prgroups.errors import PrgroupsError
 from git_prgroups.forges.base import Forge
 from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.git import Git, Sha
-from git_prgroups.observe import BACKUP_REFS, CONFLICT_REFS, World, observe, start_statuses
-from git_prgroups.plan import Note, PushBranch, is_ancestor
+from git_prgroups.observe import (
+    BACKUP_REFS,
+    CONFLICT_REFS,
+    PUSHED_REFS,
+    World,
+    observe,
+    start_statuses,
+)
+from git_prgroups.plan import Note, PushBranch, RecordPushed, is_ancestor
 from git_prgroups.pushing import push_branches
 from git_prgroups.spec import Spec
 from git_prgroups.states import entry_states
@@ -40,8 +48,11 @@ class SyncResult:
     needs_user: list[str] = field(default_factory=list)
 
 
-def plan_sync(spec: Spec, world: World, *, only: Collection[str] = ()) -> list[Resync | Note]:
-    """Pure: which entries to move onto the base, and why the others are left."""
+def plan_sync(
+    spec: Spec, world: World, *, only: Collection[str] = ()
+) -> list[Resync | PushBranch | RecordPushed | Note]:
+    """Pure: which entries to move onto the base (or, moved already, to push), and why
+    the others are left."""
     states = entry_states(spec, world)
     remote = spec.defaults.remote
     steps: list[Resync | Note] = []
@@ -50,7 +61,10 @@ def plan_sync(spec: Spec, world: World, *, only: Collection[str] = ()) -> list[R
         if (only and name not in only) or state.state in ("merged", "closed"):
             continue
         worktree, tip = state.worktree, world.branches.get(entry.branch)
-        if worktree is None or tip is None or state.behind == 0:
+        if worktree is None or tip is None:
+            continue
+        if state.behind == 0:
+            steps.extend(_unfinished_push(world, name, entry.branch, tip))
             continue
         if not worktree.path.is_dir():
             steps.append(Note(name, "skipped", f"its worktree {worktree.path} is missing"))
@@ -84,6 +98,20 @@ def plan_sync(spec: Spec, world: World, *, only: Collection[str] = ()) -> list[R
     return steps
 
 
+def _unfinished_push(
+    world: World, name: str, branch: str, tip: Sha
+) -> list[PushBranch | RecordPushed]:
+    """What a sync stopped after its rebase left undone: the push, or its record."""
+    pushed, backup = world.remote_branches.get(branch), world.backups.get(name)
+    if backup is None or pushed is None:
+        return []
+    if pushed != tip and pushed == backup:
+        return [PushBranch(name, branch, tip, pushed)]
+    if pushed == tip and world.pushed.get(branch) != tip:
+        return [RecordPushed(name, branch, tip)]
+    return []
+
+
 def run_sync(
     spec: Spec,
     git: Git,
@@ -110,7 +138,17 @@ def run_sync(
     conflicts = {
         ref.removeprefix(CONFLICT_REFS): sha for ref, sha in git.refs(CONFLICT_REFS).items()
     }
-    for step in plan_sync(spec, world, only=only):
+    unpushed: list[PushBranch] = []
+    steps = plan_sync(spec, world, only=only)
+    records = {s.branch: s.tip for s in steps if isinstance(s, RecordPushed)}
+    if records:
+        git.update_refs({f"{PUSHED_REFS}{branch}": tip for branch, tip in records.items()})
+    for step in steps:
+        if isinstance(step, RecordPushed):
+            continue
+        if isinstance(step, PushBranch):
+            unpushed.append(step)
+            continue
         if isinstance(step, Note):
             say(f"{step.kind}: {step.name}: {step.text}")
             result.needs_user.append(step.name)
@@ -133,7 +171,7 @@ def run_sync(
             git.update_refs({f"{CONFLICT_REFS}{step.name}": base})
             result.needs_user.append(step.name)
             say(_conflict_line(git, step, clashes, onto, merge=merge))
-    pushes = [
+    pushes = unpushed + [
         PushBranch(s.name, s.branch, git.head_of(s.worktree), s.lease)
         for s in moved
         if s.lease is not None
@@ -143,7 +181,7 @@ def run_sync(
     result.synced = [s.name for s in moved]
     if pushed:
         _rearm(spec, forge, sorted(pushed), say, result)
-    if not moved and not result.needs_user:
+    if not moved and not pushes and not records and not result.needs_user:
         say(f"nothing to sync: every started entry holds {onto} ({base[:7]})")
     return result
 
@@ -181,8 +219,18 @@ def _move(git: Git, step: Resync, base: Sha, onto: str, *, merge: bool) -> list[
         done = git.rebase(step.worktree, base)
     if done:
         return None
-    files = git.conflicted_files(step.worktree)
-    git.abort(step.worktree, "merge" if merge else "rebase")
+    operation = "merge" if merge else "rebase"
+    try:
+        files = git.conflicted_files(step.worktree)
+    finally:  # once more if it fails: a git of the person's may hold a lock a moment
+        aborted = git.abort(step.worktree, operation) or git.abort(step.worktree, operation)
+    if not aborted:
+        raise PrgroupsError(
+            f"could not undo the stopped {operation} in {step.worktree}; run `git {operation} "
+            f"--abort` there, then sync again"
+        )
+    if not files:  # git stopped for another reason than a conflict: nothing to remember
+        raise PrgroupsError(f"{step.name}: git {operation} failed in {step.worktree}; sync again")
     return files
 
 

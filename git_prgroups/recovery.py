@@ -1,0 +1,204 @@
+"""What a killed run leaves half-done is put right before the next run reads the world,
+so that no interruption leaves a repository a person has to repair by hand.
+
+A git command killed with our run can leave lock files (`refs/heads/B.lock`,
+`config.lock`, a worktree's `index.lock`), worktrees that `git worktree add` never
+finished (locked "initializing"; with no `commondir` yet even `git worktree list`
+fails, with a null HEAD `git fetch` does) and a rebase or merge of sync's stopped half
+way, the worktree detached. git refuses to go on until a person removes or finishes
+them. The lock file names the killed run: once no process of its group is left, what
+appeared in git's folders after it began is its own leftover, and a rebase whose last
+reflog line is sync's is sync's own: aborted, the branch and files are as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from git_prgroups.git import SYNC_REFLOG_ACTION, Git
+from git_prgroups.landing import landing_worktree_path
+from git_prgroups.locking import KilledRun, repository_lock, tell
+from git_prgroups.spec import Spec
+
+# git locks a new worktree with this reason until `git worktree add` has finished
+UNFINISHED = "initializing"
+GROUP_WAIT = 10.0  # seconds a killed run's git commands get to end before we go on
+LOCK_AGE = 2.0  # seconds: older leftovers are stale, when the group cannot tell us
+
+
+@contextlib.contextmanager
+def holding_the_lock(
+    spec: Spec, git: Git, what: str, say: Callable[[str], None], *, wait: float | None = None
+) -> Iterator[None]:
+    """The repository's lock, with what a killed holder left undone put right first.
+    Reads made before it was taken are forgotten: the holder may have changed anything."""
+    with repository_lock(git.common_dir() / "prgroups", what, wait=wait, say=tell) as killed:
+        if killed is not None:
+            clear_leftovers(killed, spec, git, say)
+        git.runner.forget()
+        yield
+
+
+def clear_leftovers(killed: KilledRun, spec: Spec, git: Git, say: Callable[[str], None]) -> None:
+    gone = _group_ended(killed.group)
+    if gone is False:
+        say(f"commands of a killed run (pid {killed.pid}) are still running: left alone")
+        return
+    stale_before = time.time() - LOCK_AGE
+
+    def left_by_it(path: Path) -> bool:
+        made = _made_at(path)
+        return made is not None and made >= killed.began - 1 and bool(gone or made <= stale_before)
+
+    common = git.common_dir()
+    cleared = []
+    for path in _git_lock_files(common):
+        if left_by_it(path):
+            path.unlink(missing_ok=True)
+            cleared.append(str(path.relative_to(common)))
+    ours = {_resolved(entry.worktree) for entry in spec.entries}
+    ours.add(_resolved(landing_worktree_path(git)))
+    for admin in sorted(common.glob("worktrees/*")):
+        marker = admin / "locked"
+        if _read(marker) != UNFINISHED or not left_by_it(marker):
+            continue
+        folder = _worktree_folder(admin)
+        if folder is not None and _resolved(folder) not in ours:
+            say(
+                f"{folder} was left half-made by a killed `git worktree add`: remove it with "
+                f"`git worktree remove --force --force {folder}`"
+            )
+            continue
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(admin, ignore_errors=True)
+        cleared.append(f"the half-made worktree {folder or admin}")
+    for how, folder, theirs in _stopped_syncs(spec, common, left_by_it):
+        _undo(git, folder, how, theirs)
+        cleared.append(f"the half-done {how.partition('-')[2]} in {folder} (undone)")
+    if cleared:
+        say(
+            f"the last run (`git prgroups {killed.what}`, pid {killed.pid}) was killed; "
+            f"removed what its git commands left: {', '.join(cleared)}"
+        )
+
+
+def _stopped_syncs(
+    spec: Spec, common_dir: Path, left_by_it: Callable[[Path], bool]
+) -> list[tuple[str, Path, str]]:
+    """The rebases and merges that sync began in entries' worktrees and never ended, as
+    (what to do, worktree, the commit they were bringing in).
+
+    A rebase with HEAD detached is sync's when its last reflog line is; it is aborted.
+    One with HEAD still (or again) on the branch was killed while it began or ended (no
+    rebase stops there for a person), its state perhaps half written: the state is
+    dropped and the files put back to the branch. A merge is sync's by its message."""
+    entries = {_resolved(entry.worktree): entry for entry in spec.entries}
+    stopped = []
+    for admin in sorted(common_dir.glob("worktrees/*")):
+        folder = _worktree_folder(admin)
+        entry = entries.get(_resolved(folder)) if folder is not None else None
+        if entry is None or folder is None:
+            continue
+        branch = f"refs/heads/{entry.branch}"
+        attached = _read(admin / "HEAD") == f"ref: {branch}"
+        for state in (admin / "rebase-merge", admin / "rebase-apply"):
+            if not state.is_dir():
+                continue
+            onto = _read(state / "onto")
+            if attached and left_by_it(state):
+                stopped.append(("drop-rebase", folder, onto))
+            elif _read(state / "head-name") == branch and _last_reflog_action(admin).startswith(
+                SYNC_REFLOG_ACTION
+            ):
+                stopped.append(("abort-rebase", folder, onto))
+        ours = f"Merge {spec.defaults.remote}/{spec.defaults.base} into {entry.branch}"
+        merging = admin / "MERGE_HEAD"
+        if _read(admin / "MERGE_MSG").partition("\n")[0] == ours and left_by_it(merging):
+            stopped.append(("abort-merge", folder, _read(merging)))
+    return stopped
+
+
+def _undo(git: Git, folder: Path, how: str, theirs: str) -> None:
+    """Undo the operation, then remove what its killed checkout of `theirs` had written
+    and the undoing does not know of: untracked files that hold exactly their content
+    in `theirs` (it could not have begun over different ones; a copy stays in `theirs`)."""
+    if how == "drop-rebase":
+        git.drop_rebase(folder)
+    else:
+        git.abort(folder, how.removeprefix("abort-"))
+    if not theirs:
+        return
+    for path in git.same_as_in(folder, theirs, git.untracked_files(folder)):
+        written = folder / path
+        written.unlink(missing_ok=True)
+        for parent in written.parents:
+            if parent == folder:
+                break
+            try:
+                parent.rmdir()  # only when empty
+            except OSError:
+                break
+
+
+def _last_reflog_action(admin: Path) -> str:
+    lines = _read(admin / "logs" / "HEAD").splitlines()
+    return lines[-1].partition("\t")[2] if lines else ""
+
+
+def _group_ended(group: int) -> bool | None:
+    """Whether every process of `group` has ended (waiting a little for it); None when
+    it is our own group, which cannot tell."""
+    if group == os.getpgrp():
+        return None
+    deadline = time.monotonic() + GROUP_WAIT
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
+def _git_lock_files(common_dir: Path) -> list[Path]:
+    """Lock files in the places our git commands write: refs, packed refs, the
+    configuration (`push --set-upstream`), linked worktrees' HEAD, index and the like.
+    Never the main worktree's index, which a person's `git commit` may hold for minutes."""
+    found = [*common_dir.glob("refs/**/*.lock"), common_dir / "packed-refs.lock"]
+    found.append(common_dir / "config.lock")
+    for admin in common_dir.glob("worktrees/*"):
+        found += [*admin.glob("*.lock"), *admin.glob("refs/**/*.lock")]
+    return [path for path in found if path.is_file()]
+
+
+def _worktree_folder(admin: Path) -> Path | None:
+    """Where a worktree's files are, from its `gitdir` file (`<folder>/.git`)."""
+    text = _read(admin / "gitdir")
+    return Path(text).parent if text else None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _made_at(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def _resolved(path: Path) -> Path:
+    return Path(os.path.realpath(path))
