@@ -542,6 +542,38 @@ def test_a_fault_that_persists_is_reported_after_bounded_tries(
     assert "opened:" not in outcome.out
 
 
+def test_a_hanging_gh_call_is_stopped_and_tried_again_without_a_duplicate(
+    epic: World, hub: FakeGitHub, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gh pr create` hangs; the server makes the PR anyway, after gh was stopped. The try
+    after the timeout finds it ("already exists") and adopts it: one PR, armed."""
+    monkeypatch.setattr(gh_module, "TIMEOUT", 1.0)
+    pushed_branch(epic, "code-hygiene")
+    hub.hang_next("PullRequestCreate", 2.5)
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    [pr] = hub.prs.values()  # made once, by the hanging call; the second try adopted it
+    assert pr.auto_merge_method is not None
+    assert f"#{pr.number}" in outcome.out
+
+
+def test_a_gh_call_that_keeps_hanging_is_reported_after_bounded_tries(
+    epic: World, hub: FakeGitHub, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gh_module, "TIMEOUT", 0.5)
+    for _ in range(4):
+        hub.hang_next("PrgroupsPullRequests", 0.8)
+
+    outcome = cli("status", cwd=epic.repo)
+
+    assert outcome.code == 1
+    ours = [line for line in outcome.err.splitlines() if line.startswith("error:")]
+    assert len(ours) == 1 and "did not finish within 0.5 s" in ours[0]
+    assert "internal error" not in outcome.err  # (the fake server's own broken-pipe noise aside)
+
+
 def test_the_token_is_never_printed(epic: World, hub: FakeGitHub, cli, monkeypatch) -> None:
     token = "ghp_0123456789abcdefSECRET"
     monkeypatch.setenv("GH_TOKEN", token)

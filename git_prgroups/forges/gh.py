@@ -17,6 +17,7 @@ from git_prgroups.proc import CommandFailed, CommandTimedOut, Completed, Runner,
 
 OLDEST_TESTED = (2, 23, 0)
 RETRY_DELAYS = (1.0, 4.0, 10.0)  # seconds before each further try of a transient failure
+TIMEOUT = 120.0  # seconds one gh call may take before it is stopped (and tried again)
 # gh's own words for a fault of the network or the server, never free text from a title
 # or a branch name: HTTP status lines, Go's transport errors after a quoted URL.
 _TRANSIENT = re.compile(
@@ -120,7 +121,7 @@ class Gh:
         tries = len(RETRY_DELAYS) + 1
         for attempt in range(tries):
             try:
-                done = self.runner.run(argv, mutating=mutating, check=False, timeout=120)
+                done = self.runner.run(argv, mutating=mutating, check=False, timeout=TIMEOUT)
             except ToolMissing:
                 raise GhError(
                     f"the github forge drives gh, which is not on PATH: {_INSTALL}"

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -656,6 +657,7 @@ class FakeGitHub:
         self.unknown_fields: set[str] = set()  # selected fields the fake does not model
         self.server_errors: list[str] = []  # tracebacks of requests the fake failed on
         self._failures: list[_Failure] = []
+        self._hangs: list[tuple[str, float]] = []
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -793,6 +795,12 @@ class FakeGitHub:
                 _Failure(status, graphql_error_type, message) for _ in range(count)
             )
 
+    def hang_next(self, operation: str, seconds: float) -> None:
+        """Answer the next `operation` request `seconds` late, doing it then all the same:
+        a slow server, which a client that stopped waiting never hears from."""
+        with self._lock:
+            self._hangs.append((operation, seconds))
+
     def merge(self, number: int, method: str | None = None) -> str:
         """Merge the PR for real on the origin; returns the new tip of its base branch."""
         with self._lock:
@@ -910,6 +918,10 @@ class FakeGitHub:
         )
         mutating = operation.kind == "mutation"
         self._record(Received("POST", "/graphql", operation.label, variables, query), mutating)
+        hang = next((h for h in self._hangs if h[0] == operation.label), None)
+        if hang is not None:
+            self._hangs.remove(hang)
+            time.sleep(hang[1])
         injected = self._injected(headers)
         if injected:
             return injected
