@@ -116,7 +116,7 @@ def plan_up(
             actions.append(Note(name, "blocked", f"waits for {waits} to merge"))
             continue
         if state.worktree is None or state.worktree.prunable:  # none, or its folder deleted
-            added = _add_worktree(entry, world, stale=state.worktree is not None)
+            added = _add_worktree(spec, entry, world, stale=state.worktree is not None)
             actions.append(added)
             if isinstance(added, Note):
                 continue
@@ -139,7 +139,7 @@ def plan_up(
     return actions
 
 
-def _add_worktree(entry: Entry, world: World, *, stale: bool = False) -> Action:
+def _add_worktree(spec: Spec, entry: Entry, world: World, *, stale: bool = False) -> Action:
     if entry.worktree.exists():
         return Note(
             entry.name,
@@ -149,6 +149,14 @@ def _add_worktree(entry: Entry, world: World, *, stale: bool = False) -> Action:
     if entry.branch in world.branches:
         return AddWorktree(entry.name, entry.worktree, entry.branch, None, stale)
     start = world.remote_branches.get(entry.branch) or world.base_tip
+    if start is None:
+        base = f"{spec.defaults.remote}/{spec.defaults.base}"
+        return Note(
+            entry.name,
+            "refused",
+            f"{base} does not exist: was the base branch renamed? set `base` under "
+            "[defaults] in the spec",
+        )
     return AddWorktree(entry.name, entry.worktree, entry.branch, start, stale)
 
 

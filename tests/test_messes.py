@@ -115,3 +115,58 @@ def test_a_remote_branch_deleted_by_hand_is_pushed_again(epic: World, cli) -> No
 
     assert "pushed: code-hygiene: 415-code-hygiene (new commits)" in lines
     assert git("rev-parse", "refs/heads/415-code-hygiene", cwd=epic.origin) == head
+
+
+def test_a_branch_checked_out_in_another_worktree_is_used_where_it_is(epic: World, cli) -> None:
+    """The person checked the entry's branch out somewhere of their own before up made
+    its worktree: up works with that worktree (git would refuse a second), status shows
+    where it is, and the person's commit is what lands."""
+    elsewhere = epic.base / "my-own-checkout"
+    epic.git("worktree", "add", "-q", "-b", "415-code-hygiene", str(elsewhere), "origin/main")
+    mine = commit_in(elsewhere, "mine")
+    assert status(epic, cli)["code-hygiene"]["worktree"] == str(elsewhere)
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    assert not (epic.base / "scylla-code-hygiene").exists()
+    assert (elsewhere / "mine.txt").is_file()
+    assert "landed: code-hygiene" in outcome.out
+    assert not git("cherry", "origin/main", mine, cwd=epic.repo).startswith("+")  # in the base
+
+
+def test_a_base_branch_renamed_on_the_remote_is_named(epic: World, cli) -> None:
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    head = commit_in(path, "work")
+    git("branch", "-m", "main", "trunk", cwd=epic.origin)
+
+    for command in ("up", "sync"):  # prune and status do not need the base
+        outcome = cli(command, cwd=epic.repo)
+        assert "Traceback" not in outcome.err and "internal error" not in outcome.err, command
+        assert "origin/main" in outcome.out + outcome.err, command
+    outcome = cli("up", cwd=epic.repo)
+    assert outcome.code == 1
+    assert "origin/main does not exist: was the base branch renamed?" in outcome.out
+    assert git("rev-parse", "HEAD", cwd=path) == head
+
+
+def test_an_after_added_between_runs_holds_the_entry_back_and_keeps_its_work(
+    epic: World, cli
+) -> None:
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    head = commit_in(path, "work")
+    spec = epic.repo / "prgroups.toml"
+    text = spec.read_text()
+    start = text.index("[pr.code-hygiene]")
+    spec.write_text(
+        text[:start] + text[start:].replace("\n", '\nafter = ["consolidate-docs"]\n', 1)
+    )
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    assert "blocked: code-hygiene: waits for consolidate-docs" in outcome.out
+    assert git("rev-parse", "HEAD", cwd=path) == head  # worktree and commit kept
+    assert git("ls-remote", "origin", "415-code-hygiene", cwd=epic.repo) == ""  # not pushed
