@@ -95,12 +95,18 @@ def repository_lock(
             f"`git prgroups {what}`, since {since}\n"
         )
         handle.flush()
+        ended = False
         try:
             yield killed
+            ended = True
+        except PrgroupsError:
+            ended = True  # said what went wrong; git's own failures clean up after themselves
+            raise
         finally:
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
+            if ended:  # interrupted (Ctrl-C reaches git too): the record stays for the next
+                handle.seek(0)
+                handle.truncate()
+                handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

@@ -7,6 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from git_prgroups.locking import repository_lock
 
@@ -64,3 +67,18 @@ def test_two_ups_at_once_end_like_one(epic: World, installed_command) -> None:
     assert {p["state"] for p in records["pulls"]} == {"merged"}
     assert len(worktree_paths(epic)) == 9
     assert sum("opened: " in out for out, _, _ in results) == 1  # one did it all
+
+
+def test_an_interrupted_holder_is_known_to_the_next_run(tmp_path: Path) -> None:
+    """Ctrl-C reaches the git commands too: the record stays, so the next run clears up
+    after them. A run that ends, or fails with a message, leaves none."""
+    from git_prgroups.errors import PrgroupsError
+
+    with repository_lock(tmp_path, "up", say=None) as killed:
+        assert killed is None
+    with pytest.raises(PrgroupsError), repository_lock(tmp_path, "up", say=None):
+        raise PrgroupsError("said")
+    with pytest.raises(KeyboardInterrupt), repository_lock(tmp_path, "sync", say=None):
+        raise KeyboardInterrupt
+    with repository_lock(tmp_path, "up", say=None) as killed:
+        assert killed is not None and killed.what == "sync" and killed.pid == os.getpid()
