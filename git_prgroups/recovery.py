@@ -23,6 +23,7 @@ from pathlib import Path
 from git_prgroups.git import SYNC_REFLOG_ACTION, Git
 from git_prgroups.landing import landing_worktree_path
 from git_prgroups.locking import KilledRun, repository_lock, tell
+from git_prgroups.observe import BACKUP_REFS, base_ref
 from git_prgroups.spec import Spec
 
 # git locks a new worktree with this reason until `git worktree add` has finished
@@ -78,9 +79,11 @@ def clear_leftovers(killed: KilledRun, spec: Spec, git: Git, say: Callable[[str]
             shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(admin, ignore_errors=True)
         cleared.append(f"the half-made worktree {folder or admin}")
-    for how, folder, theirs in _stopped_syncs(spec, common, left_by_it):
+    refs = git.refs(BACKUP_REFS, "refs/heads/", base_ref(spec))
+    for how, folder, theirs in _stopped_syncs(spec, common, left_by_it, refs):
         _undo(git, folder, how, theirs)
-        cleared.append(f"the half-done {how.partition('-')[2]} in {folder} (undone)")
+        if how != "tidy":
+            cleared.append(f"the half-done {how.partition('-')[2]} in {folder} (undone)")
     if cleared:
         say(
             f"the last run (`git prgroups {killed.what}`, pid {killed.pid}) was killed; "
@@ -89,7 +92,7 @@ def clear_leftovers(killed: KilledRun, spec: Spec, git: Git, say: Callable[[str]
 
 
 def _stopped_syncs(
-    spec: Spec, common_dir: Path, left_by_it: Callable[[Path], bool]
+    spec: Spec, common_dir: Path, left_by_it: Callable[[Path], bool], refs: dict[str, str]
 ) -> list[tuple[str, Path, str]]:
     """The rebases and merges that sync began in entries' worktrees and never ended, as
     (what to do, worktree, the commit they were bringing in).
@@ -117,6 +120,11 @@ def _stopped_syncs(
                 SYNC_REFLOG_ACTION
             ):
                 stopped.append(("abort-rebase", folder, onto))
+        begun = [admin / "rebase-merge", admin / "rebase-apply"]
+        backup, onto = refs.get(f"{BACKUP_REFS}{entry.name}"), refs.get(base_ref(spec))
+        if attached and not any(s.is_dir() for s in begun) and backup == refs.get(branch):
+            # a rebase about to begin: its checkout may have written files already
+            stopped.append(("tidy", folder, onto or ""))
         ours = f"Merge {spec.defaults.remote}/{spec.defaults.base} into {entry.branch}"
         merging = admin / "MERGE_HEAD"
         if _read(admin / "MERGE_MSG").partition("\n")[0] == ours and left_by_it(merging):
@@ -130,7 +138,7 @@ def _undo(git: Git, folder: Path, how: str, theirs: str) -> None:
     in `theirs` (it could not have begun over different ones; a copy stays in `theirs`)."""
     if how == "drop-rebase":
         git.drop_rebase(folder)
-    else:
+    elif how != "tidy":
         git.abort(folder, how.removeprefix("abort-"))
     if not theirs:
         return

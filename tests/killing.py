@@ -28,10 +28,17 @@ from git_prgroups.proc import Completed, Runner
 Moment = Literal["before", "during", "after"]
 
 
-def kill_points(steps: int) -> list[tuple[int, Moment]]:
-    """Before the first step, then during and after each. (Before step k the disk is as
-    after step k-1: every change is a step.)"""
-    return [(1, "before")] + [(k, m) for k in range(1, steps + 1) for m in ("during", "after")]
+def kill_points(
+    what: list[tuple[str, ...]], *, not_during: Callable[[tuple[str, ...]], bool] = lambda a: False
+) -> list[tuple[int, Moment]]:
+    """Before the first step, then during and after each (but during those `not_during`
+    picks). Before step k the disk is as after step k-1: every change is a step."""
+    return [(1, "before")] + [
+        (k, m)
+        for k, argv in enumerate(what, 1)
+        for m in ("during", "after")
+        if m == "after" or not not_during(argv)
+    ]
 
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -48,6 +55,7 @@ class CountingRunner(Runner):
     def __init__(self) -> None:
         super().__init__()
         self.steps = 0
+        self.what: list[tuple[str, ...]] = []  # each step's argv; () for a record write
 
     def step(self, moment: Moment) -> None:
         """Called at each moment of each changing step."""
@@ -56,6 +64,7 @@ class CountingRunner(Runner):
         if not mutating:
             return super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
         self.steps += 1
+        self.what.append(argv)
         self.step("before")
         self.step("during")
         done = super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
@@ -70,6 +79,7 @@ class CountingRunner(Runner):
         @contextlib.contextmanager
         def editing(forge: LocalForge) -> Iterator[dict]:
             runner.steps += 1
+            runner.what.append(())
             runner.step("before")
             with original(forge) as records:
                 yield records
@@ -154,11 +164,12 @@ def _run_killed(command: Callable[[Runner], None], runner: KillingRunner) -> boo
     return False
 
 
-def count_steps(command: Callable[[Runner], None]) -> int:
+def count_steps(command: Callable[[Runner], None]) -> list[tuple[str, ...]]:
+    """Each changing step of `command`, in order: its argv, or () for a record write."""
     runner = CountingRunner()
     with runner.counting_record_writes():
         command(runner)
-    return runner.steps
+    return runner.what
 
 
 def archive(folder: Path, to: Path) -> Path:

@@ -158,13 +158,13 @@ def prepared(tmp_path: Path, get_ready: Callable[[Day], None], before: Command =
     return day.world, archive(day.world.base, tmp_path / "day.tar")
 
 
-def kill_everywhere(world: World, archived: Path, run: Command) -> tuple[int, list[str]]:
+def kill_everywhere(world: World, archived: Path, run: Command, **points) -> tuple[int, list[str]]:
     """SIGKILL `run` at every moment of every changing step; the points whose rerun ends
     differently from an uninterrupted run."""
-    steps = count_steps(lambda runner: run(world, runner))
-    end = fingerprint(world)
+    what = count_steps(lambda runner: run(world, runner))
+    steps, end = len(what), fingerprint(world)
     differing = []
-    for k, moment in kill_points(steps):
+    for k, moment in kill_points(what, **points):
         restore(world.base, archived)
         assert run_killed(lambda runner: run(world, runner), KillingRunner(k, moment))
         run(world, Runner())
@@ -211,6 +211,10 @@ def fail_everywhere(world: World, archived: Path, run: Command) -> tuple[int, li
     return calls, differing
 
 
+def is_rebase(argv: tuple[str, ...]) -> bool:
+    return argv[1:2] == ("rebase",) and "--abort" not in argv
+
+
 def test_the_days_commands_change_things(tmp_path: Path) -> None:
     """The runs under test do real work, so a kill point has something to interrupt."""
     world, _ = prepared(tmp_path, Day.ready_to_land)
@@ -230,7 +234,9 @@ def test_up_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> N
 
 def test_sync_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
     world, archived = prepared(tmp_path, Day.ready_to_sync, before=NOTHING)
-    steps, differing = kill_everywhere(world, archived, SYNC)
+    # Not yet: a kill inside a rebase's own steps, between detaching HEAD and its first
+    # reflog line (docs/reliability.md, "Not yet tried"); before and after each it is.
+    steps, differing = kill_everywhere(world, archived, SYNC, not_during=is_rebase)
     assert steps > 10
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
@@ -320,11 +326,11 @@ def test_up_killed_at_any_step_on_github_ends_like_a_run_that_was_not(
             commit_in(base / f"scylla-{name}", name)
         archived = archive(base, tmp_path / "day.tar")
         saved = copy.deepcopy((fake.prs, fake.labels))
-        steps = count_steps(lambda runner: UP(world, runner))
-        end = github_fingerprint(world, fake)
+        what = count_steps(lambda runner: UP(world, runner))
+        steps, end = len(what), github_fingerprint(world, fake)
         assert steps >= 15 and len(end["prs"]) == 7
         differing = []
-        for k, moment in kill_points(steps):
+        for k, moment in kill_points(what):
             restore(base, archived)
             fake.prs, fake.labels = copy.deepcopy(saved)
             assert run_killed(lambda runner: UP(world, runner), KillingRunner(k, moment))
