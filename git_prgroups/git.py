@@ -294,10 +294,11 @@ class Git:
             return []
         listing = self._run("ls-tree", "-z", commit, "--", *paths, cwd=worktree).stdout
         blobs = {}
-        for line in listing.split("\0"):
+        for line in filter(None, listing.split("\0")):
             meta, _, path = line.partition("\t")
-            if meta.endswith(tuple("0123456789abcdef")) and " blob " in meta:
-                blobs[path] = meta.split()[2]
+            _mode, kind, sha = meta.split()
+            if kind == "blob":
+                blobs[path] = sha
         present = [path for path in paths if path in blobs]
         if not present:
             return []

@@ -81,7 +81,7 @@ def clear_leftovers(killed: KilledRun, spec: Spec, git: Git, say: Callable[[str]
         cleared.append(f"the half-made worktree {folder or admin}")
     refs = git.refs(BACKUP_REFS, "refs/heads/", base_ref(spec))
     for how, folder, theirs in _stopped_syncs(spec, common, left_by_it, refs):
-        _undo(git, folder, how, theirs)
+        _undo(git, folder, how, theirs, left_by_it)
         if how != "tidy":
             cleared.append(f"the half-done {how.partition('-')[2]} in {folder} (undone)")
     if cleared:
@@ -110,9 +110,8 @@ def _stopped_syncs(
             continue
         branch = f"refs/heads/{entry.branch}"
         attached = _read(admin / "HEAD") == f"ref: {branch}"
-        for state in (admin / "rebase-merge", admin / "rebase-apply"):
-            if not state.is_dir():
-                continue
+        states = [s for s in (admin / "rebase-merge", admin / "rebase-apply") if s.is_dir()]
+        for state in states:
             onto = _read(state / "onto")
             if attached and left_by_it(state):
                 stopped.append(("drop-rebase", folder, onto))
@@ -120,9 +119,8 @@ def _stopped_syncs(
                 SYNC_REFLOG_ACTION
             ):
                 stopped.append(("abort-rebase", folder, onto))
-        begun = [admin / "rebase-merge", admin / "rebase-apply"]
         backup, onto = refs.get(f"{BACKUP_REFS}{entry.name}"), refs.get(base_ref(spec))
-        if attached and not any(s.is_dir() for s in begun) and backup == refs.get(branch):
+        if attached and not states and backup == refs.get(branch):
             # a rebase about to begin: its checkout may have written files already
             stopped.append(("tidy", folder, onto or ""))
         ours = f"Merge {spec.defaults.remote}/{spec.defaults.base} into {entry.branch}"
@@ -132,17 +130,21 @@ def _stopped_syncs(
     return stopped
 
 
-def _undo(git: Git, folder: Path, how: str, theirs: str) -> None:
+def _undo(
+    git: Git, folder: Path, how: str, theirs: str, left_by_it: Callable[[Path], bool]
+) -> None:
     """Undo the operation, then remove what its killed checkout of `theirs` had written
-    and the undoing does not know of: untracked files that hold exactly their content
-    in `theirs` (it could not have begun over different ones; a copy stays in `theirs`)."""
+    and the undoing does not know of: untracked files written since the killed run
+    began that hold exactly their content in `theirs` (it could not have begun over
+    different ones; a copy stays in `theirs`)."""
     if how == "drop-rebase":
         git.drop_rebase(folder)
     elif how != "tidy":
         git.abort(folder, how.removeprefix("abort-"))
     if not theirs:
         return
-    for path in git.same_as_in(folder, theirs, git.untracked_files(folder)):
+    fresh = [path for path in git.untracked_files(folder) if left_by_it(folder / path)]
+    for path in git.same_as_in(folder, theirs, fresh):
         written = folder / path
         written.unlink(missing_ok=True)
         for parent in written.parents:
