@@ -287,23 +287,39 @@ class Git:
         out = self._run("ls-files", "--others", "--exclude-standard", "-z", cwd=worktree).stdout
         return [path for path in out.split("\0") if path]
 
-    def same_as_in(self, worktree: Path, commit: Sha, paths: Sequence[str]) -> list[str]:
-        """Those of `paths` (files in the worktree) that hold exactly their content in
-        `commit`."""
+    def written_from(self, worktree: Path, commit: Sha, paths: Sequence[str]) -> list[str]:
+        """Those of `paths` (files in the worktree) whose bytes are their content in
+        `commit`, whole or cut short (as a killed checkout leaves a file it was writing)."""
         if not paths:
             return []
-        listing = self._run("ls-tree", "-z", commit, "--", *paths, cwd=worktree).stdout
-        blobs = {}
+        listing = self._run("ls-tree", "-z", "-l", commit, "--", *paths, cwd=worktree).stdout
+        blobs: dict[str, str] = {}
         for line in filter(None, listing.split("\0")):
             meta, _, path = line.partition("\t")
-            _mode, kind, sha = meta.split()
-            if kind == "blob":
+            _mode, kind, sha, size = meta.split()
+            written = worktree / path
+            if kind == "blob" and written.is_file() and written.stat().st_size <= int(size):
                 blobs[path] = sha
-        present = [path for path in paths if path in blobs]
-        if not present:
+        if not blobs:
             return []
-        hashed = self._run("hash-object", "--", *present, cwd=worktree).stdout.split()
-        return [path for path, sha in zip(present, hashed, strict=True) if blobs[path] == sha]
+        contents = self._blobs(list(blobs.values()), worktree)
+        return [
+            path
+            for path, sha in blobs.items()
+            if contents[sha].startswith((worktree / path).read_bytes())
+        ]
+
+    def _blobs(self, shas: Sequence[Sha], cwd: Path) -> dict[Sha, bytes]:
+        """The contents of blobs, read in one `git cat-file --batch`."""
+        out = self._run("cat-file", "--batch", cwd=cwd, stdin="\n".join(shas) + "\n").stdout
+        data, contents, at = out.encode("utf-8", "surrogateescape"), {}, 0
+        while at < len(data):
+            header_end = data.index(b"\n", at)
+            sha, _kind, size = data[at:header_end].decode().split()
+            start = header_end + 1
+            contents[sha] = data[start : start + int(size)]
+            at = start + int(size) + 1
+        return contents
 
     def checkout_detached(self, commit: Sha) -> None:
         self._run("checkout", "--quiet", "--detach", commit, mutating=True)

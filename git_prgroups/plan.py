@@ -140,7 +140,7 @@ def plan_up(
 
 
 def _add_worktree(spec: Spec, entry: Entry, world: World, *, stale: bool = False) -> Action:
-    if entry.worktree.exists():
+    if entry.worktree.exists() and not _empty_folder(entry.worktree):
         return Note(
             entry.name,
             "refused",
@@ -220,3 +220,9 @@ def is_ancestor(world: World, ancestor: Sha, descendant: Sha) -> bool:
     if ancestor not in world.graph.parents:  # at or below the common base of everything read
         return True
     return ancestor in world.graph.ancestors(descendant)
+
+
+def _empty_folder(path: Path) -> bool:
+    """An empty folder holds nothing to lose: git makes a worktree in it (a killed
+    `git worktree add` leaves one)."""
+    return path.is_dir() and next(path.iterdir(), None) is None

@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from git_prgroups.git import SYNC_REFLOG_ACTION, Git
@@ -80,10 +81,13 @@ def clear_leftovers(killed: KilledRun, spec: Spec, git: Git, say: Callable[[str]
         shutil.rmtree(admin, ignore_errors=True)
         cleared.append(f"the half-made worktree {folder or admin}")
     refs = git.refs(BACKUP_REFS, "refs/heads/", base_ref(spec))
-    for how, folder, theirs in _stopped_syncs(spec, common, left_by_it, refs):
-        _undo(git, folder, how, theirs, left_by_it)
-        if how != "tidy":
-            cleared.append(f"the half-done {how.partition('-')[2]} in {folder} (undone)")
+    for stopped in _stopped_syncs(spec, common, left_by_it, refs):
+        undone = _undo(git, stopped, left_by_it)
+        what = f"the half-done {stopped.how.partition('-')[2]} in {stopped.folder}"
+        if not undone:
+            say(f"{what} could not be undone: see `git status` there")
+        elif stopped.how != "tidy":
+            cleared.append(f"{what} (undone)")
     if cleared:
         say(
             f"the last run (`git prgroups {killed.what}`, pid {killed.pid}) was killed; "
@@ -91,11 +95,21 @@ def clear_leftovers(killed: KilledRun, spec: Spec, git: Git, say: Callable[[str]
         )
 
 
+@dataclass(frozen=True)
+class StoppedSync:
+    """A rebase or merge of sync's that never ended: `how` to undo it in `folder`, the
+    commit it was bringing in and the one the undoing returns to ("" when unknown)."""
+
+    how: str
+    folder: Path
+    theirs: str
+    ours: str = ""
+
+
 def _stopped_syncs(
     spec: Spec, common_dir: Path, left_by_it: Callable[[Path], bool], refs: dict[str, str]
-) -> list[tuple[str, Path, str]]:
-    """The rebases and merges that sync began in entries' worktrees and never ended, as
-    (what to do, worktree, the commit they were bringing in).
+) -> list[StoppedSync]:
+    """The rebases and merges that sync began in entries' worktrees and never ended.
 
     A rebase with HEAD detached is sync's when its last reflog line is; it is aborted.
     One with HEAD still (or again) on the branch was killed while it began or ended (no
@@ -112,39 +126,48 @@ def _stopped_syncs(
         attached = _read(admin / "HEAD") == f"ref: {branch}"
         states = [s for s in (admin / "rebase-merge", admin / "rebase-apply") if s.is_dir()]
         for state in states:
-            onto = _read(state / "onto")
+            onto, began_at = _read(state / "onto"), _read(state / "orig-head")
             if attached and left_by_it(state):
-                stopped.append(("drop-rebase", folder, onto))
+                stopped.append(StoppedSync("drop-rebase", folder, onto))
             elif _read(state / "head-name") == branch and _last_reflog_action(admin).startswith(
                 SYNC_REFLOG_ACTION
             ):
-                stopped.append(("abort-rebase", folder, onto))
+                stopped.append(StoppedSync("abort-rebase", folder, onto, began_at))
         backup, onto = refs.get(f"{BACKUP_REFS}{entry.name}"), refs.get(base_ref(spec))
         if attached and not states and backup == refs.get(branch):
             # a rebase about to begin: its checkout may have written files already
-            stopped.append(("tidy", folder, onto or ""))
-        ours = f"Merge {spec.defaults.remote}/{spec.defaults.base} into {entry.branch}"
+            stopped.append(StoppedSync("tidy", folder, onto or ""))
+        message = f"Merge {spec.defaults.remote}/{spec.defaults.base} into {entry.branch}"
         merging = admin / "MERGE_HEAD"
-        if _read(admin / "MERGE_MSG").partition("\n")[0] == ours and left_by_it(merging):
-            stopped.append(("abort-merge", folder, _read(merging)))
+        if _read(admin / "MERGE_MSG").partition("\n")[0] == message and left_by_it(merging):
+            stopped.append(StoppedSync("abort-merge", folder, _read(merging)))
     return stopped
 
 
-def _undo(
-    git: Git, folder: Path, how: str, theirs: str, left_by_it: Callable[[Path], bool]
-) -> None:
-    """Undo the operation, then remove what its killed checkout of `theirs` had written
-    and the undoing does not know of: untracked files written since the killed run
-    began that hold exactly their content in `theirs` (it could not have begun over
-    different ones; a copy stays in `theirs`)."""
-    if how == "drop-rebase":
+def _undo(git: Git, stopped: StoppedSync, left_by_it: Callable[[Path], bool]) -> bool:
+    """Undo the operation, and remove what its killed checkout had written that the
+    undoing does not know of: untracked files written since the killed run began that
+    hold their content in a commit the operation was moving between, whole or cut
+    short (it could not have begun over different ones; a copy stays in that commit). Those of the
+    commit the undoing returns to go first, or git would refuse to overwrite them.
+    False when git could not undo it."""
+    folder = stopped.folder
+    if stopped.ours:
+        _remove_written(git, folder, stopped.ours, left_by_it)
+    if stopped.how == "drop-rebase":
         git.drop_rebase(folder)
-    elif how != "tidy":
-        git.abort(folder, how.removeprefix("abort-"))
-    if not theirs:
-        return
+    elif stopped.how != "tidy" and not git.abort(folder, stopped.how.removeprefix("abort-")):
+        return False
+    if stopped.theirs:
+        _remove_written(git, folder, stopped.theirs, left_by_it)
+    return True
+
+
+def _remove_written(
+    git: Git, folder: Path, commit: str, left_by_it: Callable[[Path], bool]
+) -> None:
     fresh = [path for path in git.untracked_files(folder) if left_by_it(folder / path)]
-    for path in git.same_as_in(folder, theirs, fresh):
+    for path in git.written_from(folder, commit, fresh):
         written = folder / path
         written.unlink(missing_ok=True)
         for parent in written.parents:

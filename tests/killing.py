@@ -29,15 +29,15 @@ Moment = Literal["before", "during", "after"]
 
 
 def kill_points(
-    what: list[tuple[str, ...]], *, not_during: Callable[[tuple[str, ...]], bool] = lambda a: False
+    what: list[tuple[str, ...]], *, only: Callable[[tuple[str, ...]], bool] = lambda argv: True
 ) -> list[tuple[int, Moment]]:
-    """Before the first step, then during and after each (but during those `not_during`
-    picks). Before step k the disk is as after step k-1: every change is a step."""
+    """Before the first step, then during and after each step (each that `only` picks).
+    Before step k the disk is as after step k-1: every change is a step."""
     return [(1, "before")] + [
-        (k, m)
+        (k, moment)
         for k, argv in enumerate(what, 1)
-        for m in ("during", "after")
-        if m == "after" or not not_during(argv)
+        if only(argv)
+        for moment in ("during", "after")
     ]
 
 

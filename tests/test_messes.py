@@ -170,3 +170,22 @@ def test_an_after_added_between_runs_holds_the_entry_back_and_keeps_its_work(
     assert "blocked: code-hygiene: waits for consolidate-docs" in outcome.out
     assert git("rev-parse", "HEAD", cwd=path) == head  # worktree and commit kept
     assert git("ls-remote", "origin", "415-code-hygiene", cwd=epic.repo) == ""  # not pushed
+
+
+def test_a_folder_in_a_worktrees_place_is_used_when_empty_and_left_when_not(
+    epic: World, cli
+) -> None:
+    empty, holding = epic.base / "scylla-code-hygiene", epic.base / "scylla-fix-model-configs"
+    empty.mkdir()
+    holding.mkdir()
+    (holding / "notes.txt").write_text("mine\n")
+
+    outcome = cli("up", "code-hygiene", "fix-model-configs", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert (
+        f"refused: fix-model-configs: {holding} exists and is not a worktree of this "
+        "repository: move it away" in outcome.out
+    )
+    assert (holding / "notes.txt").read_text() == "mine\n"
+    assert git("branch", "--show-current", cwd=empty) == "415-code-hygiene"

@@ -1,0 +1,91 @@
+"""What a killed run leaves half-done is put right by the next run, exactly: each state
+here is one the kill harness (test_kill_points.py) met, built step by step."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from test_sync import advance_base
+
+from git_prgroups.git import SYNC_REFLOG, Git
+from git_prgroups.proc import Runner
+
+from conftest import World, commit_in, git, up
+
+LOCK_FOLDER = (".git", "prgroups")
+
+
+def test_written_from_knows_a_commits_files_whole_or_cut_short(world: World) -> None:
+    whole = "first line\nsecond line\n"
+    written = {
+        "whole": whole,
+        "cut": "first li",
+        "empty": "",
+        "other": "first line\nsecond LINE\n",
+        "longer": whole + "third\n",
+    }
+    paths = [f"{name}/kept.txt" for name in written]
+    for path in paths:
+        (world.repo / path).parent.mkdir()
+        (world.repo / path).write_text(whole)
+    world.git("add", *paths)
+    world.git("commit", "-q", "-m", "kept")
+    commit = world.git("rev-parse", "HEAD")
+    world.git("rm", "-q", "--cached", *paths)
+    world.git("commit", "-q", "-m", "untracked again")
+    for path, text in zip(paths, written.values(), strict=True):
+        (world.repo / path).write_text(text)
+
+    found = Git(Runner(), world.repo).written_from(world.repo, commit, paths)
+
+    assert sorted(found) == ["cut/kept.txt", "empty/kept.txt", "whole/kept.txt"]
+
+
+def dead_holder(world: World) -> subprocess.Popen:
+    """A run that holds the repository's lock, in a process group of its own, as the
+    command line does; the caller kills it once its leftovers are in place."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time, pathlib\n"
+         "from git_prgroups.locking import repository_lock\n"
+         "with repository_lock(pathlib.Path(sys.argv[1]), 'sync', say=None):\n"
+         "    print('held', flush=True); time.sleep(60)\n",
+         str(world.repo.joinpath(*LOCK_FOLDER))],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_a_rebase_killed_while_writing_a_commits_file_is_undone(epic: World, cli) -> None:
+    """Killed inside sync's rebase: HEAD detached on the new base, the first commit's
+    file created but not yet written. `git rebase --abort` alone refuses (it would
+    overwrite that untracked file); the next sync undoes it and rebases."""
+    up(epic, "code-hygiene")
+    worktree = epic.base / "scylla-code-hygiene"
+    branch = git("branch", "--show-current", cwd=worktree)
+    tip = commit_in(worktree, "code-hygiene")
+    base = advance_base(epic)
+    git("fetch", "-q", "origin", cwd=epic.repo)
+    holder = dead_holder(epic)
+    subprocess.run(
+        ["git", "rebase", "-q", "-i", "origin/main"], cwd=worktree, check=True,
+        env={**os.environ, **SYNC_REFLOG, "GIT_SEQUENCE_EDITOR": "sed -i 1ibreak"},
+    )  # fmt: skip  # stops right after checking out the base, as a kill there would
+    (worktree / "code-hygiene.txt").write_text("")  # the pick's checkout, cut short
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert git("rev-parse", "HEAD", cwd=worktree) == base
+
+    outcome = cli("sync", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    assert "the half-done rebase in" in outcome.err + outcome.out
+    assert git("branch", "--show-current", cwd=worktree) == branch
+    assert git("rev-parse", "HEAD~1", cwd=worktree) == base
+    assert git("status", "--porcelain", cwd=worktree) == ""
+    assert (worktree / "code-hygiene.txt").read_text() == "code-hygiene\n"
+    assert git("rev-parse", "refs/prgroups/backup/code-hygiene", cwd=epic.repo) == tip
