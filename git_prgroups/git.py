@@ -121,14 +121,32 @@ class Git:
 
         Every ref is read in one call, kept until something changes a ref, so the
         callers' different questions cost one `for-each-ref` between changes."""
-        fmt = "--format=%(refname)%00%(objectname)"
-        out = self._run("for-each-ref", fmt, cached=True).stdout
         folders = tuple(p.rstrip("/") + "/" for p in prefixes)
         return {
             name: sha
-            for name, _, sha in (line.partition("\0") for line in out.splitlines())
+            for name, sha, _ in self._ref_lines()
             if name in prefixes or name.startswith(folders)
         }
+
+    def upstreams(self) -> dict[str, str]:
+        """Local branch → the remote-tracking ref it follows, for those that follow one
+        (read in the same cached `for-each-ref` as `refs`)."""
+        return {
+            name.removeprefix("refs/heads/"): upstream
+            for name, _, upstream in self._ref_lines()
+            if upstream and name.startswith("refs/heads/")
+        }
+
+    def _ref_lines(self) -> list[list[str]]:
+        fmt = "--format=%(refname)%00%(objectname)%00%(upstream)"
+        out = self._run("for-each-ref", fmt, cached=True).stdout
+        return [line.split("\0") for line in out.splitlines()]
+
+    def set_upstream(self, branch: str, remote: str) -> None:
+        self._run(
+            "branch", "--quiet", f"--set-upstream-to=refs/remotes/{remote}/{branch}",
+            "--", branch, mutating=True,
+        )  # fmt: skip
 
     def remote_url(self, remote: str) -> str | None:
         result = self._run(

@@ -30,12 +30,29 @@ def push_branches(
             say(f"pushed: {push.name}: {push.branch} ({how})")
         elif push.branch in rejected:
             why = rejected[push.branch]
-            say(
-                f"refused: {push.name}: the remote refused {push.branch} ({why}): "
-                "someone else pushed to it since; their commits are kept: bring them in and "
-                "run this again"
-            )
+            if why.startswith("[rejected]"):  # stale info, fetch first, non-fast-forward
+                say(
+                    f"refused: {push.name}: the remote refused {push.branch} ({why}): "
+                    "someone else pushed to it since; their commits are kept: bring them in "
+                    "and run this again"
+                )
+            else:  # a hook, a busy ref, or a push that won the race on the server itself
+                say(
+                    f"refused: {push.name}: the remote refused {push.branch} ({why}): your "
+                    "branch is as it was and nothing there was overwritten; run this again "
+                    "(it says what to do if someone else pushed)"
+                )
     return set(accepted)
+
+
+def record_pushed(spec: Spec, git: Git, records: dict[str, str]) -> None:
+    """Note what a killed run pushed and never noted; its push may have died before
+    writing the branch's upstream too, which `--set-upstream` would have."""
+    git.update_refs({f"{PUSHED_REFS}{branch}": tip for branch, tip in records.items()})
+    following = git.upstreams()
+    for branch in sorted(records):
+        if branch not in following:
+            git.set_upstream(branch, spec.defaults.remote)
 
 
 def push_outcome(porcelain: str) -> tuple[set[str], dict[str, str]]:

@@ -29,6 +29,12 @@ def git(*args: str, cwd: Path) -> str:
     ).stdout.strip()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The kill-point loops take a minute or more each: started first, the two workers
+    end together rather than one waiting on the last of them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

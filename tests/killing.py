@@ -29,15 +29,16 @@ Moment = Literal["before", "during", "after"]
 
 
 def kill_points(
-    what: list[tuple[str, ...]], *, only: Callable[[tuple[str, ...]], bool] = lambda argv: True
+    what: list[tuple[str, ...]],
+    *,
+    only: Callable[[tuple[str, ...]], bool] = lambda argv: True,
+    moments: tuple[Moment, ...] = ("during", "after"),
 ) -> list[tuple[int, Moment]]:
-    """Before the first step, then during and after each step (each that `only` picks).
-    Before step k the disk is as after step k-1: every change is a step."""
+    """Before the first step, then during and after each step (each that `only` picks, at
+    the `moments` given). Before step k the disk is as after step k-1: every change is a
+    step."""
     return [(1, "before")] + [
-        (k, moment)
-        for k, argv in enumerate(what, 1)
-        if only(argv)
-        for moment in ("during", "after")
+        (k, moment) for k, argv in enumerate(what, 1) if only(argv) for moment in moments
     ]
 
 
@@ -156,7 +157,10 @@ def _run_killed(command: Callable[[Runner], None], runner: KillingRunner) -> boo
     _, status = os.waitpid(pid, 0)
     with contextlib.suppress(ChildProcessError):
         while True:
-            os.waitpid(-pid, 0)  # the orphans of its group, all killed with it
+            # the orphans of its group, all killed with it, and those in sessions of their
+            # own that outlive it (the origin's receive-pack finishing a push, as a server
+            # would before the person runs the command again)
+            os.waitpid(-1, 0)
     if os.WIFSIGNALED(status):
         assert os.WTERMSIG(status) == signal.SIGKILL
         return True

@@ -40,6 +40,8 @@ from git_prgroups.spec import load_spec
 
 from conftest import EXAMPLE_SPEC, GROUP_A, World, commit_in, git, make_world
 
+pytestmark = pytest.mark.slow
+
 Command = Callable[[World, Runner], None]
 
 
@@ -118,17 +120,21 @@ def serve_like_a_server(world: World) -> None:
 
 
 class Day:
-    """The seed epic on the local forge, at three moments of its day."""
+    """The seed epic (on the local forge, unless the spec names a GitHub repository), at
+    three moments of its day: `begin` makes group A's worktrees."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, spec: str = EXAMPLE_SPEC.read_text()) -> None:
         base.mkdir()
         self.world = make_world(base)
         serve_like_a_server(self.world)
-        self.world.write_spec(EXAMPLE_SPEC.read_text())
+        self.world.write_spec(spec)
         self.world.git("add", "prgroups.toml")
         self.world.git("commit", "-q", "-m", "add the spec")
         self.world.git("push", "-q", "origin", "main")
-        UP(self.world, Runner())  # group A's worktrees
+
+    def begin(self) -> Day:
+        UP(self.world, Runner())
+        return self
 
     def worktree(self, name: str) -> Path:
         return self.world.base / f"scylla-{name}"
@@ -152,7 +158,7 @@ class Day:
 
 def prepared(tmp_path: Path, get_ready: Callable[[Day], None], before: Command = NOTHING):
     """The world ready for the command under test (`before` run first), archived."""
-    day = Day(tmp_path / "day")
+    day = Day(tmp_path / "day").begin()
     get_ready(day)
     before(day.world, Runner())
     return day.world, archive(day.world.base, tmp_path / "day.tar")
@@ -260,17 +266,20 @@ def test_any_failing_call_is_reported_and_the_rerun_ends_like_a_run_without_it(
     assert differing == [], f"of {calls} calls, these went wrong: {differing}"
 
 
+GITHUB_DEFAULTS = '[defaults]\ngithub = "github.localhost/octo/scylla"\n'
+
+
 def github_fingerprint(world: World, fake) -> dict:
+    """The local fingerprint, and the fake GitHub's PRs, issues and labels."""
     prs = [
-        (pr.number, pr.head, pr.state, pr.title, pr.body, pr.auto_merge_method, pr.labels)
+        (pr.number, pr.head, pr.state, pr.title, pr.body, pr.auto_merge_method, pr.labels,
+         pr.comments)
         for pr in sorted(fake.prs.values(), key=lambda p: p.number)
-    ]
-    refs = git("for-each-ref", "--format=%(refname) %(objectname)", cwd=world.repo)
-    return {
-        "worktrees": git("worktree", "list", "--porcelain", cwd=world.repo),
-        "local": refs,
-        "remote": git("for-each-ref", "--format=%(refname) %(objectname)", cwd=world.origin),
+    ]  # fmt: skip
+    issues = [(i.number, i.state, i.state_reason, i.comments) for i in fake.issues.values()]
+    return fingerprint(world) | {
         "prs": prs,
+        "issues": sorted(issues),
         "labels": sorted(fake.labels),
     }
 
@@ -290,46 +299,79 @@ def gh_on_path(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     bin_dir.mkdir()
     (bin_dir / "gh").symlink_to(chosen.path)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    return chosen
+    return request.param
 
 
-def test_up_killed_at_any_step_on_github_ends_like_a_run_that_was_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gh_on_path
+def opened(world: World, fake) -> None:
+    UP(world, Runner())
+
+
+def opened_then_auto_merge_dropped(world: World, fake) -> None:
+    """GitHub turned auto-merge off on two PRs (as after a push by someone without write
+    access): sync turns it back on once it pushed."""
+    UP(world, Runner())
+    for pr in sorted(fake.prs.values(), key=lambda p: p.number)[:2]:
+        pr.auto_merge_method = pr.auto_merge_enabled_at = None
+
+
+def opened_then_merged(world: World, fake) -> None:
+    """What GitHub does once checks pass: every armed PR merges."""
+    UP(world, Runner())
+    assert len(fake.land_auto_merges()) == 7
+
+
+def nothing(world: World, fake) -> None:
+    pass
+
+
+def is_gh(argv: tuple[str, ...]) -> bool:
+    return argv[:1] == ("gh",)
+
+
+@pytest.mark.parametrize(
+    ("get_ready", "before", "run"),
+    [
+        (Day.ready_to_land, nothing, UP),
+        (Day.ready_to_sync, opened_then_auto_merge_dropped, SYNC),
+        (Day.ready_to_land, opened_then_merged, PRUNE),
+    ],
+    ids=["up", "sync", "prune"],
+)
+def test_killed_at_any_step_on_github_ends_like_a_run_that_was_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gh_on_path: str, get_ready, before, run
 ) -> None:
     """On the fake GitHub: a kill before, during or after a gh write (a PR made,
-    auto-merge armed) must not lead to a duplicate or a missing PR when up runs again."""
+    auto-merge armed, an issue closed) must not lead to a duplicate or a missing PR,
+    comment or closing when the command runs again. With the oldest gh only its own
+    calls are killed in (the git steps between are the newest gh's test again), and
+    every rerun reads the forge with it."""
     from fakes.github import FakeGitHub
 
-    base = tmp_path / "day"
-    base.mkdir()
-    world = make_world(base)
-    serve_like_a_server(world)
-    world.write_spec(
-        EXAMPLE_SPEC.read_text().replace(
-            "[defaults]\n", '[defaults]\ngithub = "github.localhost/octo/scylla"\n'
-        )
-    )
-    world.git("add", "prgroups.toml")
-    world.git("commit", "-q", "-m", "add the spec")
-    world.git("push", "-q", "origin", "main")
+    day = Day(tmp_path / "day", EXAMPLE_SPEC.read_text().replace("[defaults]\n", GITHUB_DEFAULTS))
+    world = day.world
     with FakeGitHub(world.origin, tmp_path / "github") as fake:
         for key, value in fake.env().items():
             monkeypatch.setenv(key, value)
-        UP(world, Runner())
-        for name in GROUP_A:
-            commit_in(base / f"scylla-{name}", name)
-        archived = archive(base, tmp_path / "day.tar")
-        saved = copy.deepcopy((fake.prs, fake.labels))
-        what = count_steps(lambda runner: UP(world, runner))
+        spec = load_spec(world.repo / "prgroups.toml", world.repo)
+        for number in sorted({i for entry in spec.entries for i in entry.issues}):
+            fake.add_issue(number)
+        get_ready(day.begin())
+        before(world, fake)
+        archived = archive(world.base, tmp_path / "day.tar")
+        saved = copy.deepcopy((fake.prs, fake.issues, fake.labels))
+        what = count_steps(lambda runner: run(world, runner))
         steps, end = len(what), github_fingerprint(world, fake)
-        assert steps >= 15 and len(end["prs"]) == 7
+        assert sum(map(is_gh, what)) >= 2, what
         differing = []
-        for k, moment in kill_points(what):
-            restore(base, archived)
-            fake.prs, fake.labels = copy.deepcopy(saved)
-            assert run_killed(lambda runner: UP(world, runner), KillingRunner(k, moment))
-            UP(world, Runner())
-            if github_fingerprint(world, fake) != end:
-                differing.append(f"{moment} step {k}")
+        points = kill_points(what)
+        if gh_on_path == "oldest":  # gh's own part: a request cut off, then read back
+            points = kill_points(what, only=is_gh, moments=("during",))
+        for k, moment in points:
+            restore(world.base, archived)
+            fake.prs, fake.issues, fake.labels = copy.deepcopy(saved)
+            assert run_killed(lambda runner: run(world, runner), KillingRunner(k, moment))
+            run(world, Runner())
+            if (now := github_fingerprint(world, fake)) != end:
+                differing.append(f"{moment} step {k} {what[k - 1][:3]}: {difference(end, now)}")
         assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
         assert not fake.server_errors

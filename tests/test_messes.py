@@ -189,3 +189,28 @@ def test_a_folder_in_a_worktrees_place_is_used_when_empty_and_left_when_not(
     )
     assert (holding / "notes.txt").read_text() == "mine\n"
     assert git("branch", "--show-current", cwd=empty) == "415-code-hygiene"
+
+
+def test_a_push_the_remote_refuses_for_its_own_reasons_is_named_as_such(epic: World, cli) -> None:
+    """Not someone else's commits: a hook (or a ref lock the server still holds) said no.
+    The branch is kept, nothing is noted as pushed, and the next run pushes it."""
+    up(epic, "code-hygiene")
+    tip = commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
+    hook = epic.origin / "hooks" / "pre-receive"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert (
+        "refused: code-hygiene: the remote refused 415-code-hygiene ([remote rejected] "
+        "(pre-receive hook declined)): your branch is as it was and nothing there was "
+        "overwritten; run this again (it says what to do if someone else pushed)"
+    ) in outcome.out
+    assert git("rev-parse", "415-code-hygiene", cwd=epic.repo) == tip
+    assert git("for-each-ref", "refs/prgroups/pushed/", cwd=epic.repo) == ""
+    hook.unlink()
+    again = cli("up", "code-hygiene", cwd=epic.repo)
+    assert again.code == 0 and "pushed: code-hygiene: 415-code-hygiene" in again.out

@@ -390,6 +390,26 @@ def test_sync_rebases_pushes_with_lease_and_turns_auto_merge_back_on(
     assert (entry["state"], entry["behind"], entry["auto_merge"]) == ("open", 0, True)
 
 
+def test_sync_turns_auto_merge_back_on_where_a_killed_sync_left_it_off(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    """Killed between its push and turning auto-merge on again: nothing is left to push,
+    and the next sync still turns it on, once."""
+    pushed_branch(epic, "code-hygiene")
+    up(epic, "code-hygiene")
+    (number,) = hub.prs
+    hub.prs[number].auto_merge_method = None
+
+    outcome = cli("sync", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert outcome.out.splitlines() == [f"auto-merge: code-hygiene: #{number} on again (rebase)"]
+    assert hub.prs[number].auto_merge_method == "REBASE"
+    before = list(hub.mutations)
+    assert "nothing to sync" in cli("sync", cwd=epic.repo).out
+    assert hub.mutations == before
+
+
 def test_prune_on_github_deletes_merged_branches_and_closes_finished_issues(
     epic: World, hub: FakeGitHub, cli
 ) -> None:

@@ -216,3 +216,20 @@ def test_a_conflicting_pr_is_marked_and_left_open(epic, cli):
     assert "pushed: code-hygiene: 415-code-hygiene (rewritten history, with lease)" in outcome.out
     assert status(epic, cli)["code-hygiene"]["state"] == "merged"
     assert git("show", "main:README.md", cwd=epic.origin) == "# scylla, as code-hygiene sees it"
+
+
+def test_a_push_whose_run_died_is_recorded_and_its_branch_follows_the_remote(epic):
+    """A push killed after the remote took the branch, before git wrote its upstream (or
+    a branch pushed by hand without -u): the next up notes it, sets the upstream as its
+    own push would have, and pushes nothing again."""
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    commit_in(path, "code-hygiene")
+    git("push", "-q", "origin", "415-code-hygiene", cwd=path)
+
+    runner, _ = up(epic, "code-hygiene")
+
+    assert git("rev-parse", "--abbrev-ref", "@{upstream}", cwd=path) == "origin/415-code-hygiene"
+    pushes = [argv for argv in runner.mutating_calls if argv[1] == "push"]
+    assert not any("415-code-hygiene" in " ".join(argv) for argv in pushes), pushes
+    assert git("rev-parse", "refs/prgroups/pushed/415-code-hygiene", cwd=epic.repo)

@@ -20,13 +20,12 @@ from git_prgroups.git import Git, Sha
 from git_prgroups.observe import (
     BACKUP_REFS,
     CONFLICT_REFS,
-    PUSHED_REFS,
     World,
     observe,
     start_statuses,
 )
 from git_prgroups.plan import Note, PushBranch, RecordPushed, is_ancestor
-from git_prgroups.pushing import push_branches
+from git_prgroups.pushing import push_branches, record_pushed
 from git_prgroups.spec import Spec
 from git_prgroups.states import entry_states
 
@@ -142,7 +141,7 @@ def run_sync(
     steps = plan_sync(spec, world, only=only)
     records = {s.branch: s.tip for s in steps if isinstance(s, RecordPushed)}
     if records:
-        git.update_refs({f"{PUSHED_REFS}{branch}": tip for branch, tip in records.items()})
+        record_pushed(spec, git, records)
     for step in steps:
         if isinstance(step, RecordPushed):
             continue
@@ -179,9 +178,8 @@ def run_sync(
     pushed = push_branches(spec, git, pushes, say, dry_run=False) if pushes else set()
     result.needs_user.extend(p.name for p in pushes if p.branch not in pushed)
     result.synced = [s.name for s in moved]
-    if pushed:
-        _rearm(spec, forge, sorted(pushed), say, result)
-    if not moved and not pushes and not records and not result.needs_user:
+    rearmed = _rearm(spec, forge, world, sorted(pushed), say, result, only=only)
+    if not (moved or pushes or records or rearmed or result.needs_user):
         say(f"nothing to sync: every started entry holds {onto} ({base[:7]})")
     return result
 
@@ -250,16 +248,32 @@ def _by_hand(step: Resync, onto: str, *, merge: bool) -> str:
 
 
 def _rearm(
-    spec: Spec, forge: Forge, branches: list[str], say: Callable[[str], None], result: SyncResult
-) -> None:
-    """After a force push GitHub may drop auto-merge: turn it back on where it is off."""
-    names = {e.branch: e.name for e in spec.entries}
-    for branch, pr in forge.read(branches).items():
-        if pr.state == "open" and not pr.draft and pr.auto_merge is None:
-            try:
-                forge.arm_auto_merge(pr, spec.defaults.merge)
-            except AutoMergeDisabled as error:
-                say(f"refused: {names[branch]}: {error.message}")
-                result.needs_user.append(names[branch])
-                continue
-            say(f"auto-merge: {names[branch]}: #{pr.number} on again ({spec.defaults.merge})")
+    spec: Spec,
+    forge: Forge,
+    world: World,
+    pushed: list[str],
+    say: Callable[[str], None],
+    result: SyncResult,
+    *,
+    only: Collection[str] = (),
+) -> int:
+    """After a force push GitHub may drop auto-merge: turn it back on where it is off,
+    for the branches pushed now (read again) and those a killed sync pushed before.
+    Returns how many it turned on."""
+    names = {e.branch: e.name for e in spec.entries if not only or e.name in only}
+    prs = {b: pr for b, pr in world.prs.items() if b in names} | (
+        forge.read(pushed) if pushed else {}
+    )
+    rearmed = 0
+    for branch, pr in sorted(prs.items()):
+        if pr.state != "open" or pr.draft or pr.auto_merge is not None:
+            continue
+        try:
+            forge.arm_auto_merge(pr, spec.defaults.merge)
+        except AutoMergeDisabled as error:
+            say(f"refused: {names[branch]}: {error.message}")
+            result.needs_user.append(names[branch])
+            continue
+        say(f"auto-merge: {names[branch]}: #{pr.number} on again ({spec.defaults.merge})")
+        rearmed += 1
+    return rearmed

@@ -10,7 +10,7 @@ from git_prgroups.forges.gh import AutoMergeDisabled
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git
 from git_prgroups.landing import Landing, land_armed
-from git_prgroups.observe import MADE_REFS, PUSHED_REFS, World, observe, start_statuses
+from git_prgroups.observe import MADE_REFS, World, observe, start_statuses
 from git_prgroups.plan import (
     Action,
     AddWorktree,
@@ -23,7 +23,7 @@ from git_prgroups.plan import (
     RecordPushed,
     plan_up,
 )
-from git_prgroups.pushing import push_branches
+from git_prgroups.pushing import push_branches, record_pushed
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 
@@ -158,10 +158,11 @@ def _apply(
                 f"{action.to[:7]}")  # fmt: skip
     records = {a.branch: a.tip for a in actions if isinstance(a, RecordPushed)}
     if records and not dry_run:
-        git.update_refs({f"{PUSHED_REFS}{branch}": tip for branch, tip in records.items()})
+        record_pushed(spec, git, records)
 
     pushes = [a for a in actions if isinstance(a, PushBranch)]
     pushed = push_branches(spec, git, pushes, say, dry_run=dry_run) if pushes else set()
+    result.refused.extend(f"push {p.name}" for p in pushes if p.branch not in pushed)
 
     for action in actions:
         if isinstance(action, OpenPR):
