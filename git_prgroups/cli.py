@@ -300,8 +300,10 @@ class StatusCommand(Command):
         statuses = start_statuses(Git(self.runner, Path.cwd()))  # while the spec is read
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
-        entries = status_entries(spec, git, forge, statuses)
-        print(status_json(entries) if self.json else status_text(entries, self.style))
+        entries, warnings = status_entries(spec, git, forge, statuses)
+        print(status_json(entries, warnings) if self.json else status_text(entries, self.style))
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         return 0
 
 

@@ -99,6 +99,15 @@ def base_ref(spec: Spec) -> str:
     return f"refs/remotes/{spec.defaults.remote}/{spec.defaults.base}"
 
 
+def missing_base(spec: Spec) -> str:
+    """What to say when the remote has no base branch (any more)."""
+    base = f"{spec.defaults.remote}/{spec.defaults.base}"
+    return (
+        f"{base} does not exist: was the base branch renamed? set `base` under [defaults] "
+        "in the spec"
+    )
+
+
 def observe(
     spec: Spec,
     git: Git,

@@ -12,7 +12,7 @@ from pathlib import Path
 from git_prgroups.forges.base import NewPullRequest, PullRequest, body_edited_by_hand, with_marker
 from git_prgroups.git import Sha
 from git_prgroups.graph import Graph
-from git_prgroups.observe import World
+from git_prgroups.observe import World, missing_base
 from git_prgroups.spec import Entry, Spec
 from git_prgroups.states import EntryState, entry_states
 
@@ -150,13 +150,7 @@ def _add_worktree(spec: Spec, entry: Entry, world: World, *, stale: bool = False
         return AddWorktree(entry.name, entry.worktree, entry.branch, None, stale)
     start = world.remote_branches.get(entry.branch) or world.base_tip
     if start is None:
-        base = f"{spec.defaults.remote}/{spec.defaults.base}"
-        return Note(
-            entry.name,
-            "refused",
-            f"{base} does not exist: was the base branch renamed? set `base` under "
-            "[defaults] in the spec",
-        )
+        return Note(entry.name, "refused", missing_base(spec))
     return AddWorktree(entry.name, entry.worktree, entry.branch, start, stale)
 
 

@@ -141,7 +141,7 @@ def test_a_base_branch_renamed_on_the_remote_is_named(epic: World, cli) -> None:
     head = commit_in(path, "work")
     git("branch", "-m", "main", "trunk", cwd=epic.origin)
 
-    for command in ("up", "sync"):  # prune and status do not need the base
+    for command in ("up", "sync"):  # prune does not need the base
         outcome = cli(command, cwd=epic.repo)
         assert "Traceback" not in outcome.err and "internal error" not in outcome.err, command
         assert "origin/main" in outcome.out + outcome.err, command
@@ -149,6 +149,14 @@ def test_a_base_branch_renamed_on_the_remote_is_named(epic: World, cli) -> None:
     assert outcome.code == 1
     assert "origin/main does not exist: was the base branch renamed?" in outcome.out
     assert git("rev-parse", "HEAD", cwd=path) == head
+    table = cli("status", cwd=epic.repo)  # the table still, and the word once
+    assert table.code == 0 and "code-hygiene" in table.out
+    assert table.err == (
+        "warning: origin/main does not exist: was the base branch renamed? set `base` under "
+        "[defaults] in the spec\n"
+    )
+    report = json.loads(cli("status", "--json", cwd=epic.repo).out)
+    assert report["warnings"] == [table.err.removeprefix("warning: ").strip()]
 
 
 def test_an_after_added_between_runs_holds_the_entry_back_and_keeps_its_work(

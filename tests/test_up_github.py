@@ -210,6 +210,50 @@ def test_auto_merge_off_names_the_setting_and_leaves_the_pr_open(
         assert [pr.auto_merge_method for pr in fake.prs.values()] == ["REBASE", "REBASE"]
 
 
+def test_a_pr_squashed_by_hand_on_github_counts_as_merged(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    """Auto-merge off, so a maintainer squashes the PR on GitHub by hand: its dependent
+    starts from the base that holds the squash, and prune takes the branch (its commits
+    are the merged head's) but keeps one that gained a commit the PR never had."""
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    with serve(epic, monkeypatch, auto_merge_allowed=False) as fake:
+        up(epic, "delete-mojo-guides", "code-hygiene")
+        for name in ("delete-mojo-guides", "code-hygiene"):
+            commit_in(epic.base / f"scylla-{name}", name)
+        up(epic, "delete-mojo-guides", "code-hygiene")
+        numbers = {pr.head: n for n, pr in fake.prs.items()}
+        squashed = fake.merge(numbers[branch_of(epic, "delete-mojo-guides")], "SQUASH")
+        base = fake.merge(numbers[branch_of(epic, "code-hygiene")], "SQUASH")
+        late = commit_in(epic.base / "scylla-code-hygiene", "after-the-merge")
+
+        outcome = cli("up", cwd=epic.repo)
+
+        dependent = epic.base / "scylla-fix-language-defaults"
+        assert outcome.code == 0, outcome.out
+        assert git("rev-parse", "HEAD", cwd=dependent) == base
+        assert git("merge-base", "--is-ancestor", squashed, base, cwd=epic.repo) == ""
+        entries = status(epic, cli)
+        assert (entries["delete-mojo-guides"]["state"], entries["code-hygiene"]["state"]) == (
+            "merged",
+            "merged",
+        )
+        assert all(pr.state == "MERGED" for pr in fake.prs.values())
+
+        pruned = cli("prune", cwd=epic.repo)
+
+        assert pruned.code == 1
+        assert (
+            f"pruned: delete-mojo-guides: worktree {epic.base / 'scylla-delete-mojo-guides'}"
+            in (pruned.out)
+        )
+        assert "refused: code-hygiene: 415-code-hygiene has commits the merged PR lacks" in (
+            pruned.out
+        )
+        assert git("rev-parse", "415-code-hygiene", cwd=epic.repo) == late
+
+
 def test_a_pr_opened_by_hand_is_adopted_armed_and_its_text_kept(
     epic: World, hub: FakeGitHub
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
-from git_prgroups.observe import WorktreeStatuses, observe
+from git_prgroups.observe import WorktreeStatuses, missing_base, observe
 from git_prgroups.output import Style, table
 from git_prgroups.spec import Spec
 from git_prgroups.states import EntryState, entry_states
@@ -20,14 +20,17 @@ _STATE_STYLE = {
 
 def status_entries(
     spec: Spec, git: Git, forge: Forge, statuses: WorktreeStatuses | None = None
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each entry's row, in wave order, and warnings about the whole."""
     graph = spec.graph()
-    states = entry_states(spec, observe(spec, git, forge, statuses))
-    return [
+    world = observe(spec, git, forge, statuses)
+    states = entry_states(spec, world)
+    entries = [
         _entry(spec, name, wave, states[name])
         for wave, names in enumerate(graph.waves)
         for name in names
     ]
+    return entries, [] if world.base_tip else [missing_base(spec)]
 
 
 def _entry(spec: Spec, name: str, wave: int, state: EntryState) -> dict[str, Any]:
@@ -56,8 +59,8 @@ def _entry(spec: Spec, name: str, wave: int, state: EntryState) -> dict[str, Any
     }
 
 
-def status_json(entries: list[dict[str, Any]]) -> str:
-    return json.dumps({"entries": entries}, indent=2, ensure_ascii=False)
+def status_json(entries: list[dict[str, Any]], warnings: list[str]) -> str:
+    return json.dumps({"entries": entries, "warnings": warnings}, indent=2, ensure_ascii=False)
 
 
 def status_text(entries: list[dict[str, Any]], style: Style) -> str:

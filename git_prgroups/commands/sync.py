@@ -21,6 +21,7 @@ from git_prgroups.observe import (
     BACKUP_REFS,
     CONFLICT_REFS,
     World,
+    missing_base,
     observe,
     start_statuses,
 )
@@ -127,7 +128,7 @@ def run_sync(
     world = observe(spec, git, forge, statuses)
     base = world.base_tip
     if base is None:
-        say(f"nothing to sync: {spec.defaults.remote}/{spec.defaults.base} does not exist")
+        say(f"nothing to sync: {missing_base(spec)}")
         return result
     onto = f"{spec.defaults.remote}/{spec.defaults.base}"
     if check:
