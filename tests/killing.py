@@ -109,15 +109,18 @@ class KillingRunner(CountingRunner):
 
 
 class FailingRunner(Runner):
-    """The k-th call of any kind fails, as a full disk or a dead network would make it."""
+    """The k-th call of any kind (of those `only` picks) fails, as a full disk or a dead
+    network would make it."""
 
-    def __init__(self, at: int) -> None:
+    def __init__(
+        self, at: int, only: Callable[[tuple[str, ...]], bool] = lambda argv: True
+    ) -> None:
         super().__init__()
-        self.at, self.count = at, 0
+        self.at, self.count, self.only = at, 0, only
 
     def _execute(self, argv, cwd, stdin, env, timeout, mutating, interactive=False) -> Completed:
-        self.count += 1
-        if self.count == self.at:
+        self.count += self.only(argv)
+        if self.count == self.at and self.only(argv):
             self.calls.append((argv, mutating))
             return Completed(argv, 128, "", f"fatal: injected failure of call {self.at}\n")
         return super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)

