@@ -20,6 +20,7 @@ Sha = str
 # rebase is told from one a person began.
 SYNC_REFLOG_ACTION = "prgroups sync"
 SYNC_REFLOG = {"GIT_REFLOG_ACTION": SYNC_REFLOG_ACTION}
+LITERAL_PATHS = {"GIT_LITERAL_PATHSPECS": "1"}  # file names, never patterns or magic
 
 
 @dataclass(frozen=True)
@@ -305,31 +306,38 @@ class Git:
         out = self._run("ls-files", "--others", "--exclude-standard", "-z", cwd=worktree).stdout
         return [path for path in out.split("\0") if path]
 
-    def written_from(self, worktree: Path, commit: Sha, paths: Sequence[str]) -> list[str]:
-        """Those of `paths` (files in the worktree) whose bytes are their content in
-        `commit`, whole or cut short (as a killed checkout leaves a file it was writing)."""
+    def written_from(
+        self, folder: Path, commit: Sha, paths: Sequence[str], *, whole: bool = False
+    ) -> list[str]:
+        """Those of `paths` (files under `folder`, a worktree of `commit`'s repository,
+        perhaps without its `.git` any more) whose bytes are their content in `commit`:
+        whole, or cut short (as a killed checkout leaves a file it was writing) unless
+        `whole`."""
         if not paths:
             return []
-        listing = self._run("ls-tree", "-z", "-l", commit, "--", *paths, cwd=worktree).stdout
+        listing = self._run(
+            "ls-tree", "-z", "-l", "--full-tree", commit, "--", *paths, env=LITERAL_PATHS
+        ).stdout  # fmt: skip
         blobs: dict[str, str] = {}
         for line in filter(None, listing.split("\0")):
             meta, _, path = line.partition("\t")
             _mode, kind, sha, size = meta.split()
-            written = worktree / path
+            written = folder / path
             if kind == "blob" and written.is_file() and written.stat().st_size <= int(size):
                 blobs[path] = sha
         if not blobs:
             return []
-        contents = self._blobs(list(blobs.values()), worktree)
-        return [
-            path
-            for path, sha in blobs.items()
-            if contents[sha].startswith((worktree / path).read_bytes())
-        ]
+        contents = self._blobs(list(blobs.values()))
+        found = []
+        for path, sha in blobs.items():
+            data = (folder / path).read_bytes()
+            if data == contents[sha] or (not whole and contents[sha].startswith(data)):
+                found.append(path)
+        return found
 
-    def _blobs(self, shas: Sequence[Sha], cwd: Path) -> dict[Sha, bytes]:
+    def _blobs(self, shas: Sequence[Sha]) -> dict[Sha, bytes]:
         """The contents of blobs, read in one `git cat-file --batch`."""
-        out = self._run("cat-file", "--batch", cwd=cwd, stdin="\n".join(shas) + "\n").stdout
+        out = self._run("cat-file", "--batch", stdin="\n".join(shas) + "\n").stdout
         data, contents, at = out.encode("utf-8", "surrogateescape"), {}, 0
         while at < len(data):
             header_end = data.index(b"\n", at)

@@ -29,6 +29,7 @@ from git_prgroups.spec import Spec
 
 # git locks a new worktree with this reason until `git worktree add` has finished
 UNFINISHED = "initializing"
+REMOVING = "removing"  # in prgroups' folder: the worktrees a prune is removing, one a line
 GROUP_WAIT = 10.0  # seconds a killed run's git commands get to end before we go on
 LOCK_AGE = 2.0  # seconds: older leftovers are stale, when the group cannot tell us
 
@@ -44,6 +45,18 @@ def holding_the_lock(
             clear_leftovers(killed, spec, git, say)
         git.runner.forget()
         yield
+
+
+@contextlib.contextmanager
+def removing_worktrees(git: Git, paths: list[Path]) -> Iterator[None]:
+    """Note the worktrees about to be removed (found safe to remove): one whose removal
+    is killed half way is finished by the next run, if what is left of it is its
+    commit's own files."""
+    record = git.common_dir() / "prgroups" / REMOVING
+    record.parent.mkdir(exist_ok=True)
+    record.write_text("".join(f"{path}\n" for path in paths), encoding="utf-8")
+    yield
+    record.unlink(missing_ok=True)
 
 
 def clear_leftovers(killed: KilledRun, spec: Spec, git: Git, say: Callable[[str], None]) -> None:
@@ -80,7 +93,12 @@ def clear_leftovers(killed: KilledRun, spec: Spec, git: Git, say: Callable[[str]
             shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(admin, ignore_errors=True)
         cleared.append(f"the half-made worktree {folder or admin}")
+    cleared += _clear_landing(common, landing_worktree_path(git))
     refs = git.refs(BACKUP_REFS, "refs/heads/", base_ref(spec))
+    record = common / "prgroups" / REMOVING
+    if left_by_it(record):
+        cleared += _finish_removals(git, common, _read(record).splitlines(), refs, say)
+    record.unlink(missing_ok=True)
     for stopped in _stopped_syncs(spec, common, left_by_it, refs):
         undone = _undo(git, stopped, left_by_it)
         what = f"the half-done {stopped.how.partition('-')[2]} in {stopped.folder}"
@@ -104,6 +122,57 @@ class StoppedSync:
     folder: Path
     theirs: str
     ours: str = ""
+
+
+def _clear_landing(common_dir: Path, landing: Path) -> list[str]:
+    """prgroups' own landing worktree, half removed or half made: registered with its
+    folder gone, or a folder git does not know. It holds nothing of the person's."""
+    at = _resolved(landing)
+    registered = [
+        admin
+        for admin in common_dir.glob("worktrees/*")
+        if (folder := _worktree_folder(admin)) is not None and _resolved(folder) == at
+    ]
+    if registered and not landing.exists():
+        for admin in registered:
+            shutil.rmtree(admin, ignore_errors=True)
+        return ["the landing worktree's registration (its folder was gone)"]
+    if landing.exists() and not registered:
+        shutil.rmtree(landing, ignore_errors=True)
+        return [f"the unregistered landing folder {landing}"]
+    return []
+
+
+def _finish_removals(
+    git: Git, common_dir: Path, paths: list[str], refs: dict[str, str], say: Callable[[str], None]
+) -> list[str]:
+    """Worktrees a killed `git worktree remove` left half deleted (and so, to git, with
+    changes): removed when every file left holds its content in the worktree's commit."""
+    admins = {
+        _resolved(folder): admin
+        for admin in common_dir.glob("worktrees/*")
+        if (folder := _worktree_folder(admin)) is not None
+    }
+    finished = []
+    for folder in map(Path, paths):
+        admin = admins.get(_resolved(folder))
+        if admin is None or not folder.is_dir():
+            continue  # removed, or only its registration is left (prune forgets those)
+        head = _read(admin / "HEAD")
+        commit = refs.get(head.removeprefix("ref: "), "") if head.startswith("ref: ") else head
+        left = [
+            str(Path(top, name).relative_to(folder))
+            for top, _, names in os.walk(folder)
+            for name in names
+            if Path(top, name) != folder / ".git"
+        ]
+        if commit and len(git.written_from(folder, commit, left, whole=True)) == len(left):
+            shutil.rmtree(folder)
+            shutil.rmtree(admin, ignore_errors=True)
+            finished.append(f"the half-removed worktree {folder}")
+        else:
+            say(f"{folder} was being removed when the run was killed and holds changes: left")
+    return finished
 
 
 def _stopped_syncs(

@@ -4,10 +4,12 @@ here is one the kill harness (test_kill_points.py) met, built step by step."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 
+import pytest
 from test_sync import advance_base
 
 from git_prgroups.git import SYNC_REFLOG, Git
@@ -89,3 +91,66 @@ def test_a_rebase_killed_while_writing_a_commits_file_is_undone(epic: World, cli
     assert git("status", "--porcelain", cwd=worktree) == ""
     assert (worktree / "code-hygiene.txt").read_text() == "code-hygiene\n"
     assert git("rev-parse", "refs/prgroups/backup/code-hygiene", cwd=epic.repo) == tip
+
+
+@pytest.mark.parametrize("left", ["registered, folder gone", "folder, not registered"])
+def test_a_landing_worktree_half_removed_or_half_made_is_cleared(
+    epic: World, cli, left: str
+) -> None:
+    """Killed inside `git worktree remove` (folder deleted, registration not yet) or
+    inside `git worktree add` (folder made, registration gone with the half-made
+    worktree): the next up lands as if nothing had happened."""
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
+    landing = epic.repo.joinpath(*LOCK_FOLDER, "landing")
+    holder = dead_holder(epic)
+    epic.git("worktree", "add", "--detach", str(landing))
+    if left == "registered, folder gone":
+        shutil.rmtree(landing)
+    else:
+        shutil.rmtree(epic.repo / ".git" / "worktrees" / "landing")
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "landed: code-hygiene" in outcome.out
+    assert str(landing) not in epic.git("worktree", "list", "--porcelain")
+    assert not landing.exists()
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_worktree_half_removed_by_a_killed_prune_is_finished(
+    epic: World, cli, changed: bool
+) -> None:
+    """Killed inside `git worktree remove`: some files deleted, the rest and the
+    registration left, so git sees changes and prune would refuse it for ever. What is
+    left is the merged commit's own files: the removal is finished. A file that differs
+    from it (edited since) keeps the worktree where it is."""
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    commit_in(path, "code-hygiene")
+    up(epic, "code-hygiene")  # landed
+    holder = dead_holder(epic)
+    epic.repo.joinpath(*LOCK_FOLDER, "removing").write_text(f"{path}\n")
+    (path / "README.md").unlink()  # git had begun deleting
+    if changed:
+        (path / "code-hygiene.txt").write_text("edited after the kill\n")
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+
+    outcome = cli("prune", cwd=epic.repo)
+
+    if changed:
+        assert outcome.code == 1
+        assert f"{path} was being removed when the run was killed and holds changes" in (
+            outcome.out + outcome.err
+        )
+        assert (path / "code-hygiene.txt").read_text() == "edited after the kill\n"
+    else:
+        assert outcome.code == 0, outcome.out + outcome.err
+        assert f"the half-removed worktree {path}" in outcome.out + outcome.err
+        assert not path.exists()
+        assert str(path) not in epic.git("worktree", "list", "--porcelain")
+    assert not epic.repo.joinpath(*LOCK_FOLDER, "removing").exists()

@@ -22,6 +22,7 @@ from git_prgroups.observe import (
     observe,
     start_statuses,
 )
+from git_prgroups.recovery import removing_worktrees
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 from git_prgroups.states import entry_states
@@ -181,12 +182,12 @@ def _clear(
 ) -> None:
     missing_worktree = any(w.prunable for w in world.worktrees.values())
     conflicts = git.refs(CONFLICT_REFS)
-    for left in cleared:
-        worktree = left.worktree
-        if worktree is not None and worktree.path.is_dir():
-            git.worktree_remove(worktree.path, force=force)
-        elif worktree is not None:
-            missing_worktree = True
+    present = [w.path for left in cleared if (w := left.worktree) and w.path.is_dir()]
+    missing_worktree |= any(left.worktree and not left.worktree.path.is_dir() for left in cleared)
+    if present:
+        with removing_worktrees(git, present):
+            for path in present:
+                git.worktree_remove(path, force=force)
     if missing_worktree:
         git.worktree_prune()
     git.delete_branches([left.branch for left in cleared if left.local_tip is not None])
