@@ -205,6 +205,10 @@ def test_auto_merge_off_names_the_setting_and_leaves_the_pr_open(
         runner, _ = up(epic, "code-hygiene", "fix-model-configs")
         assert runner.mutating_calls == []  # still off: nothing tried again
 
+        synced = cli("sync", cwd=epic.repo)  # nothing to move; the setting named once
+        assert synced.code == 1
+        assert synced.out.count("Allow auto-merge") == 1, synced.out
+
         fake.auto_merge_allowed = True  # the maintainer turns the setting on
         up(epic, "code-hygiene", "fix-model-configs")
         assert [pr.auto_merge_method for pr in fake.prs.values()] == ["REBASE", "REBASE"]

@@ -271,10 +271,10 @@ def _rearm(
             continue
         try:
             forge.arm_auto_merge(pr, spec.defaults.merge)
-        except AutoMergeDisabled as error:
+        except AutoMergeDisabled as error:  # off for the repository: said once
             say(f"refused: {names[branch]}: {error.message}")
             result.needs_user.append(names[branch])
-            continue
+            break
         say(f"auto-merge: {names[branch]}: #{pr.number} on again ({spec.defaults.merge})")
         rearmed += 1
     return rearmed
