@@ -124,20 +124,23 @@ class StoppedSync:
     ours: str = ""
 
 
+def _registrations(common_dir: Path) -> dict[Path, Path]:
+    """Each linked worktree's folder (resolved) → its admin folder in `worktrees/`."""
+    return {
+        _resolved(folder): admin
+        for admin in common_dir.glob("worktrees/*")
+        if (folder := _worktree_folder(admin)) is not None
+    }
+
+
 def _clear_landing(common_dir: Path, landing: Path) -> list[str]:
     """prgroups' own landing worktree, half removed or half made: registered with its
     folder gone, or a folder git does not know. It holds nothing of the person's."""
-    at = _resolved(landing)
-    registered = [
-        admin
-        for admin in common_dir.glob("worktrees/*")
-        if (folder := _worktree_folder(admin)) is not None and _resolved(folder) == at
-    ]
-    if registered and not landing.exists():
-        for admin in registered:
-            shutil.rmtree(admin, ignore_errors=True)
+    admin = _registrations(common_dir).get(_resolved(landing))
+    if admin is not None and not landing.exists():
+        shutil.rmtree(admin, ignore_errors=True)
         return ["the landing worktree's registration (its folder was gone)"]
-    if landing.exists() and not registered:
+    if admin is None and landing.exists():
         shutil.rmtree(landing, ignore_errors=True)
         return [f"the unregistered landing folder {landing}"]
     return []
@@ -148,11 +151,7 @@ def _finish_removals(
 ) -> list[str]:
     """Worktrees a killed `git worktree remove` left half deleted (and so, to git, with
     changes): removed when every file left holds its content in the worktree's commit."""
-    admins = {
-        _resolved(folder): admin
-        for admin in common_dir.glob("worktrees/*")
-        if (folder := _worktree_folder(admin)) is not None
-    }
+    admins = _registrations(common_dir)
     finished = []
     for folder in map(Path, paths):
         admin = admins.get(_resolved(folder))
