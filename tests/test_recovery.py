@@ -154,3 +154,22 @@ def test_a_worktree_half_removed_by_a_killed_prune_is_finished(
         assert not path.exists()
         assert str(path) not in epic.git("worktree", "list", "--porcelain")
     assert not epic.repo.joinpath(*LOCK_FOLDER, "removing").exists()
+
+
+@pytest.mark.parametrize(
+    "lock", ["refs/heads/415-code-hygiene.lock", "config.lock", "objects/maintenance.lock"]
+)
+def test_a_git_lock_file_left_by_the_killed_run_is_removed(epic: World, cli, lock: str) -> None:
+    """Each blocks the git commands (or git's automatic maintenance) that need it until
+    a person deletes it; one made after the killed run began is its own."""
+    holder = dead_holder(epic)
+    left = epic.repo / ".git" / lock
+    left.write_text("")
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert not left.exists()
+    assert lock in outcome.out + outcome.err
