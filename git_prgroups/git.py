@@ -176,7 +176,15 @@ class Git:
     def dirty_worktrees(self, worktrees: Sequence[Path]) -> dict[Path, bool]:
         """`is_dirty` of many worktrees from one git process (`for-each-repo` runs
         `git status` in each, in order). The worktrees after one that fails are asked one
-        by one, so that one's failure is reported as itself."""
+        by one, so that one's failure is reported as itself.
+
+        git hands its own git directory to what `for-each-repo` runs: from a linked
+        worktree that is an absolute path, and every status would read that worktree's
+        index. From the top of a main worktree whose `.git` is a folder (this Git's
+        folder, for the batch) it is `.git`, which each worktree resolves to its own;
+        from anywhere else each worktree is asked alone."""
+        if not (self.cwd / ".git").is_dir():
+            return {w: self.is_dirty(w) for w in worktrees}
         key = "prgroups.statusof"
         listed = [w for w in worktrees if "\n" not in str(w)]
         config = [arg for w in listed for arg in ("-c", f"{key}={w}")]

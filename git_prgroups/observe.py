@@ -88,8 +88,8 @@ class WorktreeStatuses:
 
 def start_statuses(git: Git) -> WorktreeStatuses:
     """Begin the status of every linked worktree before the spec says which are its own."""
-    statuses = WorktreeStatuses(git)
     main = git.main_worktree()  # None outside a repository: the spec's reader says so
+    statuses = WorktreeStatuses(git.at(main) if main is not None else git)
     if main is not None:
         statuses.start(w.path for w in git.worktrees() if w.path != main)
     return statuses

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from git_prgroups.git import Git
 from git_prgroups.observe import WorktreeStatuses, start_statuses
 from git_prgroups.proc import CommandFailed, Runner
 
-from conftest import World, status, up
+from conftest import World, commit_in, status, up
 
 
 def add_worktrees(world: World, count: int) -> list[Path]:
@@ -87,3 +89,50 @@ def test_empty_statuses_make_no_call(world: World) -> None:
     runner = Runner()
     assert WorktreeStatuses(Git(runner, world.repo)).collect([]) == {}
     assert runner.calls == []
+
+
+def test_status_is_the_same_from_a_linked_worktree_and_its_subdirectory(epic: World, cli) -> None:
+    """`for-each-repo` started inside a linked worktree hands its git directory to the
+    status it runs in every other worktree: they all looked dirty from there."""
+    up(epic, "code-hygiene", "fix-model-configs", "delete-mojo-guides")
+    (epic.base / "scylla-code-hygiene" / "notes.txt").write_text("wip\n")
+    commit_in(epic.base / "scylla-delete-mojo-guides", "delete-mojo-guides")
+    inside = epic.base / "scylla-fix-model-configs"
+    (inside / "sub").mkdir()
+
+    def dirty_from(cwd: Path) -> dict[str, str]:
+        outcome = cli("status", "--json", cwd=cwd)
+        assert outcome.code == 0, outcome.err
+        return {e["name"]: e["worktree_state"] for e in json.loads(outcome.out)["entries"]}
+
+    expected = dirty_from(epic.repo)
+    assert expected["code-hygiene"] == "dirty"
+    assert expected["fix-model-configs"] == expected["delete-mojo-guides"] == "clean"
+    assert dirty_from(inside) == expected
+    assert dirty_from(inside / "sub") == expected
+    assert dirty_from(epic.base / "scylla-code-hygiene") == expected
+
+
+def test_statuses_are_right_when_the_main_worktree_has_a_git_file(tmp_path: Path) -> None:
+    """A main worktree whose .git is a file (`clone --separate-git-dir`, submodules)."""
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    repo, gitdir = tmp_path / "repo", tmp_path / "repo.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--separate-git-dir", str(gitdir), str(origin), str(repo)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (repo / "README.md").write_text("x\n")
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "x"], cwd=repo, check=True)
+    one, two = tmp_path / "one", tmp_path / "two"
+    for path in (one, two):
+        subprocess.run(["git", "worktree", "add", "-q", "-b", path.name, str(path)], cwd=repo, check=True)
+    (one / "committed.txt").write_text("x\n")
+    subprocess.run(["git", "add", "."], cwd=one, check=True)
+    subprocess.run(["git", "commit", "-qm", "one"], cwd=one, check=True)
+    (two / "new.txt").write_text("x\n")
+
+    for cwd in (repo, one, two):
+        statuses = start_statuses(Git(Runner(), cwd))
+        assert statuses.collect([one, two]) == {one: False, two: True}, cwd
