@@ -319,9 +319,20 @@ class InitCommand(Command):
         return 0
 
 
+def _require_a_current_folder() -> None:
+    try:
+        Path.cwd()
+    except FileNotFoundError:
+        raise UsageError(
+            "the folder you are in was removed (a pruned worktree?): cd to your repository "
+            "and run this again"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else ["git-prgroups", *argv])
     try:
+        _require_a_current_folder()
         _, code = Prgroups.run(argv, exit=False)
         return int(code)
     except PrgroupsError as error:

@@ -86,3 +86,20 @@ def test_a_spec_error_has_no_traceback_from_the_installed_command(world, install
         result.stderr == 'error: prgroups.toml:2: pr.a: unknown key "titel"; did you mean "title"? '
         "(known: branch, title, type, scope, summary, issues, after, labels, body, draft, checks)\n"
     )
+
+
+def test_a_current_folder_that_was_removed_is_named(world, installed_command):
+    gone = world.base / "gone"
+    gone.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import os, sys; sys.stdin.readline(); os.execv(*sys.argv[1:2], sys.argv[1:])",
+         str(installed_command), "status"],
+        cwd=gone, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    gone.rmdir()
+    out, err = process.communicate("\n")
+
+    assert process.returncode == 2
+    assert out == ""
+    assert err.startswith("error: the folder you are in was removed") and err[-1] == "\n"
+    assert err.count("\n") == 1

@@ -127,7 +127,9 @@ def test_statuses_are_right_when_the_main_worktree_has_a_git_file(tmp_path: Path
     subprocess.run(["git", "commit", "-qm", "x"], cwd=repo, check=True)
     one, two = tmp_path / "one", tmp_path / "two"
     for path in (one, two):
-        subprocess.run(["git", "worktree", "add", "-q", "-b", path.name, str(path)], cwd=repo, check=True)
+        subprocess.run(
+            ["git", "worktree", "add", "-q", "-b", path.name, str(path)], cwd=repo, check=True
+        )
     (one / "committed.txt").write_text("x\n")
     subprocess.run(["git", "add", "."], cwd=one, check=True)
     subprocess.run(["git", "commit", "-qm", "one"], cwd=one, check=True)

@@ -200,3 +200,23 @@ def test_an_orphans_remote_branch_is_kept(epic: World, cli) -> None:
     assert "kept: 415-code-hygiene: origin/415-code-hygiene (it may carry an open PR" in outcome.out
     assert "415-code-hygiene" in heads(epic.origin)
     assert "415-code-hygiene" not in heads(epic.repo) and not path.exists()
+
+
+def test_prune_from_inside_a_merged_entrys_worktree_finishes_and_says_where_to_go(
+    epic: World, cli
+) -> None:
+    """The shell's folder goes last; the branches, the remote and the issues are done."""
+    land(epic, "code-hygiene", "fix-model-configs")
+    inside = epic.base / "scylla-code-hygiene"
+    (inside / "sub").mkdir()
+
+    outcome = cli("--debug", "prune", cwd=inside / "sub")
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "internal error" not in outcome.err
+    assert worktree_paths(epic) == set()
+    merged = {branch_of(epic, "code-hygiene"), branch_of(epic, "fix-model-configs")}
+    assert not merged & heads(epic.repo)
+    assert not merged & heads(epic.origin)
+    assert {"400", "415", "416", "417"} <= set(issues(epic))
+    assert f"cd {epic.repo}" in outcome.out  # the folder the shell was in is gone

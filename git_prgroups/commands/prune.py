@@ -8,8 +8,10 @@ remote branch someone pushed to after the merge.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git, Sha, Worktree
@@ -184,6 +186,9 @@ def _clear(
     conflicts = git.refs(CONFLICT_REFS)
     present = [w.path for left in cleared if (w := left.worktree) and w.path.is_dir()]
     missing_worktree |= any(left.worktree and not left.worktree.path.is_dir() for left in cleared)
+    inside = _holding_the_current_folder(present)
+    if inside is not None:  # git and plumbum need a current folder that exists
+        os.chdir(spec.root)
     if present:
         with removing_worktrees(git, present):
             for path in present:
@@ -227,6 +232,8 @@ def _clear(
             "or did not finish): prune again"
         )
         result.refused.append(branch)
+    if inside is not None:
+        say(f"moved: the folder you ran this in is gone with {inside}: cd {spec.root}")
     for left in cleared:
         parts = []
         if left.worktree is not None:
@@ -238,6 +245,12 @@ def _clear(
         if parts:
             say(f"pruned: {left.name}: {', '.join(parts)}")
             result.removed.append(left.name)
+
+
+def _holding_the_current_folder(worktrees: list[Path]) -> Path | None:
+    """The worktree among `worktrees` that the current folder is in, if any."""
+    here = Path.cwd().resolve()
+    return next((w for w in worktrees if here.is_relative_to(w.resolve())), None)
 
 
 def _close_finished_issues(
