@@ -62,6 +62,14 @@ def run_up(
     # fetched, so its dependents are never cut from a base that lacks it.
     prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
     git.fetch(spec.defaults.remote)
+    reported: set[str] = set()
+
+    def report_once(landing: Landing) -> None:  # a later round finds the same conflict
+        line = _landing_line(landing)
+        if line not in reported:
+            reported.add(line)
+            say(line)
+
     for _round in range(MAX_ROUNDS):
         world = observe(spec, git, forge, statuses, prs)
         statuses, prs = None, None
@@ -83,7 +91,7 @@ def run_up(
             if base_moved:
                 git.fetch(spec.defaults.remote)
         if isinstance(forge, LocalForge):
-            landings = land_armed(spec, git, forge, world, lambda r: say(_landing_line(r)))
+            landings = land_armed(spec, git, forge, world, report_once)
             result.landings.extend(landings)
             base_moved |= any(r.outcome == "landed" for r in landings)
         if not base_moved:
