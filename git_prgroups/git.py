@@ -361,6 +361,11 @@ class Git:
     def cherry_pick(self, commits: str) -> None:
         self._run("cherry-pick", "--allow-empty", commits, mutating=True)
 
+    def messages(self, base: Sha, head: Sha) -> list[str]:
+        """The whole messages of `head`'s commits that `base` lacks, oldest first."""
+        out = self._run("log", "--reverse", "--format=%B%x00", head, "--not", base, "--").stdout
+        return [message.strip("\n") for message in out.split("\0")[:-1]]
+
     def squash_commit(self, head: Sha, message: str) -> None:
         self._run("merge", "--squash", "--quiet", head, mutating=True)
         self._run("commit", "--quiet", "--allow-empty", f"--message={message}", mutating=True)

@@ -134,7 +134,7 @@ def _combine(landing: Git, base: Sha, head: Sha, method: str, pr: PullRequest) -
         if method == "rebase":
             landing.cherry_pick(f"{base}..{head}")
         elif method == "squash":
-            landing.squash_commit(head, f"{pr.title} (#{pr.number})")
+            landing.squash_commit(head, squash_message(pr, landing.messages(base, head)))
         else:
             landing.merge_commit(head, f"Merge pull request #{pr.number} from {pr.head}")
     except CommandFailed:
@@ -144,6 +144,17 @@ def _combine(landing: Git, base: Sha, head: Sha, method: str, pr: PullRequest) -
             raise
         return None
     return landing.head()
+
+
+def squash_message(pr: PullRequest, messages: list[str]) -> str:
+    """As GitHub words a squash by default: the PR's title and number, then the body of
+    a lone commit or each commit's whole message as a list, so that footers such as
+    `Closes #13` survive."""
+    if len(messages) == 1:
+        body = messages[0].partition("\n\n")[2].strip()
+    else:
+        body = "\n\n".join(f"* {message.strip()}" for message in messages)
+    return f"{pr.title} (#{pr.number})" + (f"\n\n{body}" if body else "")
 
 
 def _conflicted(landing: Git) -> bool:

@@ -233,3 +233,21 @@ def test_a_push_whose_run_died_is_recorded_and_its_branch_follows_the_remote(epi
     pushes = [argv for argv in runner.mutating_calls if argv[1] == "push"]
     assert not any("415-code-hygiene" in " ".join(argv) for argv in pushes), pushes
     assert git("rev-parse", "refs/prgroups/pushed/415-code-hygiene", cwd=epic.repo)
+
+
+@pytest.mark.parametrize("commits", [1, 2])
+def test_a_squash_landing_keeps_the_commits_messages_and_their_issue_footers(epic, cli, commits):
+    epic.write_spec(EXAMPLE_SPEC.read_text().replace('merge = "rebase"', 'merge = "squash"'))
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    for n in range(commits):
+        (path / f"change{n}.txt").write_text(f"{n}\n")
+        git("add", ".", cwd=path)
+        assert cli("commit", cwd=path).code == 0
+    up(epic, "code-hygiene")
+
+    message = git("log", "-1", "--format=%B", "main", cwd=epic.origin)
+    subject, _, body = message.partition("\n\n")
+    assert subject == "fix: timezone-aware datetimes and a LogCapture context manager (#1)"
+    for issue in (415, 416, 417):
+        assert body.count(f"Closes #{issue}") == commits, message
