@@ -271,11 +271,13 @@ def _group_ended(group: int) -> bool | None:
 
 
 def _git_lock_files(common_dir: Path) -> list[Path]:
-    """Lock files in the places our git commands write: refs, packed refs, the
-    configuration (`push --set-upstream`), the automatic maintenance git starts after a
-    rebase or commit, linked worktrees' HEAD, index and the like.
+    """Lock files in the places our git commands write: refs, packed refs (and the
+    `packed-refs.new` a rewrite writes under its lock), the configuration (`push
+    --set-upstream`), the automatic maintenance git starts after a rebase or commit,
+    linked worktrees' HEAD, index and the like.
     Never the main worktree's index, which a person's `git commit` may hold for minutes."""
     found = [*common_dir.glob("refs/**/*.lock"), common_dir / "packed-refs.lock"]
+    found.append(common_dir / "packed-refs.new")
     found += [common_dir / "config.lock", common_dir / "objects" / "maintenance.lock"]
     for admin in common_dir.glob("worktrees/*"):
         found += [*admin.glob("*.lock"), *admin.glob("refs/**/*.lock")]

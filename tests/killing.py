@@ -17,7 +17,8 @@ import shutil
 import signal
 import tarfile
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -25,7 +26,51 @@ from git_prgroups.errors import PrgroupsError
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.proc import Completed, Runner
 
-Moment = Literal["before", "during", "after"]
+Moment = Literal["before", "during", "in-transaction", "after"]
+
+# git's reference-transaction hook runs once a ref transaction is prepared: its locks
+# are held and, when packed refs are rewritten, `packed-refs.new` is written but not
+# yet renamed. The probe notes the steps that get there with packed refs rewritten;
+# armed, it stops git there, so the harness kills at that moment on purpose.
+PROBE = """#!/bin/sh
+[ "$1" = prepared ] && [ -e "{common}/packed-refs.new" ] || exit 0
+cat "{marks}/step" >> "{marks}/packed" 2>/dev/null
+[ -e "{marks}/armed" ] || exit 0
+: > "{marks}/reached"
+exec sleep 600
+"""
+
+
+class TransactionProbe:
+    """The probe in a repository's hooks, and the folder it leaves its marks in."""
+
+    def __init__(self, common_dir: Path, marks: Path) -> None:
+        self.marks = marks
+        marks.mkdir(parents=True, exist_ok=True)
+        hook = common_dir / "hooks" / "reference-transaction"
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text(PROBE.format(common=common_dir, marks=marks))
+        hook.chmod(0o755)
+
+    def entering(self, step: int) -> None:
+        (self.marks / "step").write_text(f"{step}\n")
+
+    def packed_steps(self) -> list[int]:
+        """The steps of the last counted run that rewrote packed refs."""
+        found = self.marks / "packed"
+        steps = sorted({int(line) for line in found.read_text().split()}) if found.exists() else []
+        self.reset()
+        return steps
+
+    def arm(self) -> None:
+        (self.marks / "armed").write_text("")
+
+    def reached(self) -> bool:
+        return (self.marks / "reached").exists()
+
+    def reset(self) -> None:
+        for name in ("armed", "reached", "packed", "step"):
+            (self.marks / name).unlink(missing_ok=True)
 
 
 def kill_points(
@@ -33,12 +78,17 @@ def kill_points(
     *,
     only: Callable[[tuple[str, ...]], bool] = lambda argv: True,
     moments: tuple[Moment, ...] = ("during", "after"),
+    packed: Collection[int] = (),
 ) -> list[tuple[int, Moment]]:
     """Before the first step, then during and after each step (each that `only` picks, at
-    the `moments` given). Before step k the disk is as after step k-1: every change is a
-    step."""
+    the `moments` given), and inside the ref transaction of each step that rewrites
+    packed refs (`packed`). Before step k the disk is as after step k-1: every change
+    is a step."""
     return [(1, "before")] + [
-        (k, moment) for k, argv in enumerate(what, 1) if only(argv) for moment in moments
+        (k, moment)
+        for k, argv in enumerate(what, 1)
+        if only(argv)
+        for moment in (*moments, *(("in-transaction",) if k in packed else ()))
     ]
 
 
@@ -53,10 +103,11 @@ def die() -> None:
 class CountingRunner(Runner):
     """Counts changing steps; the local forge's record writes count as steps too."""
 
-    def __init__(self) -> None:
+    def __init__(self, probe: TransactionProbe | None = None) -> None:
         super().__init__()
         self.steps = 0
         self.what: list[tuple[str, ...]] = []  # each step's argv; () for a record write
+        self.probe = probe
 
     def step(self, moment: Moment) -> None:
         """Called at each moment of each changing step."""
@@ -66,6 +117,8 @@ class CountingRunner(Runner):
             return super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
         self.steps += 1
         self.what.append(argv)
+        if self.probe is not None:
+            self.probe.entering(self.steps)
         self.step("before")
         self.step("during")
         done = super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
@@ -95,8 +148,8 @@ class CountingRunner(Runner):
 
 
 class KillingRunner(CountingRunner):
-    def __init__(self, at: int, moment: Moment) -> None:
-        super().__init__()
+    def __init__(self, at: int, moment: Moment, probe: TransactionProbe | None = None) -> None:
+        super().__init__(probe)
         self.at, self.moment = at, moment
 
     def step(self, moment: Moment) -> None:
@@ -104,8 +157,21 @@ class KillingRunner(CountingRunner):
             return
         if moment == self.moment == "during":
             threading.Timer(INSIDE_A_CALL, die).start()
-        elif moment == self.moment or (moment, self.moment) == ("after", "during"):
-            die()  # a call quicker than INSIDE_A_CALL dies as it ends
+        elif (moment, self.moment) == ("before", "in-transaction"):
+            assert self.probe is not None
+            self.probe.arm()
+            threading.Thread(target=self._die_in_the_transaction, daemon=True).start()
+        elif moment == self.moment or (moment, self.moment) in (
+            ("after", "during"),  # a call quicker than INSIDE_A_CALL dies as it ends
+            ("after", "in-transaction"),  # not reached: reported by the harness
+        ):
+            die()
+
+    def _die_in_the_transaction(self) -> None:
+        assert self.probe is not None
+        while not self.probe.reached():
+            time.sleep(0.001)
+        die()
 
 
 class FailingRunner(Runner):
@@ -171,9 +237,11 @@ def _run_killed(command: Callable[[Runner], None], runner: KillingRunner) -> boo
     return False
 
 
-def count_steps(command: Callable[[Runner], None]) -> list[tuple[str, ...]]:
+def count_steps(
+    command: Callable[[Runner], None], probe: TransactionProbe | None = None
+) -> list[tuple[str, ...]]:
     """Each changing step of `command`, in order: its argv, or () for a record write."""
-    runner = CountingRunner()
+    runner = CountingRunner(probe)
     with runner.counting_record_writes():
         command(runner)
     return runner.what

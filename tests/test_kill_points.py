@@ -21,6 +21,7 @@ import pytest
 from killing import (
     FailingRunner,
     KillingRunner,
+    TransactionProbe,
     archive,
     count_steps,
     kill_points,
@@ -127,6 +128,7 @@ class Day:
     def __init__(self, base: Path, spec: str = EXAMPLE_SPEC.read_text()) -> None:
         base.mkdir()
         self.world = make_world(base)
+        probe(self.world)
         serve_like_a_server(self.world)
         self.world.write_spec(spec)
         self.world.git("add", "prgroups.toml")
@@ -157,27 +159,41 @@ class Day:
         advance_base(self.world, file="code-hygiene.txt", text="the colleague's version\n")
 
 
+def probe(world: World) -> TransactionProbe:
+    """The reference-transaction probe in the world's repository (marks beside it)."""
+    return TransactionProbe(world.repo / ".git", world.base.parent / "marks")
+
+
 def prepared(tmp_path: Path, get_ready: Callable[[Day], None], before: Command = NOTHING):
-    """The world ready for the command under test (`before` run first), archived."""
+    """The world ready for the command under test (`before` run first), its refs packed
+    as `git gc` packs them (so deleting one rewrites packed-refs), archived."""
     day = Day(tmp_path / "day").begin()
     get_ready(day)
     before(day.world, Runner())
+    day.world.git("pack-refs", "--all")
     return day.world, archive(day.world.base, tmp_path / "day.tar")
 
 
-def kill_everywhere(world: World, archived: Path, run: Command, **points) -> tuple[int, list[str]]:
-    """SIGKILL `run` at every moment of every changing step; the points whose rerun ends
-    differently from an uninterrupted run."""
-    what = count_steps(lambda runner: run(world, runner))
+def kill_everywhere(
+    world: World, archived: Path, run: Command, **points
+) -> tuple[int, list[int], list[str]]:
+    """SIGKILL `run` at every moment of every changing step, and inside each rewrite of
+    packed-refs; the points whose rerun ends differently from an uninterrupted run."""
+    transactions = probe(world)
+    what = count_steps(lambda runner: run(world, runner), transactions)
     steps, end = len(what), fingerprint(world)
-    differing = []
-    for k, moment in kill_points(what, **points):
+    differing, packed = [], transactions.packed_steps()
+    for k, moment in kill_points(what, packed=packed, **points):
         restore(world.base, archived)
-        assert run_killed(lambda runner: run(world, runner), KillingRunner(k, moment))
+        killing = KillingRunner(k, moment, transactions)
+        assert run_killed(lambda runner: run(world, runner), killing)
+        if moment == "in-transaction":
+            assert transactions.reached(), f"step {k} {what[k - 1][:3]} rewrote no packed refs"
+        transactions.reset()
         run(world, Runner())
         if (now := fingerprint(world)) != end:
             differing.append(f"{moment} step {k}: {difference(end, now)}")
-    return steps, differing
+    return steps, packed, differing
 
 
 def difference(expected: dict, found: dict) -> str:
@@ -230,22 +246,23 @@ def test_the_days_commands_change_things(tmp_path: Path) -> None:
 
 def test_up_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
     world, archived = prepared(tmp_path, Day.ready_to_land, before=NOTHING)
-    steps, differing = kill_everywhere(world, archived, UP)
+    steps, _, differing = kill_everywhere(world, archived, UP)
     assert steps > 30
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
 
 def test_sync_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
     world, archived = prepared(tmp_path, Day.ready_to_sync, before=NOTHING)
-    steps, differing = kill_everywhere(world, archived, SYNC)
+    steps, _, differing = kill_everywhere(world, archived, SYNC)
     assert steps > 10
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
 
 def test_prune_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
     world, archived = prepared(tmp_path, Day.ready_to_land, before=UP)
-    steps, differing = kill_everywhere(world, archived, PRUNE)
+    steps, packed, differing = kill_everywhere(world, archived, PRUNE)
     assert steps > 10
+    assert packed, "no step of prune rewrote packed-refs: the moment was not reached"
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
 

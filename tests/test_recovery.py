@@ -173,3 +173,25 @@ def test_a_git_lock_file_left_by_the_killed_run_is_removed(epic: World, cli, loc
     assert outcome.code == 0, outcome.out + outcome.err
     assert not left.exists()
     assert lock in outcome.out + outcome.err
+
+
+def test_a_packed_refs_rewrite_killed_half_way_is_cleared(epic: World, cli) -> None:
+    """Killed while git rewrote packed-refs (a branch deletion, with the refs packed as
+    `git gc` packs them): `packed-refs.new` and its lock are left, and every later
+    deletion failed with "unable to create file .git/packed-refs.new: File exists"."""
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
+    up(epic, "code-hygiene")  # landed
+    epic.git("pack-refs", "--all")
+    holder = dead_holder(epic)
+    for name in ("packed-refs.new", "packed-refs.lock"):
+        (epic.repo / ".git" / name).write_text("# pack-refs with: peeled fully-peeled sorted \n")
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+
+    outcome = cli("prune", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "packed-refs.new" in outcome.out + outcome.err
+    assert "415-code-hygiene" not in epic.git("branch", "--list")
+    assert not (epic.repo / ".git" / "packed-refs.new").exists()
