@@ -7,7 +7,8 @@ from pathlib import Path
 from git_prgroups.errors import UsageError
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
-from git_prgroups.spec import SPEC_NAME, Spec, load_spec
+from git_prgroups.spec import SPEC_NAME, Spec
+from git_prgroups.specfile import load_spec
 
 
 def locate_spec(explicit: Path | None, cwd: Path, runner: Runner) -> tuple[Path, Path]:

@@ -18,7 +18,7 @@ from git_prgroups.commands.up import run_up
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
-from git_prgroups.spec import load_spec
+from git_prgroups.specfile import load_spec
 
 EXAMPLE_SPEC = Path(__file__).parent.parent / "examples" / "prgroups.toml"
 

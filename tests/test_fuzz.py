@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from git_prgroups.commands.plan import plan_data
 from git_prgroups.errors import SpecError
-from git_prgroups.spec import parse_spec
+from git_prgroups.specfile import parse_spec
 
 ROOT = Path("/tmp/fuzz-root/repo")
 LOCATED = re.compile(r"\S*prgroups\.toml(:\d+)?: ")

@@ -38,7 +38,7 @@ from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
 from git_prgroups.recovery import holding_the_lock
-from git_prgroups.spec import load_spec
+from git_prgroups.specfile import load_spec
 
 from conftest import EXAMPLE_SPEC, GROUP_A, World, commit_in, git, make_world
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from git_prgroups.spec import load_spec
+from git_prgroups.specfile import load_spec
 
 from conftest import EXAMPLE_SPEC, GROUP_A, World, commit_in, git, up, worktree_paths
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import git_prgroups
 from git_prgroups.render import Renderer, default_templates_dir
-from git_prgroups.spec import load_spec
+from git_prgroups.specfile import load_spec
 
 from conftest import EXAMPLE_SPEC, snapshot
 

@@ -25,7 +25,7 @@ from git_prgroups.forges.gh import Gh, repository_from_setting
 from git_prgroups.forges.github import GitHubForge
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
-from git_prgroups.spec import load_spec
+from git_prgroups.specfile import load_spec
 
 from conftest import (
     EXAMPLE_SPEC,

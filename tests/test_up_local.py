@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from git_prgroups.spec import load_spec
+from git_prgroups.specfile import load_spec
 
 from conftest import (
     EXAMPLE_SPEC,

@@ -13,7 +13,7 @@ from git_prgroups.commands.watch import run_watch
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
-from git_prgroups.spec import load_spec
+from git_prgroups.specfile import load_spec
 
 from conftest import GROUP_A, World, commit_in, up, worktree_paths
 

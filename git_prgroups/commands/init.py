@@ -7,7 +7,8 @@ from pathlib import Path
 from git_prgroups.errors import UsageError
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
-from git_prgroups.spec import SPEC_NAME, parse_spec
+from git_prgroups.spec import SPEC_NAME
+from git_prgroups.specfile import parse_spec
 
 STARTER = """\
 # prgroups.toml: the pull requests to ship, one [pr.NAME] table each.
