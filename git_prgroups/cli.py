@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +18,15 @@ from git_prgroups.output import Style, wants_color
 from git_prgroups.proc import Runner
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from git_prgroups.events import Events
+    from git_prgroups.forges.base import Forge
+    from git_prgroups.git import Git
     from git_prgroups.spec import Spec
 
 _META_SWITCHES = (ShowHelp, ShowHelpAll, ShowVersion, ShowCompletion)
+DEBUG = "PRGROUPS_DEBUG"  # set: errors show their traceback
 
 
 class Command(cli.Application):
@@ -30,7 +37,11 @@ class Command(cli.Application):
     )
     verbose_switch = cli.Flag("--verbose", help="echo every git and gh command before it runs")
     no_color_switch = cli.Flag("--no-color", help="no colour (NO_COLOR is honoured too)")
-    debug_switch = cli.Flag("--debug", help="show a traceback for errors")
+
+    @cli.switch("--debug")
+    def debug(self) -> None:
+        """show a traceback for errors (as PRGROUPS_DEBUG=1 does)"""
+        os.environ[DEBUG] = "1"
 
     def _switch(self, name: str) -> Any:
         app: Any = self
@@ -57,7 +68,7 @@ class Command(cli.Application):
     @property
     def runner(self) -> Runner:
         if getattr(self, "_runner", None) is None:
-            self._runner = Runner(verbose=self.verbose)
+            self._runner = Runner(verbose=self.verbose, echo=_to_stderr)
         return self._runner
 
     def load_spec(self) -> Spec:
@@ -74,21 +85,43 @@ class Command(cli.Application):
             require_entry(spec, name)
         return spec
 
-    @contextlib.contextmanager
-    def locked(self, spec: Spec, git: Any, what: str) -> Iterator[None]:
-        """The repository's lock: one changing command at a time. What was read before it
-        was taken is forgotten: the run that held it may have changed anything."""
-        from git_prgroups.recovery import holding_the_lock
-
-        with holding_the_lock(spec, git, what, print):
-            yield
-
-    def git_and_forge(self, spec: Spec) -> tuple[Any, Any]:
+    def git_and_forge(self, spec: Spec) -> tuple[Git, Forge]:
         from git_prgroups.forges.choose import choose_forge
         from git_prgroups.git import Git
 
         git = Git(self.runner, spec.root)
         return git, choose_forge(spec, git)
+
+    def reporting(self, as_json: bool, body: Callable[[Events], object]) -> int:
+        """Run `body`, showing each event as it comes; the exit code is the events'."""
+        from git_prgroups.events import Events
+        from git_prgroups.face import Face
+
+        face = Face(as_json=as_json, style=self.style)
+        events = Events(face.show)
+        try:
+            body(events)
+        except PrgroupsError as error:
+            if as_json:  # a program reading the lines hears how it ended there too
+                face.error(str(error), int(error.exit_code))
+                raise _Told(error) from None
+            raise
+        face.finish(events.exit_code)
+        return events.exit_code
+
+    @contextlib.contextmanager
+    def locked(
+        self, git: Git, what: str, events: Events, *, dry_run: bool = False
+    ) -> Iterator[None]:
+        """The repository's lock: one changing command at a time (a dry run changes
+        nothing and takes none)."""
+        if dry_run:
+            yield
+            return
+        from git_prgroups.recovery import holding_the_lock
+
+        with holding_the_lock(git, what, events):
+            yield
 
     # plumbum prints its whole help after a usage error; we print one line on stderr.
     def _parse_args(self, argv: list[str]) -> Any:
@@ -167,29 +200,36 @@ class RenderCommand(Command):
         return 0
 
 
+class ChangingCommand(Command):
+    """Switches of the commands that change things."""
+
+    dry_run = cli.Flag(
+        "--dry-run", help="print what would be done, as the exact commands; change nothing"
+    )
+    json = cli.Flag("--json", help="one JSON object per event, and one for the end (see README)")
+
+
 @Prgroups.subcommand("up")
-class UpCommand(Command):
+class UpCommand(ChangingCommand):
     """Create worktrees for ready entries, push, open PRs with auto-merge; land them (local)."""
 
-    dry_run = cli.Flag("--dry-run", help="print what would be done, as commands; change nothing")
     force_body = cli.Flag("--force-body", help="replace PR titles and bodies edited by hand")
 
     def main(self, *names: str) -> int:
         from git_prgroups.commands.up import run_up
 
-        spec = self.load_spec_naming(names)
-        self.runner.dry_run = self.dry_run
-        git, forge = self.git_and_forge(spec)
-        with contextlib.nullcontext() if self.dry_run else self.locked(spec, git, "up"):
-            result = run_up(
-                spec, git, forge, print, only=names, dry_run=self.dry_run,
-                force_body=self.force_body,
-            )  # fmt: skip
-        return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
+        def up(events: Events) -> None:
+            spec = self.load_spec_naming(names)
+            git, forge = self.git_and_forge(spec)
+            with self.locked(git, "up", events, dry_run=self.dry_run):
+                run_up(spec, git, forge, events, only=names, dry_run=self.dry_run,
+                       force_body=self.force_body)  # fmt: skip
+
+        return self.reporting(self.json, up)
 
 
 @Prgroups.subcommand("sync")
-class SyncCommand(Command):
+class SyncCommand(ChangingCommand):
     """Rebase each started entry onto the fresh remote base (or merge it in); push leased."""
 
     rebase = cli.Flag("--rebase", help="rebase onto the base (the default)")
@@ -199,17 +239,18 @@ class SyncCommand(Command):
     def main(self, *names: str) -> int:
         from git_prgroups.commands.sync import run_sync
 
-        spec = self.load_spec_naming(names)
-        git, forge = self.git_and_forge(spec)
-        with self.locked(spec, git, "sync"):
-            result = run_sync(
-                spec, git, forge, print, only=names, merge=self.merge, check=self.check
-            )
-        return int(ExitCode.NEEDS_USER if result.needs_user else ExitCode.OK)
+        def sync(events: Events) -> None:
+            spec = self.load_spec_naming(names)
+            git, forge = self.git_and_forge(spec)
+            with self.locked(git, "sync", events, dry_run=self.dry_run):
+                run_sync(spec, git, forge, events, only=names, merge=self.merge,
+                         check=self.check, dry_run=self.dry_run)  # fmt: skip
+
+        return self.reporting(self.json, sync)
 
 
 @Prgroups.subcommand("prune")
-class PruneCommand(Command):
+class PruneCommand(ChangingCommand):
     """Remove merged entries' worktrees and branches (local and remote); close finished issues."""
 
     force = cli.Flag("--force", help="remove even what would lose work, after listing it")
@@ -218,17 +259,18 @@ class PruneCommand(Command):
     def main(self, *names: str) -> int:
         from git_prgroups.commands.prune import run_prune
 
-        spec = self.load_spec_naming(names)
-        git, forge = self.git_and_forge(spec)
-        with self.locked(spec, git, "prune"):
-            result = run_prune(
-                spec, git, forge, print, only=names, force=self.force, orphans=self.orphans
-            )
-        return int(ExitCode.NEEDS_USER if result.refused else ExitCode.OK)
+        def prune(events: Events) -> None:
+            spec = self.load_spec_naming(names)
+            git, forge = self.git_and_forge(spec)
+            with self.locked(git, "prune", events, dry_run=self.dry_run):
+                run_prune(spec, git, forge, events, only=names, force=self.force,
+                          with_orphans=self.orphans, dry_run=self.dry_run)  # fmt: skip
+
+        return self.reporting(self.json, prune)
 
 
 @Prgroups.subcommand("watch")
-class WatchCommand(Command):
+class WatchCommand(ChangingCommand):
     """sync and up (and prune) in a loop until all has merged or the rest needs you."""
 
     interval = cli.SwitchAttr(
@@ -244,16 +286,17 @@ class WatchCommand(Command):
     def main(self) -> int:
         from git_prgroups.commands.watch import run_watch
 
-        spec = self.load_spec()
-        git, forge = self.git_and_forge(spec)
-        outcome = run_watch(
-            spec, git, forge, lambda line: print(line, flush=True),
-            interval=self.interval, max_interval=max(self.max_interval, self.interval),
-            prune=self.prune, guard=lambda: self.locked(spec, git, "watch"),
-        )  # fmt: skip
-        if outcome.interrupted:
-            return 130
-        return int(ExitCode.OK if outcome.all_merged else ExitCode.NEEDS_USER)
+        def watch(events: Events) -> None:
+            spec = self.load_spec()
+            git, forge = self.git_and_forge(spec)
+            run_watch(
+                spec, git, forge, events, interval=self.interval,
+                max_interval=max(self.max_interval, self.interval), prune=self.prune,
+                dry_run=self.dry_run,
+                guard=lambda: self.locked(git, "watch", events, dry_run=self.dry_run),
+            )  # fmt: skip
+
+        return self.reporting(self.json, watch)
 
 
 @Prgroups.subcommand("commit")
@@ -267,10 +310,13 @@ class CommitCommand(Command):
         from git_prgroups.commands.commit import run_commit
         from git_prgroups.git import Git
 
-        spec = self.load_spec()
-        git = Git(self.runner, Path.cwd())
-        run_commit(spec, git, print, all_files=self.all_files, edit=self.edit, extra=git_options)
-        return 0
+        def commit(events: Events) -> None:
+            spec = self.load_spec()
+            git = Git(self.runner, Path.cwd())
+            run_commit(spec, git, events, all_files=self.all_files, edit=self.edit,
+                       extra=git_options)  # fmt: skip
+
+        return self.reporting(False, commit)
 
 
 @Prgroups.subcommand("aliases")
@@ -329,14 +375,28 @@ def _require_a_current_folder() -> None:
         ) from None
 
 
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class _Told(Exception):
+    """A PrgroupsError the face has shown already (as JSON); main only sets the code."""
+
+    def __init__(self, error: PrgroupsError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else ["git-prgroups", *argv])
     try:
         _require_a_current_folder()
         _, code = Prgroups.run(argv, exit=False)
         return int(code)
+    except _Told as told:
+        return int(told.error.exit_code)
     except PrgroupsError as error:
-        if "--debug" in argv:
+        if os.environ.get(DEBUG):
             import traceback
 
             traceback.print_exc()
@@ -344,15 +404,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(error.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except Exception as error:  # a bug: say so in one line unless --debug asks for more
-        if "--debug" in argv:
+        if os.environ.get(DEBUG):
             raise
         print(
             f"internal error: {type(error).__name__}: {error} (run again with --debug for the "
             "traceback, and please report it)",
             file=sys.stderr,
         )
-        return int(ExitCode.NEEDS_USER)
-    except BrokenPipeError:
-        return int(ExitCode.NEEDS_USER)
+        return int(ExitCode.INTERNAL)

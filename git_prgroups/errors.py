@@ -11,6 +11,8 @@ class ExitCode(enum.IntEnum):
     OK = 0
     NEEDS_USER = 1  # a conflict, failing checks, something refused to keep work safe
     USAGE = 2  # bad command line, bad spec, bad template
+    INTERNAL = 3  # a bug in prgroups: please report it
+    INTERRUPTED = 130  # Ctrl-C
 
 
 class PrgroupsError(Exception):

@@ -8,52 +8,13 @@ what the idempotency tests count.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from git_prgroups.model import BranchName, CommitGraph, Sha, Worktree
 from git_prgroups.proc import Completed, Runner
 
-Sha = str
-
-
-# What sync's rebases and merges write in the reflog: how a killed sync's half-done
-# rebase is told from one a person began.
-SYNC_REFLOG_ACTION = "prgroups sync"
-SYNC_REFLOG = {"GIT_REFLOG_ACTION": SYNC_REFLOG_ACTION}
 LITERAL_PATHS = {"GIT_LITERAL_PATHSPECS": "1"}  # file names, never patterns or magic
-
-
-@dataclass(frozen=True)
-class Worktree:
-    path: Path
-    head: Sha | None
-    branch: str | None  # None when detached
-    bare: bool = False
-    locked: bool = False
-    prunable: bool = False
-
-
-@dataclass
-class CommitGraph:
-    parents: dict[Sha, list[Sha]] = field(default_factory=dict)
-    subjects: dict[Sha, str] = field(default_factory=dict)
-
-    def ancestors(self, tip: Sha) -> set[Sha]:
-        """`tip` and its ancestors, within this graph."""
-        seen: set[Sha] = set()
-        stack = [tip]
-        while stack:
-            sha = stack.pop()
-            if sha in seen or sha not in self.parents:
-                continue
-            seen.add(sha)
-            stack.extend(self.parents[sha])
-        return seen
-
-    def only_in(self, tip: Sha, base: Sha) -> list[Sha]:
-        """Commits of `tip` that `base` lacks, oldest first."""
-        mine = self.ancestors(tip) - self.ancestors(base)
-        return [sha for sha in reversed(list(self.parents)) if sha in mine]
 
 
 @dataclass(frozen=True)
@@ -284,12 +245,7 @@ class Git:
             remote, *(f":refs/heads/{b}" for b in leases),
             mutating=True, check=False,
         )  # fmt: skip
-        deleted = set()
-        for line in result.stdout.splitlines():
-            parts = line.split("\t")
-            if len(parts) >= 3 and parts[0] == "-":
-                deleted.add(parts[1].rsplit(":", 1)[-1].removeprefix("refs/heads/"))
-        return deleted
+        return push_outcome(result.stdout).accepted
 
     def delete_refs(self, refs: Iterable[str]) -> None:
         """Delete several refs in one transaction."""
@@ -302,6 +258,13 @@ class Git:
         is not in this repository, so nothing can be said."""
         result = self._run(
             "log", "--format=%h %s", tip, "--not", merged, "--", check=False, cached=True
+        )
+        return result.stdout.splitlines() if result.ok else None
+
+    def commits_on_no_remote(self, tip: Sha) -> list[str] | None:
+        """`tip`'s commits that no remote-tracking branch holds ("abc1234 subject")."""
+        result = self._run(
+            "log", "--format=%h %s", tip, "--not", "--remotes", "--", check=False, cached=True
         )
         return result.stdout.splitlines() if result.ok else None
 
@@ -382,7 +345,7 @@ class Git:
         """Rebase the worktree's branch onto `onto`; False when it stopped (a conflict)."""
         result = self._run(
             "rebase", "--quiet", "--no-autostash", onto,
-            cwd=worktree, mutating=True, check=False, env=SYNC_REFLOG,
+            cwd=worktree, mutating=True, check=False,
         )  # fmt: skip
         return result.ok
 
@@ -390,7 +353,7 @@ class Git:
         """Merge `commit` into the worktree's branch; False when it stopped (a conflict)."""
         result = self._run(
             "merge", "--quiet", "--no-edit", f"--message={message}", commit,
-            cwd=worktree, mutating=True, check=False, env=SYNC_REFLOG,
+            cwd=worktree, mutating=True, check=False,
         )  # fmt: skip
         return result.ok
 
@@ -488,14 +451,43 @@ def parse_worktrees(text: str) -> list[Worktree]:
             key, _, value = item.partition(" ")
             values[key] = value
         branch = values.get("branch")
+        head = values.get("HEAD")
         worktrees.append(
             Worktree(
                 path=Path(values["worktree"]),
-                head=values.get("HEAD"),
-                branch=branch.removeprefix("refs/heads/") if branch else None,
+                head=Sha(head) if head else None,
+                branch=BranchName(branch.removeprefix("refs/heads/")) if branch else None,
                 bare="bare" in values,
                 locked="locked" in values,
                 prunable="prunable" in values,
             )
         )
     return worktrees
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    accepted: set[BranchName]
+    rejected: dict[BranchName, str]  # branch → the remote's words ("[rejected] (stale info)")
+
+
+def push_outcome(porcelain: str) -> PushOutcome:
+    """What `git push --porcelain` did to each branch (a deletion names the branch after
+    the colon)."""
+    accepted: set[BranchName] = set()
+    rejected: dict[BranchName, str] = {}
+    for line in porcelain.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3:
+            continue
+        flag, refs, summary = parts[0], parts[1], parts[2]
+        source, _, target = refs.partition(":")
+        ref = target if flag == "-" or not source else source
+        if not ref.startswith("refs/heads/"):
+            continue
+        branch = BranchName(ref.removeprefix("refs/heads/"))
+        if flag == "!":
+            rejected[branch] = summary
+        else:
+            accepted.add(branch)
+    return PushOutcome(accepted, rejected)

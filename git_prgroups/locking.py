@@ -14,7 +14,6 @@ import datetime
 import fcntl
 import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,10 +42,6 @@ class KilledRun:
 _HOLDER = re.compile(r"pid (\d+), group (\d+), began ([\d.]+), `git prgroups (.*)`")
 
 
-def tell(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
 def lock_wait() -> float:
     try:
         return max(0.0, float(os.environ.get("PRGROUPS_LOCK_WAIT", DEFAULT_WAIT)))
@@ -60,7 +55,7 @@ def repository_lock(
     what: str,
     *,
     wait: float | None = None,
-    say: Callable[[str], None] | None = tell,
+    say: Callable[[str], None] | None = None,
 ) -> Iterator[KilledRun | None]:
     """Hold the repository's lock while the block runs, waiting up to `wait` seconds;
     the block gets the last holder if it was killed."""

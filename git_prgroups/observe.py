@@ -1,60 +1,24 @@
-"""One batched read of reality: refs, worktrees, their cleanliness and the forge's PRs.
+"""One batched read of reality: refs, worktrees, their folders and cleanliness, the PRs.
 
 Nothing here writes. The calls are fixed in number whatever the spec's size,
-except one `git status` per existing worktree, run two at a time.
+except `git status` of the worktrees, in two processes that run side by side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_prgroups.forges.base import Forge, PullRequest
-from git_prgroups.git import CommitGraph, Git, Sha, Worktree
-from git_prgroups.spec import Entry, Spec
+from git_prgroups.forges.base import Forge
+from git_prgroups.git import Git
+from git_prgroups.model import BranchName, CommitGraph, FolderState, PullRequest, Sha
+from git_prgroups.planning.prune import Leftovers, PruneFacts
+from git_prgroups.planning.world import World
+from git_prgroups.spec import Spec
+from git_prgroups.store import BACKUP_REFS, CONFLICT_REFS, MADE_REFS, PUSHED_REFS
 
-PUSHED_REFS = "refs/prgroups/pushed/"  # branch → the tip prgroups last pushed
-MADE_REFS = "refs/prgroups/made/"  # branch → where prgroups started its worktree
-BACKUP_REFS = "refs/prgroups/backup/"  # entry name → its tip before sync rewrote it
-CONFLICT_REFS = "refs/prgroups/sync-conflict/"  # entry name → the base sync could not apply on
 PARALLEL = 2
-
-
-@dataclass(frozen=True)
-class World:
-    base_tip: Sha | None
-    branches: Mapping[str, Sha]  # local branch → tip
-    remote_branches: Mapping[str, Sha]  # branch on the remote (as fetched) → tip
-    pushed: Mapping[str, Sha]  # branch → tip prgroups last pushed
-    made: Mapping[str, Sha]  # branches prgroups made a worktree for
-    backups: Mapping[str, Sha]  # entry name → its tip before sync last rewrote it
-    worktrees: Mapping[Path, Worktree]
-    dirty: Mapping[Path, bool]
-    prs: Mapping[str, PullRequest]  # head branch → newest PR
-    graph: CommitGraph = field(default_factory=CommitGraph)
-    main_worktree: Path | None = None
-
-    def worktree_of(self, entry: Entry) -> Worktree | None:
-        """The worktree at the entry's path, or any worktree on the entry's branch."""
-        found = self.worktrees.get(entry.worktree)
-        if found is not None:
-            return found
-        return next((w for w in self.worktrees.values() if w.branch == entry.branch), None)
-
-    def commits(self, branch: str) -> list[Sha]:
-        """Commits of the local branch that the remote base lacks, oldest first."""
-        tip = self.branches.get(branch)
-        if tip is None or self.base_tip is None:
-            return []
-        return self.graph.only_in(tip, self.base_tip)
-
-    def behind(self, branch: str) -> int:
-        tip = self.branches.get(branch)
-        if tip is None or self.base_tip is None:
-            return 0
-        return len(self.graph.only_in(self.base_tip, tip))
 
 
 class WorktreeStatuses:
@@ -87,7 +51,8 @@ class WorktreeStatuses:
 
 
 def start_statuses(git: Git) -> WorktreeStatuses:
-    """Begin the status of every linked worktree before the spec says which are its own."""
+    """Begin the status of every linked worktree before the spec says which are its own
+    (from the main worktree: see `Git.dirty_worktrees`)."""
     main = git.main_worktree()  # None outside a repository: the spec's reader says so
     statuses = WorktreeStatuses(git.at(main) if main is not None else git)
     if main is not None:
@@ -99,26 +64,19 @@ def base_ref(spec: Spec) -> str:
     return f"refs/remotes/{spec.defaults.remote}/{spec.defaults.base}"
 
 
-def missing_base(spec: Spec) -> str:
-    """What to say when the remote has no base branch (any more)."""
-    base = f"{spec.defaults.remote}/{spec.defaults.base}"
-    return (
-        f"{base} does not exist: was the base branch renamed? set `base` under [defaults] "
-        "in the spec"
-    )
-
-
 def observe(
     spec: Spec,
     git: Git,
     forge: Forge,
     statuses: WorktreeStatuses | None = None,
-    prs: Mapping[str, PullRequest] | None = None,
+    prs: Mapping[BranchName, PullRequest] | None = None,
 ) -> World:
     """The world now; `prs` when the forge was read already (before a fetch: so a PR it
     calls merged is in what was fetched)."""
     remote_prefix = f"refs/remotes/{spec.defaults.remote}/"
-    refs = git.refs("refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS, BACKUP_REFS)
+    refs = git.refs(
+        "refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS, BACKUP_REFS, CONFLICT_REFS
+    )
     branches = _strip(refs, "refs/heads/")
     remote_branches = _strip(refs, remote_prefix)
     base_tip = refs.get(base_ref(spec))
@@ -132,6 +90,28 @@ def observe(
         or w.branch in made  # orphans too: prune must know whether they are dirty
     ]
     dirty = (statuses or WorktreeStatuses(git)).collect(w.path for w in ours)
+    return World(
+        base_tip=base_tip,
+        branches=branches,
+        remote_branches=remote_branches,
+        pushed=_strip(refs, PUSHED_REFS),
+        made=made,
+        backups=_strip(refs, BACKUP_REFS),
+        conflicts=_strip(refs, CONFLICT_REFS),
+        main_worktree=next(iter(worktrees), None),
+        worktrees=worktrees,
+        dirty=dirty,
+        folders=folders([*(e.worktree for e in spec.entries), *worktrees]),
+        prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
+        graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),
+        forge_lands=not forge.merges_on_its_own,
+    )
+
+
+def _commit_graph(
+    spec: Spec, git: Git, refs: Mapping[str, Sha], base_tip: Sha | None, remote_prefix: str
+) -> CommitGraph:
+    """The commits between the base, the entries' branches and their remote copies."""
     tips = sorted(
         {
             refs[f"{prefix}{e.branch}"]
@@ -140,25 +120,63 @@ def observe(
             if f"{prefix}{e.branch}" in refs
         }
     )
-    graph = CommitGraph()
-    if base_tip and any(tip != base_tip for tip in tips):  # else no commits to read
-        tips = sorted({base_tip, *tips})
-        common = git.merge_base_all(tips)
-        graph = git.commit_graph(tips, [common] if common else [])
-    return World(
-        base_tip=base_tip,
-        branches=branches,
-        remote_branches=remote_branches,
-        pushed=_strip(refs, PUSHED_REFS),
-        made=made,
-        backups=_strip(refs, BACKUP_REFS),
-        main_worktree=next(iter(worktrees), None),
-        worktrees=worktrees,
-        dirty=dirty,
-        prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
-        graph=graph,
+    if not base_tip or all(tip == base_tip for tip in tips):  # no commits to read
+        return CommitGraph()
+    tips = sorted({base_tip, *tips})
+    common = git.merge_base_all(tips)
+    return git.commit_graph(tips, [common] if common else [])
+
+
+def folders(paths: Iterable[Path]) -> dict[Path, FolderState]:
+    """What is at each path: nothing, an empty folder (a killed `git worktree add` leaves
+    one; git makes a worktree in it), or something."""
+    found: dict[Path, FolderState] = {}
+    for path in dict.fromkeys(paths):
+        if not path.exists():
+            found[path] = "missing"
+        elif path.is_dir() and next(path.iterdir(), None) is None:
+            found[path] = "empty"
+        else:
+            found[path] = "full"
+    return found
+
+
+def observe_prune(
+    git: Git,
+    forge: Forge,
+    world: World,
+    candidates: Sequence[Leftovers],
+    issues: Sequence[int],
+) -> PruneFacts:
+    """What prune reads of the leftovers it may remove, and of the issues it may close:
+    the files a dirty worktree would lose, the commits a branch holds that exist nowhere
+    else, the issues' states."""
+    changed = {
+        left.worktree.path: git.changed_files(left.worktree.path)
+        for left in candidates
+        if left.worktree is not None and world.dirty.get(left.worktree.path)
+    }
+    unsaved: dict[BranchName, list[str] | None] = {}
+    unmerged: dict[BranchName, list[str] | None] = {}
+    for left in candidates:
+        if left.local_tip is not None and left.local_tip != left.merged_head:
+            if left.merged_head is not None:
+                unsaved[left.branch] = git.commits_missing_from(left.local_tip, left.merged_head)
+            else:
+                unsaved[left.branch] = git.commits_on_no_remote(left.local_tip)
+        if left.remote_tip not in (None, left.merged_head) and left.merged_head is not None:
+            unmerged[left.branch] = git.commits_missing_from(left.remote_tip, left.merged_head)
+    return PruneFacts(
+        changed_files=changed,
+        unsaved=unsaved,
+        unmerged_remote=unmerged,
+        issue_states=forge.issue_states(issues) if issues else {},
     )
 
 
-def _strip(refs: Mapping[str, Sha], prefix: str) -> dict[str, Sha]:
-    return {name[len(prefix) :]: sha for name, sha in refs.items() if name.startswith(prefix)}
+def _strip(refs: Mapping[str, Sha], prefix: str) -> dict[BranchName, Sha]:
+    return {
+        BranchName(name[len(prefix) :]): sha
+        for name, sha in refs.items()
+        if name.startswith(prefix)
+    }

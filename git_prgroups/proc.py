@@ -12,12 +12,12 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_prgroups.errors import PrgroupsError
+from git_prgroups.events import Event, EventKind, command_line
 
 # Inherited GIT_* variables that describe the user's setup rather than one repository.
 _KEPT_GIT_VARIABLES = (
@@ -57,6 +57,7 @@ class Completed:
     returncode: int
     stdout: str
     stderr: str
+    dry_run: bool = False  # not run: a dry run only showed it
 
     @property
     def ok(self) -> bool:
@@ -111,9 +112,11 @@ class Runner:
     """Runs commands; one per process, shared by every git and forge verb."""
 
     verbose: bool = False
-    echo: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
+    echo: Callable[[str], None] | None = None  # where --verbose shows each command
     calls: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
     dry_run: bool = False
+    # in a dry run, what would have changed something is handed here instead
+    would: Callable[[Event], None] | None = None
     # Children in a session of their own do not get the terminal's Ctrl-C: watch sets
     # this so that Ctrl-C ends it between steps, never in the middle of a git command.
     shield_children: bool = False
@@ -150,9 +153,9 @@ class Runner:
             elif changes_refs:
                 self._cache = {k: v for k, v in self._cache.items() if not v[1]}
             if mutating and self.dry_run:
-                print(redact(f"would run: {shlex.join(argv)}" + (f"  (in {cwd})" if cwd else "")))
                 self.calls.append((argv, mutating))
-                return Completed(argv, 0, "", "")
+                self.tell_would("would-run", command_line(argv, cwd, stdin), argv=list(argv))
+                return Completed(argv, 0, "", "", dry_run=True)
             result = self._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
             if cached:
                 self._cache[key] = (result, reads_refs)
@@ -176,7 +179,7 @@ class Runner:
         program = shutil.which(argv[0], path=child_env.get("PATH"))
         if program is None:
             raise ToolMissing(f"`{argv[0]}` was not found on PATH")
-        if self.verbose:
+        if self.verbose and self.echo is not None:
             prefix = f"(cd {shlex.quote(str(cwd))} && " if cwd else ""
             self.echo(redact(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}"))
         self.calls.append((argv, mutating))
@@ -205,6 +208,11 @@ class Runner:
             stdout=(out or b"").decode("utf-8", "surrogateescape"),
             stderr=(err or b"").decode("utf-8", "surrogateescape"),
         )
+
+    def tell_would(self, kind: EventKind, text: str, **details: object) -> None:
+        """In a dry run: what would have been done."""
+        if self.would is not None:
+            self.would(Event(kind, redact(text), details=details))
 
     def forget(self) -> None:
         """Drop every cached read: another process may have changed anything since."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from git_prgroups.graph import Graph, build_graph
+from git_prgroups.model import Argv, BranchName, MergeMethod
 
 SPEC_NAME = "prgroups.toml"
 MERGE_METHODS = ("rebase", "squash", "merge")
@@ -25,15 +26,13 @@ SYSTEM_FOLDERS = frozenset(
     )
 )  # fmt: skip
 
-MergeMethod = Literal["rebase", "squash", "merge"]
 ForgeKind = Literal["auto", "github", "local"]
-Argv = tuple[str, ...]
-
+MAIN = BranchName("main")
 
 
 @dataclass(frozen=True)
 class Defaults:
-    base: str = "main"
+    base: BranchName = MAIN
     remote: str = "origin"
     forge: ForgeKind = "auto"
     github: str | None = None
@@ -49,7 +48,7 @@ class Defaults:
 @dataclass(frozen=True)
 class Entry:
     name: str
-    branch: str
+    branch: BranchName
     worktree: Path
     title: str | None = None
     type: str | None = None

@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import pytest
 
 from git_prgroups.cli import main
 from git_prgroups.commands.up import run_up
+from git_prgroups.events import Event, Events, event_line
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
@@ -51,6 +52,7 @@ def isolated_environment(
     for key in list(os.environ):
         if key.startswith(("GIT_", "GH_", "GITHUB_")) or key in ("NO_COLOR", "XDG_CONFIG_HOME"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("PRGROUPS_DEBUG", "")  # `--debug` sets it; put back after the test
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -163,8 +165,19 @@ def up(world: World, *names: str, force_body: bool = False) -> tuple[Runner, lis
     spec = load_spec(world.repo / "prgroups.toml", world.repo)
     git_ = Git(runner, world.repo)
     lines: list[str] = []
-    run_up(spec, git_, choose_forge(spec, git_), lines.append, only=names, force_body=force_body)
+    run_up(spec, git_, choose_forge(spec, git_), telling(lines), only=names, force_body=force_body)
     return runner, lines
+
+
+def telling(lines: list[str], then: Callable[[str], None] | None = None) -> Events:
+    """Events that append each as the text line a person sees (and hand it to `then`)."""
+
+    def listen(event: Event) -> None:
+        lines.append(event_line(event))
+        if then is not None:
+            then(lines[-1])
+
+    return Events(listen)
 
 
 def commit_in(path: Path, name: str) -> str:

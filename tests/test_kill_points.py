@@ -34,6 +34,7 @@ from git_prgroups.commands.prune import run_prune
 from git_prgroups.commands.sync import run_sync
 from git_prgroups.commands.up import run_up
 from git_prgroups.errors import PrgroupsError
+from git_prgroups.events import Events
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
@@ -54,8 +55,9 @@ def command(verb: Callable, **options) -> Command:
     def run(world: World, runner: Runner) -> None:
         spec = load_spec(world.repo / "prgroups.toml", world.repo)
         git_ = Git(runner, world.repo)
-        with holding_the_lock(spec, git_, "test", lambda line: None, wait=5):
-            verb(spec, git_, choose_forge(spec, git_), lambda line: None, **options)
+        events = Events()
+        with holding_the_lock(git_, "test", events, wait=5):
+            verb(spec, git_, choose_forge(spec, git_), events, **options)
 
     return run
 

@@ -210,7 +210,7 @@ def test_prune_from_inside_a_merged_entrys_worktree_finishes_and_says_where_to_g
     inside = epic.base / "scylla-code-hygiene"
     (inside / "sub").mkdir()
 
-    outcome = cli("--debug", "prune", cwd=inside / "sub")
+    outcome = cli("prune", cwd=inside / "sub")
 
     assert outcome.code == 0, outcome.out + outcome.err
     assert "internal error" not in outcome.err

@@ -12,8 +12,9 @@ import sys
 import pytest
 from test_sync import advance_base
 
-from git_prgroups.git import SYNC_REFLOG, Git
+from git_prgroups.git import Git
 from git_prgroups.proc import Runner
+from git_prgroups.store import Journal, Store, UndoRecord
 
 from conftest import World, commit_in, git, up
 
@@ -46,6 +47,15 @@ def test_written_from_knows_a_commits_files_whole_or_cut_short(world: World) -> 
     assert sorted(found) == ["cut/kept.txt", "empty/kept.txt", "whole/kept.txt"]
 
 
+def journal(world: World) -> Journal:
+    return Store.of(world.repo / ".git").journal
+
+
+def undo(world: World, record: UndoRecord) -> None:
+    """The undo record a killed run wrote before its risky step began."""
+    journal(world).note(record)
+
+
 def dead_holder(world: World) -> subprocess.Popen:
     """A run that holds the repository's lock, in a process group of its own, as the
     command line does; the caller kills it once its leftovers are in place."""
@@ -73,9 +83,10 @@ def test_a_rebase_killed_while_writing_a_commits_file_is_undone(epic: World, cli
     base = advance_base(epic)
     git("fetch", "-q", "origin", cwd=epic.repo)
     holder = dead_holder(epic)
+    undo(epic, UndoRecord("rebase", worktree, branch, tip, base))  # sync's, before it begins
     subprocess.run(
         ["git", "rebase", "-q", "-i", "origin/main"], cwd=worktree, check=True,
-        env={**os.environ, **SYNC_REFLOG, "GIT_SEQUENCE_EDITOR": "sed -i 1ibreak"},
+        env={**os.environ, "GIT_SEQUENCE_EDITOR": "sed -i 1ibreak"},
     )  # fmt: skip  # stops right after checking out the base, as a kill there would
     (worktree / "code-hygiene.txt").write_text("")  # the pick's checkout, cut short
     holder.send_signal(signal.SIGKILL)
@@ -104,6 +115,7 @@ def test_a_landing_worktree_half_removed_or_half_made_is_cleared(
     commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
     landing = epic.repo.joinpath(*LOCK_FOLDER, "landing")
     holder = dead_holder(epic)
+    undo(epic, UndoRecord("scratch-worktree", landing))
     epic.git("worktree", "add", "--detach", str(landing))
     if left == "registered, folder gone":
         shutil.rmtree(landing)
@@ -133,7 +145,7 @@ def test_a_worktree_half_removed_by_a_killed_prune_is_finished(
     commit_in(path, "code-hygiene")
     up(epic, "code-hygiene")  # landed
     holder = dead_holder(epic)
-    epic.repo.joinpath(*LOCK_FOLDER, "removing").write_text(f"{path}\n")
+    undo(epic, UndoRecord("remove-worktree", path, tip=git("rev-parse", "HEAD", cwd=path)))
     (path / "README.md").unlink()  # git had begun deleting
     if changed:
         (path / "code-hygiene.txt").write_text("edited after the kill\n")
@@ -153,7 +165,7 @@ def test_a_worktree_half_removed_by_a_killed_prune_is_finished(
         assert f"the half-removed worktree {path}" in outcome.out + outcome.err
         assert not path.exists()
         assert str(path) not in epic.git("worktree", "list", "--porcelain")
-    assert not epic.repo.joinpath(*LOCK_FOLDER, "removing").exists()
+    assert journal(epic).pending() == []
 
 
 @pytest.mark.parametrize(

@@ -18,12 +18,13 @@ from fakes.github import FakeGitHub, GhBinary, gh_binaries
 
 from git_prgroups.commands.up import run_up
 from git_prgroups.commands.watch import run_watch
+from git_prgroups.events import Events
 from git_prgroups.forges import gh as gh_module
-from git_prgroups.forges.base import NewPullRequest
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.forges.gh import Gh, repository_from_setting
 from git_prgroups.forges.github import GitHubForge
 from git_prgroups.git import Git
+from git_prgroups.model import NewPullRequest
 from git_prgroups.proc import Runner
 from git_prgroups.specfile import load_spec
 
@@ -34,6 +35,7 @@ from conftest import (
     commit_in,
     git,
     status,
+    telling,
     up,
     verbs,
     worktree_paths,
@@ -502,12 +504,11 @@ def test_watch_waits_for_github_to_merge_then_starts_the_dependent(
     git_ = Git(Runner(), epic.repo)
     lines: list[str] = []
 
-    def say(line: str) -> None:
-        lines.append(line)
+    def then(line: str) -> None:
         if line.startswith("waiting") and not any(p.state == "MERGED" for p in hub.prs.values()):
             hub.land_auto_merges()  # GitHub merges while watch waits
 
-    outcome = run_watch(spec, git_, choose_forge(spec, git_), say, interval=0.1)
+    outcome = run_watch(spec, git_, choose_forge(spec, git_), telling(lines, then), interval=0.1)
 
     assert outcome.rounds >= 2 and not outcome.all_merged
     assert any(line.startswith("waiting 0.") for line in lines)
@@ -533,9 +534,7 @@ def test_a_merge_just_before_the_forge_read_is_in_the_base_dependents_start_from
         return read(branches)
 
     forge.read = read_after_github_merged
-    run_up(
-        spec, git_, forge, lambda line: None, only=["delete-mojo-guides", "fix-language-defaults"]
-    )
+    run_up(spec, git_, forge, Events(), only=["delete-mojo-guides", "fix-language-defaults"])
 
     dependent = epic.base / "scylla-fix-language-defaults"
     assert git("rev-parse", "HEAD", cwd=dependent) == hub.prs[number].merge_commit

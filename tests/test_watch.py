@@ -15,14 +15,14 @@ from git_prgroups.git import Git
 from git_prgroups.proc import Runner
 from git_prgroups.specfile import load_spec
 
-from conftest import GROUP_A, World, commit_in, up, worktree_paths
+from conftest import GROUP_A, World, commit_in, telling, up, worktree_paths
 
 
 def watch(world: World, **options) -> tuple[object, list[str]]:
     spec = load_spec(world.repo / "prgroups.toml", world.repo)
     git = Git(Runner(), world.repo)
     lines: list[str] = []
-    outcome = run_watch(spec, git, choose_forge(spec, git), lines.append, **options)
+    outcome = run_watch(spec, git, choose_forge(spec, git), telling(lines), **options)
     return outcome, lines
 
 

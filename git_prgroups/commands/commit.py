@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from git_prgroups.errors import PrgroupsError, UsageError
+from git_prgroups.events import Event, Events
 from git_prgroups.git import Git
 from git_prgroups.proc import CommandFailed
 from git_prgroups.render import Renderer
@@ -35,7 +36,7 @@ def entry_here(spec: Spec, git: Git) -> Entry:
 def run_commit(
     spec: Spec,
     git: Git,
-    say: Callable[[str], None],
+    events: Events,
     *,
     all_files: bool = False,
     edit: bool = False,
@@ -61,12 +62,13 @@ def run_commit(
                     f"the hooks rewrote {', '.join(partly)}, which also had changes you had "
                     "not staged: look at them, stage what belongs, and commit again"
                 )
-            say(f"the hooks rewrote {', '.join(rewritten)}: staged, committing once more")
+            text = f"the hooks rewrote {', '.join(rewritten)}: staged, committing once more"
+            events.add(Event("restaged", text, entry.name))
             git.stage(worktree, [] if all_files else rewritten)
             done = git.commit(worktree, message_file, all_files=all_files, edit=edit, extra=extra)
             if not done.ok:
                 raise CommandFailed(done, worktree)
-    say(f"committed: {entry.name}: {message.splitlines()[0]}")
+    events.add(Event("committed", message.splitlines()[0], entry.name))
 
 
 def _rewritten_by_hook(

@@ -7,10 +7,11 @@ from typing import Any
 
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
-from git_prgroups.observe import WorktreeStatuses, missing_base, observe
+from git_prgroups.observe import WorktreeStatuses, observe
 from git_prgroups.output import Style, table
+from git_prgroups.planning.states import EntryState, entry_states
+from git_prgroups.planning.world import World, missing_base
 from git_prgroups.spec import Spec
-from git_prgroups.states import EntryState, entry_states
 
 _STATE_STYLE = {
     "merged": "green", "open": "cyan", "ready": "bold", "blocked": "dim",
@@ -26,18 +27,18 @@ def status_entries(
     world = observe(spec, git, forge, statuses)
     states = entry_states(spec, world)
     entries = [
-        _entry(spec, name, wave, states[name])
+        _entry(spec, world, name, wave, states[name])
         for wave, names in enumerate(graph.waves)
         for name in names
     ]
     return entries, [] if world.base_tip else [missing_base(spec)]
 
 
-def _entry(spec: Spec, name: str, wave: int, state: EntryState) -> dict[str, Any]:
+def _entry(spec: Spec, world: World, name: str, wave: int, state: EntryState) -> dict[str, Any]:
     worktree = state.worktree
     if worktree is None:
         worktree_state = "none"
-    elif not worktree.path.is_dir():
+    elif world.folder(worktree.path) == "missing":
         worktree_state = "missing"
     else:
         worktree_state = "dirty" if state.dirty else "clean"

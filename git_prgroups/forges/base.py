@@ -1,57 +1,47 @@
-"""The forge interface, the pull request record every forge returns, and the choice of forge."""
+"""The forge interface: where pull requests live, what every forge does, and its errors.
+
+No command asks which forge it has: what differs between forges is behind this
+interface (`merges_on_its_own`, and `land` for a forge that lands in prgroups).
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from collections.abc import Iterator, Sequence
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from git_prgroups.git import Sha
-
-PRState = Literal["open", "closed", "merged"]
-Checks = Literal["pass", "fail", "pending", "none"]
-
-
-@dataclass(frozen=True)
-class PullRequest:
-    number: int
-    state: PRState
-    head: str
-    base: str
-    title: str
-    body: str
-    url: str
-    head_oid: Sha | None = None
-    draft: bool = False
-    checks: Checks = "none"
-    checks_output: str = ""
-    auto_merge: str | None = None  # the armed method, or None
-    conflict: bool = False
+from git_prgroups.errors import PrgroupsError
+from git_prgroups.model import (
+    BranchName,
+    Landing,
+    LandingOrder,
+    MergeMethod,
+    NewPullRequest,
+    PullRequest,
+)
 
 
-@dataclass(frozen=True)
-class NewPullRequest:
-    head: str
-    base: str
-    title: str
-    body: str
-    labels: tuple[str, ...] = ()
-    draft: bool = False
+class ForgeError(PrgroupsError):
+    """The forge said no; the message carries its own words."""
+
+
+class AutoMergeDisabled(ForgeError):
+    """The repository does not allow auto-merge: nothing can be armed until it does."""
 
 
 class Forge(Protocol):
-    name: str
-    merges_on_its_own: bool  # a server that merges armed PRs while prgroups is not looking
+    # A server that merges armed PRs while prgroups is not looking (GitHub). Otherwise
+    # prgroups lands them itself, in `up` (the local forge).
+    merges_on_its_own: bool
 
-    def read(self, branches: Sequence[str]) -> dict[str, PullRequest]:
+    def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         """The newest pull request of each branch that has one, in one query."""
 
-    def create(self, request: NewPullRequest) -> PullRequest: ...
+    def create(self, request: NewPullRequest) -> PullRequest:
+        """Open a PR (one that exists for the branch already is adopted, never doubled)."""
 
-    def arm_auto_merge(self, pr: PullRequest, method: str) -> None:
-        """Turn on auto-merge (GitHub may merge a mergeable PR at once: read to know)."""
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> None:
+        """Turn on auto-merge (GitHub may merge a mergeable PR at once: read to know).
+        Raises AutoMergeDisabled when the repository does not allow it."""
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None: ...
 
@@ -60,25 +50,6 @@ class Forge(Protocol):
 
     def close_issue(self, number: int, comment: str) -> None: ...
 
-
-# Bodies end with a hidden marker holding a hash of the title and body prgroups
-# wrote, so a PR a person edited by hand can be told from one whose template changed.
-_MARKER = re.compile(r"\n*<!-- prgroups: (?P<digest>[0-9a-f]{12}) -->\s*\Z")
-
-
-def _digest(title: str, body: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(f"{title}\0{body.rstrip()}".encode()).hexdigest()[:12]
-
-
-def with_marker(title: str, body: str) -> str:
-    return f"{body.rstrip()}\n\n<!-- prgroups: {_digest(title, body)} -->\n"
-
-
-def body_edited_by_hand(title: str, body: str) -> bool:
-    """True when the title and body are not exactly what prgroups last wrote."""
-    match = _MARKER.search(body)
-    if not match:
-        return True
-    return _digest(title, body[: match.start()]) != match["digest"]
+    def land(self, orders: Sequence[LandingOrder]) -> Iterator[Landing]:
+        """Run each armed PR's checks and land it on the base, in order (a forge that
+        merges on its own is never asked)."""

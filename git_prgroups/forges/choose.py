@@ -7,6 +7,7 @@ from git_prgroups.forges.base import Forge
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git
 from git_prgroups.spec import Spec
+from git_prgroups.store import Store
 
 
 def choose_forge(spec: Spec, git: Git) -> Forge:
@@ -37,11 +38,4 @@ def choose_forge(spec: Spec, git: Git) -> Forge:
         from git_prgroups.forges.github import GitHubForge
 
         return GitHubForge(Gh(git.runner, repository))
-    remote_prefix = f"refs/remotes/{remote}/"
-
-    def remote_heads() -> dict[str, str]:
-        return {
-            name.removeprefix(remote_prefix): sha for name, sha in git.refs(remote_prefix).items()
-        }
-
-    return LocalForge(git.common_dir() / "prgroups", remote_heads)
+    return LocalForge(git, Store.of(git.common_dir()), remote, spec.defaults.base)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from git_prgroups.errors import PrgroupsError
+from git_prgroups.forges.base import ForgeError
 from git_prgroups.proc import CommandFailed, CommandTimedOut, Completed, Runner, ToolMissing
 
 OLDEST_TESTED = (2, 23, 0)
@@ -32,12 +32,8 @@ _INSTALL = (
 )
 
 
-class GhError(PrgroupsError):
+class GhError(ForgeError):
     """gh failed; the message carries gh's own words and the command."""
-
-
-class AutoMergeDisabled(GhError):
-    pass
 
 
 @dataclass(frozen=True)

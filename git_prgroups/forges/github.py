@@ -16,8 +16,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from git_prgroups.forges.base import Checks, NewPullRequest, PullRequest
-from git_prgroups.forges.gh import AutoMergeDisabled, Gh, GhError
+from git_prgroups.forges.base import AutoMergeDisabled
+from git_prgroups.forges.gh import Gh, GhError
+from git_prgroups.model import (
+    NEW_PR,
+    BranchName,
+    Checks,
+    Landing,
+    LandingOrder,
+    MergeMethod,
+    NewPullRequest,
+    PullRequest,
+    Sha,
+)
 
 BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
 _PR_FIELDS = (
@@ -59,7 +70,6 @@ def labels_query(count: int) -> str:
 
 
 class GitHubForge:
-    name = "github"
     merges_on_its_own = True
 
     def __init__(self, gh: Gh) -> None:
@@ -73,8 +83,8 @@ class GitHubForge:
 
     # reads
 
-    def read(self, branches: Sequence[str]) -> dict[str, PullRequest]:
-        found: dict[str, PullRequest] = {}
+    def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
+        found: dict[BranchName, PullRequest] = {}
         unique = list(dict.fromkeys(branches))
         for start in range(0, len(unique), BRANCHES_PER_QUERY):
             chunk = unique[start : start + BRANCHES_PER_QUERY]
@@ -116,6 +126,8 @@ class GitHubForge:
                 *(["--draft"] if request.draft else []),
             ]  # fmt: skip
             done = self.gh.run(*argv, mutating=True, check=False)
+        if done.dry_run:
+            return _would_open(request)
         if done.ok:
             match = _PULL_URL.search(done.stdout)
         elif "already exists" in done.stderr:
@@ -138,12 +150,12 @@ class GitHubForge:
             draft=request.draft,
         )
 
-    def arm_auto_merge(self, pr: PullRequest, method: str) -> None:
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> None:
         """`gh pr merge --auto`. gh merges at once a PR that is mergeable already, so only
         a later read tells whether it is armed or merged."""
         if self.auto_merge_disabled:
             raise self._auto_merge_disabled(pr)
-        argv = ["pr", "merge", str(pr.number), "-R", self.repository.slug, f"--{method}"]
+        argv = ["pr", "merge", _number(pr), "-R", self.repository.slug, f"--{method}"]
         done = self.gh.run(*argv, "--auto", mutating=True, check=False)
         if not done.ok and "Auto merge is not allowed" in done.stderr:
             self.auto_merge_disabled = True
@@ -195,9 +207,13 @@ class GitHubForge:
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
         with _text_file(body) as body_file:
             self.gh.run(
-                "pr", "edit", str(pr.number), "-R", self.repository.slug,
+                "pr", "edit", _number(pr), "-R", self.repository.slug,
                 f"--title={title}", f"--body-file={body_file}", mutating=True,
             )  # fmt: skip
+
+    def land(self, orders: Sequence[LandingOrder]) -> Iterator[Landing]:
+        """GitHub merges armed PRs itself: prgroups never lands there."""
+        return iter(())
 
     @staticmethod
     def _json(text: str) -> Any:
@@ -207,6 +223,24 @@ class GitHubForge:
             return json.loads(text)
         except ValueError:
             raise GhError(f"gh printed something that is not JSON: {text[:200]!r}") from None
+
+
+def _number(pr: PullRequest) -> str:
+    """The PR as gh names it; a dry run's new PR has no number yet."""
+    return "NUMBER" if pr.number == NEW_PR else str(pr.number)
+
+
+def _would_open(request: NewPullRequest) -> PullRequest:
+    return PullRequest(
+        number=NEW_PR,
+        state="open",
+        head=request.head,
+        base=request.base,
+        title=request.title,
+        body=request.body,
+        url="",
+        draft=request.draft,
+    )
 
 
 def _pull_request(node: dict[str, Any]) -> PullRequest:
@@ -221,7 +255,7 @@ def _pull_request(node: dict[str, Any]) -> PullRequest:
         title=node["title"],
         body=node["body"],
         url=node["url"],
-        head_oid=node.get("headRefOid"),
+        head_oid=Sha(node["headRefOid"]) if node.get("headRefOid") else None,
         draft=bool(node.get("isDraft")),
         checks=_ROLLUP.get((rollup or {}).get("state"), "pending"),
         auto_merge=auto["mergeMethod"].lower() if auto else None,

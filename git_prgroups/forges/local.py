@@ -4,7 +4,12 @@ Records live in `<git common dir>/prgroups/local-forge.json` (see
 docs/local-forge.md). Every change takes an exclusive lock on a file next to it
 and replaces the file atomically, so two processes never lose each other's
 writes. Auto-merge means what it means on GitHub: an open, armed, non-draft PR
-whose checks pass is landed on the remote base with the spec's merge method.
+whose checks pass is landed on the remote base with its merge method.
+
+Landing happens in a detached worktree of the forge's own under the git common
+directory, never in the user's worktree: rebase (or squash, or merge) onto the
+fresh remote base, then a fast-forward push of the base. The user's branch is
+not touched, as on GitHub.
 """
 
 from __future__ import annotations
@@ -14,24 +19,49 @@ import datetime
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+import shlex
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-from git_prgroups.forges.base import NewPullRequest, PullRequest
+from git_prgroups.errors import PrgroupsError
+from git_prgroups.git import Git
+from git_prgroups.model import (
+    NEW_PR,
+    BranchName,
+    Landing,
+    LandingOrder,
+    MergeMethod,
+    NewPullRequest,
+    PullRequest,
+    Sha,
+)
+from git_prgroups.proc import CommandFailed
+from git_prgroups.store import Store, UndoRecord
 
 FORMAT_VERSION = 1
+OUTPUT_TAIL = 15  # lines of a failing check's output kept
 
 
 class LocalForge:
-    name = "local"
-    merges_on_its_own = False  # it lands in up, which fetches after each landing
+    merges_on_its_own = False  # prgroups lands armed PRs, in up
 
-    def __init__(self, records_dir: Path, remote_heads: Callable[[], dict[str, str]]) -> None:
-        self.path = records_dir / "local-forge.json"
-        self.lock_path = records_dir / "local-forge.lock"
-        self.remote_heads = remote_heads  # branch → tip on the remote, as last fetched
+    def __init__(self, git: Git, store: Store, remote: str, base: BranchName) -> None:
+        self.git = git
+        self.store = store
+        self.path = store.forge_records
+        self.lock_path = store.forge_records_lock
+        self.remote = remote
+        self.base = base
+
+    @property
+    def _dry_run(self) -> bool:
+        return self.git.runner.dry_run
+
+    def remote_heads(self) -> dict[str, Sha]:
+        """Branch → tip on the remote, as last fetched."""
+        prefix = f"refs/remotes/{self.remote}/"
+        return {name.removeprefix(prefix): sha for name, sha in self.git.refs(prefix).items()}
 
     # records
 
@@ -53,27 +83,37 @@ class LocalForge:
             temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
             temporary.replace(self.path)
 
+    def _would(self, text: str) -> None:
+        self.git.runner.tell_would("would-record", text)
+
     def pulls(self) -> list[PullRequest]:
         heads = self.remote_heads()
         return [self._pull(record, heads) for record in self._load()["pulls"]]
 
-    def _pull(self, record: dict[str, Any], heads: dict[str, str]) -> PullRequest:
+    def _pull(self, record: dict[str, Any], heads: dict[str, Sha]) -> PullRequest:
         fields = {k: v for k, v in record.items() if k in PullRequest.__dataclass_fields__}
         if record["state"] == "open":
             fields["head_oid"] = heads.get(record["head"], record.get("head_oid"))
+        if fields.get("conflict_seen"):
+            fields["conflict_seen"] = tuple(fields["conflict_seen"])
         return PullRequest(**fields)
 
     # the Forge interface
 
-    def read(self, branches: Sequence[str]) -> dict[str, PullRequest]:
+    def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         wanted = set(branches)
-        newest: dict[str, PullRequest] = {}
+        newest: dict[BranchName, PullRequest] = {}
         for pull in self.pulls():
             if pull.head in wanted:
                 newest[pull.head] = pull  # records are in creation order
         return newest
 
     def create(self, request: NewPullRequest) -> PullRequest:
+        if self._dry_run:
+            self._would(f"a PR for {request.head}: {request.title}")
+            return PullRequest(
+                NEW_PR, "open", request.head, request.base, request.title, request.body, ""
+            )
         with self._editing() as data:
             for record in data["pulls"]:
                 if record["head"] == request.head and record["state"] == "open":
@@ -95,17 +135,20 @@ class LocalForge:
             data["pulls"].append(record)
             return pull
 
-    def arm_auto_merge(self, pr: PullRequest, method: str) -> None:
-        self._update(pr.number, auto_merge=method)
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> None:
+        self._update(pr, f"auto-merge ({method})", auto_merge=method)
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
-        self._update(pr.number, title=title, body=body)
+        self._update(pr, "a new title and body", title=title, body=body)
 
     def issue_states(self, numbers: Sequence[int]) -> dict[int, str]:
         recorded = self._load()["issues"]
         return {n: recorded.get(str(n), {}).get("state", "open") for n in numbers}
 
     def close_issue(self, number: int, comment: str) -> None:
+        if self._dry_run:
+            self._would(f"issue #{number} closed: {comment}")
+            return
         with self._editing() as data:
             data["issues"][str(number)] = {
                 "state": "closed",
@@ -113,46 +156,151 @@ class LocalForge:
                 "closed_at": _now(),
             }
 
-    # landing
-
-    def record_checks(self, pr: PullRequest, result: str, output: str, commit: str) -> None:
-        self._update(pr.number, checks=result, checks_output=output, checks_commit=commit)
-
-    def checks_commit(self, pr: PullRequest) -> str | None:
-        for record in self._load()["pulls"]:
-            if record["number"] == pr.number:
-                return record.get("checks_commit")
-        return None
-
-    def mark_merged(self, pr: PullRequest, merged_commit: str) -> None:
-        self._update(
-            pr.number,
-            state="merged",
-            merged_commit=merged_commit,
-            merged_at=_now(),
-            head_oid=pr.head_oid,
-            conflict=False,
-        )
-
-    def mark_conflict(self, pr: PullRequest, base: str, head: str) -> None:
-        """`head` does not apply on `base`: remembered, so it is not tried again until
-        one of them moves."""
-        self._update(pr.number, conflict=True, conflict_seen=[base, head])
-
-    def conflict_seen(self, pr: PullRequest) -> tuple[str, str] | None:
-        for record in self._load()["pulls"]:
-            if record["number"] == pr.number and record.get("conflict_seen"):
-                base, head = record["conflict_seen"]
-                return base, head
-        return None
-
-    def _update(self, number: int, **changes: Any) -> None:
+    def _update(self, pr: PullRequest, what: str, **changes: Any) -> None:
+        if self._dry_run:
+            self._would(f"#{pr.number if pr.number != NEW_PR else 'NUMBER'}: {what}")
+            return
         with self._editing() as data:
             for record in data["pulls"]:
-                if record["number"] == number:
+                if record["number"] == pr.number:
                     record.update(changes)
                     return
-            raise KeyError(number)
+            raise KeyError(pr.number)
+
+    # landing
+
+    def land(self, orders: Sequence[LandingOrder]) -> Iterator[Landing]:
+        """Run each PR's checks where they are due, then land it on the base."""
+        with self._scratch() as scratch:
+            for order in orders:
+                yield self._checks(order) or self._land(order, scratch)
+
+    def _checks(self, order: LandingOrder) -> Landing | None:
+        """None when the checks pass (or were judged on this commit already)."""
+        pr = order.pr
+        if not order.checks or pr.checks_commit == pr.head_oid:
+            return None
+        for argv in order.checks:
+            result = self.git.runner.run(argv, cwd=order.worktree, check=False)
+            if not result.ok:
+                lines = (result.stdout + result.stderr).strip().splitlines()
+                tail = "\n".join(lines[-OUTPUT_TAIL:])
+                header = f"`{shlex.join(argv)}` failed (exit {result.returncode})"
+                self._update(
+                    pr, "checks failing", checks="fail", checks_output=f"{header}\n{tail}",
+                    checks_commit=pr.head_oid,
+                )  # fmt: skip
+                return Landing(order.name, pr, "failing", f"{header}\n{tail}")
+        self._update(
+            pr, "checks passing", checks="pass", checks_output="", checks_commit=pr.head_oid
+        )
+        return None
+
+    def _land(self, order: LandingOrder, scratch: _Scratch) -> Landing:
+        pr, onto = order.pr, f"{self.remote}/{self.base}"
+        head = pr.head_oid
+        if head is None:
+            return Landing(order.name, pr, "waiting", "its branch is not on the remote")
+        base_ref = f"refs/remotes/{onto}"
+        for _attempt in range(2):  # once more if someone pushed to the base meanwhile
+            base = self.git.refs(base_ref).get(base_ref)
+            if base is None:
+                return Landing(order.name, pr, "waiting", f"{onto} is missing")
+            if not self.git.patches_missing_from(base, head):  # merged by hand already
+                self._mark_merged(pr, base)
+                return Landing(order.name, pr, "landed", f"already in {onto}")
+            tip = scratch.combine(base, head, order.method, pr)
+            if tip is None:
+                self._update(pr, "a conflict", conflict=True, conflict_seen=[base, head])
+                return Landing(order.name, pr, "conflict", base=base)
+            if scratch.git().push_commit(self.remote, tip, self.base):
+                self.git.fetch(self.remote)
+                self._mark_merged(pr, tip)
+                return Landing(
+                    order.name, pr, "landed", f"{order.method} onto {base[:7]} → {tip[:7]}"
+                )
+            self.git.fetch(self.remote)
+        raise PrgroupsError(f"could not land #{pr.number}: {onto} kept moving; run up again")
+
+    def _mark_merged(self, pr: PullRequest, merged_commit: Sha) -> None:
+        self._update(
+            pr, "merged", state="merged", merged_commit=merged_commit, merged_at=_now(),
+            head_oid=pr.head_oid, conflict=False,
+        )  # fmt: skip
+
+    @contextlib.contextmanager
+    def _scratch(self) -> Iterator[_Scratch]:
+        """A detached worktree of the forge's own, made on first use and removed at the
+        end; its undo record lets the next run clear it after a kill."""
+        scratch = _Scratch(self.git, self.store)
+        try:
+            yield scratch
+        finally:
+            scratch.remove()
+
+
+class _Scratch:
+    def __init__(self, git: Git, store: Store) -> None:
+        self._git = git
+        self.path = store.landing
+        self.journal = store.journal
+        self._made: Git | None = None
+        self._record: contextlib.ExitStack | None = None
+
+    def git(self) -> Git:
+        if self._made is None:
+            if self.path.exists():  # left by a run of an older prgroups that was killed
+                self._git.worktree_remove(self.path, force=True, check=False)
+            self._record = contextlib.ExitStack()
+            self._record.enter_context(
+                self.journal.noting(UndoRecord("scratch-worktree", self.path))
+            )
+            self._git.worktree_add_detached(self.path)
+            self._made = self._git.at(self.path)
+        return self._made
+
+    def remove(self) -> None:
+        if self._made is not None:
+            self._git.worktree_remove(self.path, force=True)
+            assert self._record is not None
+            self._record.close()
+
+    def combine(self, base: Sha, head: Sha, method: MergeMethod, pr: PullRequest) -> Sha | None:
+        """The commit the base should move to, or None on a conflict."""
+        landing = self.git()
+        landing.checkout_detached(base)
+        try:
+            if method == "rebase":
+                landing.cherry_pick(f"{base}..{head}")
+            elif method == "squash":
+                landing.squash_commit(head, squash_message(pr, landing.messages(base, head)))
+            else:
+                landing.merge_commit(head, f"Merge pull request #{pr.number} from {pr.head}")
+        except CommandFailed:
+            conflicted = _conflicted(landing)
+            landing.abandon_operation()
+            if not conflicted:  # git failed for another reason: say so, remember nothing
+                raise
+            return None
+        return landing.head()
+
+
+def squash_message(pr: PullRequest, messages: list[str]) -> str:
+    """As GitHub words a squash by default: the PR's title and number, then the body of
+    a lone commit or each commit's whole message as a list, so that footers such as
+    `Closes #13` survive."""
+    if len(messages) == 1:
+        body = messages[0].partition("\n\n")[2].strip()
+    else:
+        body = "\n\n".join(f"* {message.strip()}" for message in messages)
+    return f"{pr.title} (#{pr.number})" + (f"\n\n{body}" if body else "")
+
+
+def _conflicted(landing: Git) -> bool:
+    try:
+        return bool(landing.conflicted_files(landing.cwd))
+    except CommandFailed:
+        return False
 
 
 def _now() -> str:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from git_prgroups.forges.base import PullRequest
-from git_prgroups.git import Worktree
-from git_prgroups.observe import World
+from git_prgroups.model import PullRequest, Worktree
+from git_prgroups.planning.world import World
 from git_prgroups.spec import Spec
 
-STATES = ("blocked", "ready", "open", "merged", "closed", "conflict", "failing")
+State = Literal["blocked", "ready", "open", "merged", "closed", "conflict", "failing"]
 
 
 @dataclass(frozen=True)
 class EntryState:
     name: str
-    state: str
+    state: State
     blocked_by: tuple[str, ...]
     pr: PullRequest | None
     worktree: Worktree | None
@@ -34,8 +34,9 @@ def entry_states(spec: Spec, world: World) -> dict[str, EntryState]:
     for entry in spec.entries:
         pr = world.prs.get(entry.branch)
         waits = tuple(p for p in entry.after if p not in merged)
+        state: State
         if pr is not None and pr.state in ("merged", "closed"):
-            state = pr.state
+            state = "merged" if pr.state == "merged" else "closed"
         elif pr is not None and pr.conflict:
             state = "conflict"
         elif pr is not None and pr.checks == "fail":

@@ -1,0 +1,420 @@
+"""The one executor: carries out the actions every command plans, and says what happened.
+
+Each action runs through the git and forge verbs. Before a risky step (a worktree
+made or removed, a rebase or merge) its undo record is written, so a run killed in
+the middle is finished or undone by the next (recovery.py); before a destructive one
+what it would destroy is looked at again. Independent actions of one kind run side
+by side, `jobs` at a time, their events told in plan order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_prgroups.errors import PrgroupsError
+from git_prgroups.events import Event, Events
+from git_prgroups.forges.base import AutoMergeDisabled, Forge
+from git_prgroups.git import Git, PushUpdate, push_outcome
+from git_prgroups.model import BranchName, Landing
+from git_prgroups.planning.actions import (
+    Action,
+    AddWorktree,
+    ArmAutoMerge,
+    CloseIssue,
+    DeleteBranches,
+    DeleteRefs,
+    DeleteRemoteBranches,
+    EditPR,
+    FastForward,
+    ForgetMissingWorktrees,
+    LandArmed,
+    OpenPR,
+    Push,
+    PushBranches,
+    RecordPushed,
+    RecordStarts,
+    RemoveWorktree,
+    Report,
+    ReportPruned,
+    Resync,
+)
+from git_prgroups.planning.sync import resolve_by_hand
+from git_prgroups.planning.up import conflict_advice, landing_event
+from git_prgroups.proc import CommandFailed
+from git_prgroups.spec import Spec
+from git_prgroups.store import (
+    Journal,
+    UndoRecord,
+    backup_ref,
+    conflict_ref,
+    made_ref,
+    pushed_ref,
+)
+
+# Actions of these kinds touch nothing another of its kind touches: they may run
+# side by side.
+INDEPENDENT = (EditPR, CloseIssue)
+
+
+@dataclass
+class Execution:
+    """One command's run of actions: what it works with, and what earlier actions did
+    that later ones need."""
+
+    spec: Spec
+    git: Git
+    forge: Forge
+    events: Events
+    journal: Journal
+    dry_run: bool = False
+    jobs: int = 1
+    # what the run did so far
+    changed: int = 0
+    pushed: set[BranchName] = field(default_factory=set)
+    not_pushed: set[BranchName] = field(default_factory=set)
+    resynced: list[Push] = field(default_factory=list)
+    deleted_remote: set[BranchName] = field(default_factory=set)
+    landed: bool = False
+    auto_merge_refused: bool = False
+
+    def tell(self, event: Event) -> None:
+        """An event of what was done; a dry run says what it would run instead."""
+        if not self.dry_run:
+            self.events.add(event)
+
+    @contextlib.contextmanager
+    def noting(self, record: UndoRecord) -> Iterator[None]:
+        if self.dry_run:
+            yield
+            return
+        with self.journal.noting(record):
+            yield
+
+
+def execute(actions: Sequence[Action], run: Execution) -> None:
+    """Carry out `actions` in order; a run of independent ones side by side."""
+    at = 0
+    while at < len(actions):
+        action = actions[at]
+        if isinstance(action, INDEPENDENT) and run.jobs > 1:
+            end = at
+            while end < len(actions) and type(actions[end]) is type(action):
+                end += 1
+            _side_by_side(actions[at:end], run)
+            at = end
+            continue
+        _one(action, run)
+        at += 1
+
+
+def _one(action: Action, run: Execution) -> None:
+    if not isinstance(action, Report):
+        run.changed += 1
+    _HANDLERS[type(action)](action, run)
+
+
+def _side_by_side(actions: Sequence[Action], run: Execution) -> None:
+    """Each action with its own events, told in plan order once all have ended."""
+    told: list[Events] = [Events() for _ in actions]
+
+    def one(index: int) -> None:
+        own = Execution(**{**run.__dict__, "events": told[index]})
+        _one(actions[index], own)
+
+    with ThreadPoolExecutor(run.jobs) as pool:
+        futures = [pool.submit(one, i) for i in range(len(actions))]
+    run.changed += len(actions)
+    for events in told:
+        run.events.extend(list(events))
+    for future in futures:
+        future.result()  # the first failure, raised
+
+
+# -- worktrees and refs ----------------------------------------------------------------------
+
+
+def _report(action: Report, run: Execution) -> None:
+    run.events.add(action.event)
+
+
+def _record_starts(action: RecordStarts, run: Execution) -> None:
+    run.git.update_refs({made_ref(branch): sha for branch, sha in action.starts.items()})
+
+
+def _forget_missing_worktrees(action: ForgetMissingWorktrees, run: Execution) -> None:
+    run.git.worktree_prune()
+
+
+def _add_worktree(action: AddWorktree, run: Execution) -> None:
+    with run.noting(UndoRecord("add-worktree", action.path, action.branch, action.start)):
+        if action.start is None:
+            run.git.worktree_add_existing(action.path, action.branch)
+        else:
+            run.git.worktree_add_new_branch(action.path, action.branch, action.start)
+    start = f"{action.onto} {action.start[:7]}" if action.start else "its existing branch"
+    if action.stale:
+        start += " (its folder had been deleted: made again)"
+    run.tell(Event("worktree", f"{action.path} on {action.branch} from {start}", action.name))
+
+
+def _fast_forward(action: FastForward, run: Execution) -> None:
+    run.git.fast_forward(action.path, action.to)
+    text = f"no commits yet, moved up to {action.onto} {action.to[:7]}"
+    run.tell(Event("moved-up", text, action.name))
+
+
+def _remove_worktree(action: RemoveWorktree, run: Execution) -> None:
+    if not run.dry_run and _holds_the_current_folder(action.path):
+        os.chdir(run.spec.root)  # git and plumbum need a current folder that exists
+        text = f"the folder you ran this in is gone with {action.path}: cd {run.spec.root}"
+        run.events.add(Event("moved", text, details={"to": str(run.spec.root)}))
+    with run.noting(UndoRecord("remove-worktree", action.path, tip=action.commit)):
+        run.git.worktree_remove(action.path, force=action.force)
+
+
+def _holds_the_current_folder(path: Path) -> bool:
+    try:
+        return Path.cwd().resolve().is_relative_to(path.resolve())
+    except FileNotFoundError:
+        return False
+
+
+def _delete_branches(action: DeleteBranches, run: Execution) -> None:
+    """Each branch only while it is where the plan saw it (read again, right before)."""
+    now = run.git.refs("refs/heads/")
+    going = [b for b, tip in action.tips.items() if now.get(f"refs/heads/{b}") == tip]
+    for branch in sorted(set(action.tips) - set(going)):
+        if f"refs/heads/{branch}" in now:
+            why = f"{branch} moved while prune ran: left as it is; prune again"
+            run.events.add(Event("refused", why, branch))
+    run.git.delete_branches(going)
+
+
+def _delete_refs(action: DeleteRefs, run: Execution) -> None:
+    run.git.delete_refs(action.refs)
+
+
+# -- the remote ------------------------------------------------------------------------------
+
+
+def _record_pushed(action: RecordPushed, run: Execution) -> None:
+    """Note what a killed run pushed and never noted; its push may have died before
+    writing the branch's upstream too, which `--set-upstream` would have."""
+    run.git.update_refs({pushed_ref(branch): tip for branch, tip in action.tips.items()})
+    following = run.git.upstreams()
+    for branch in sorted(action.tips):
+        if branch not in following:
+            run.git.set_upstream(branch, run.spec.defaults.remote)
+
+
+def _push_branches(action: PushBranches, run: Execution) -> None:
+    pushes = [*action.pushes, *(run.resynced if action.with_resynced else ())]
+    if not pushes:
+        return
+    remote = run.spec.defaults.remote
+    result = run.git.push(remote, [PushUpdate(p.branch, p.lease) for p in pushes])
+    if result.dry_run:
+        return
+    outcome = push_outcome(result.stdout)
+    if not outcome.accepted and not outcome.rejected and not result.ok:
+        raise CommandFailed(result)
+    tips = {p.branch: p.tip for p in pushes if p.branch in outcome.accepted}
+    run.git.update_refs({pushed_ref(branch): tip for branch, tip in tips.items()})
+    run.pushed |= set(tips)
+    for push in pushes:
+        if push.branch in outcome.accepted:
+            how = "rewritten history, with lease" if push.lease else "new commits"
+            run.tell(Event("pushed", f"{push.branch} ({how})", push.name))
+            continue
+        run.not_pushed.add(push.branch)
+        why = outcome.rejected.get(push.branch, "no answer")
+        if why.startswith("[rejected]"):  # stale info, fetch first, non-fast-forward
+            text = (
+                f"the remote refused {push.branch} ({why}): someone else pushed to it since; "
+                "their commits are kept: bring them in and run this again"
+            )
+        else:  # a hook, a busy ref, or a push that won the race on the server itself
+            text = (
+                f"the remote refused {push.branch} ({why}): your branch is as it was and "
+                "nothing there was overwritten; run this again (it says what to do if "
+                "someone else pushed)"
+            )
+        run.events.add(Event("refused", text, push.name))
+
+
+def _delete_remote_branches(action: DeleteRemoteBranches, run: Execution) -> None:
+    remote = run.spec.defaults.remote
+    deleted = run.git.delete_remote_branches(remote, action.leases)
+    if run.dry_run:
+        run.deleted_remote |= set(action.leases)
+        return
+    run.deleted_remote |= deleted
+    for branch in sorted(set(action.leases) - deleted):
+        text = (
+            f"could not delete {remote}/{branch} (the push was refused or did not finish): "
+            "prune again"
+        )
+        run.events.add(Event("failed", text, action.names.get(branch)))
+
+
+# -- sync --------------------------------------------------------------------------------------
+
+
+def _resync(action: Resync, run: Execution) -> None:
+    git, how = run.git, "merge" if action.merge else "rebase"
+    git.update_refs({backup_ref(action.name): action.tip})
+    record = UndoRecord(how, action.worktree, action.branch, action.tip, action.onto)
+    with run.noting(record):
+        clashes = _move(git, action)
+    if run.dry_run:
+        return
+    if clashes is None:
+        if action.known_conflict:  # it applies now
+            git.delete_refs([conflict_ref(action.name)])
+        if action.lease is not None:
+            run.resynced.append(
+                Push(action.name, action.branch, git.head_of(action.worktree), action.lease)
+            )
+        text = (
+            f"{'merged into' if action.merge else 'rebased onto'} {action.onto_label} "
+            f"({action.onto[:7]}); old tip kept as {backup_ref(action.name)}"
+        )
+        run.tell(Event("synced", text, action.name))
+        return
+    git.update_refs({conflict_ref(action.name): action.onto})
+    if git.head_of(action.worktree) != action.tip:  # the abort did not restore it
+        text = (
+            f"the {how} stopped and could not be undone; the old tip is "
+            f"{backup_ref(action.name)} ({action.tip[:7]})"
+        )
+        run.events.add(Event("conflict", text, action.name))
+        return
+    text = (
+        f"left as it was; {resolve_by_hand(action.worktree, action.onto_label, merge=action.merge)}"
+    )
+    run.events.add(Event("conflict", text, action.name, details={"files": clashes}))
+
+
+def _move(git: Git, action: Resync) -> list[str] | None:
+    """None when done; else the conflicting files, after the operation was aborted."""
+    if action.merge:
+        message = f"Merge {action.onto_label} into {action.branch}"
+        done = git.merge_into(action.worktree, action.onto, message)
+    else:
+        done = git.rebase(action.worktree, action.onto)
+    if done:
+        return None
+    operation = "merge" if action.merge else "rebase"
+    try:
+        files = git.conflicted_files(action.worktree)
+    finally:  # once more if it fails: a git of the person's may hold a lock a moment
+        aborted = git.abort(action.worktree, operation) or git.abort(action.worktree, operation)
+    if not aborted:
+        raise PrgroupsError(
+            f"could not undo the stopped {operation} in {action.worktree}; run `git "
+            f"{operation} --abort` there, then sync again"
+        )
+    if not files:  # git stopped for another reason than a conflict: nothing to remember
+        raise PrgroupsError(
+            f"{action.name}: git {operation} failed in {action.worktree}; sync again"
+        )
+    return files
+
+
+# -- the forge --------------------------------------------------------------------------------
+
+
+def _open_pr(action: OpenPR, run: Execution) -> None:
+    if action.request.head in run.not_pushed:
+        return  # its push was refused
+    pr = run.forge.create(action.request)
+    run.tell(
+        Event("opened", f"#{pr.number} {pr.title}  {pr.url}", action.name, pr.number,
+              {"url": pr.url, "title": pr.title})
+    )  # fmt: skip
+    if action.method:
+        _arm(ArmAutoMerge(action.name, pr, action.method), run)
+
+
+def _arm(action: ArmAutoMerge, run: Execution) -> None:
+    if action.pr.head in run.not_pushed:
+        return
+    pr = action.pr
+    try:
+        run.forge.arm_auto_merge(pr, action.method)
+    except AutoMergeDisabled as error:  # off for the repository: said in full once
+        first = not run.auto_merge_refused
+        run.auto_merge_refused = True
+        why = error.message if first else "auto-merge is turned off for the repository (above)"
+        run.events.add(Event("refused", why, action.name, pr.number))
+        return
+    again = " on again" if action.again else ""
+    run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
+
+
+def _edit_pr(action: EditPR, run: Execution) -> None:
+    if action.pr.head in run.not_pushed:
+        return
+    run.forge.edit(action.pr, title=action.title, body=action.body)
+    text = f"#{action.pr.number} title and body"
+    run.tell(Event("updated", text, action.name, action.pr.number))
+
+
+def _land_armed(action: LandArmed, run: Execution) -> None:
+    for landing in run.forge.land(action.orders):
+        run.events.add(_landing_event(run.spec, landing))
+        run.landed |= landing.outcome == "landed"
+
+
+def _landing_event(spec: Spec, landing: Landing) -> Event:
+    detail = landing.detail
+    if landing.outcome == "conflict":
+        detail = conflict_advice(spec, spec.entry(landing.name), landing.base)
+    return landing_event(landing.outcome, landing.name, landing.pr, detail)
+
+
+def _close_issue(action: CloseIssue, run: Execution) -> None:
+    run.forge.close_issue(action.number, action.comment)
+    run.tell(
+        Event("issue-closed", f"#{action.number}: {action.comment}",
+              details={"issue": action.number, "comment": action.comment})
+    )  # fmt: skip
+
+
+def _report_pruned(action: ReportPruned, run: Execution) -> None:
+    parts = []
+    if action.worktree is not None:
+        parts.append(f"worktree {action.worktree}")
+    if action.branch is not None:
+        parts.append(f"branch {action.branch}")
+    if action.remote is not None and action.remote in run.deleted_remote:
+        parts.append(f"{run.spec.defaults.remote}/{action.remote}")
+    if parts:
+        run.tell(Event("pruned", ", ".join(parts), action.name))
+
+
+_HANDLERS: dict[type, Callable[[object, Execution], None]] = {
+    Report: _report,
+    RecordStarts: _record_starts,
+    ForgetMissingWorktrees: _forget_missing_worktrees,
+    AddWorktree: _add_worktree,
+    FastForward: _fast_forward,
+    RemoveWorktree: _remove_worktree,
+    DeleteBranches: _delete_branches,
+    DeleteRefs: _delete_refs,
+    RecordPushed: _record_pushed,
+    PushBranches: _push_branches,
+    DeleteRemoteBranches: _delete_remote_branches,
+    Resync: _resync,
+    OpenPR: _open_pr,
+    ArmAutoMerge: _arm,
+    EditPR: _edit_pr,
+    LandArmed: _land_armed,
+    CloseIssue: _close_issue,
+    ReportPruned: _report_pruned,
+}  # type: ignore[dict-item]

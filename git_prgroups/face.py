@@ -1,0 +1,56 @@
+"""The face: events as text lines for people or JSON lines for programs, on the streams.
+
+The only place, with cli.py, that prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from git_prgroups.events import Event, event_json, event_line
+from git_prgroups.output import Style
+
+_STYLES = {"done": "green", "landed": "green", "merged": "green", "blocked": "dim"}
+
+
+class Face:
+    def __init__(
+        self,
+        *,
+        as_json: bool = False,
+        style: Style | None = None,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
+        self.as_json = as_json
+        self.style = style or Style()
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    def show(self, event: Event) -> None:
+        if self.as_json:
+            print(event_json(event), file=self.out, flush=True)
+            return
+        line = event_line(event)
+        if event.needs_you:
+            line = self.style(line, "red")
+        elif event.kind in _STYLES:
+            line = self.style(line, _STYLES[event.kind])
+        # waiting for another run's lock is news about the run, not its result
+        print(line, file=self.err if event.kind == "lock-wait" else self.out, flush=True)
+
+    def finish(self, code: int) -> None:
+        """The last JSON line: how the run ended."""
+        if self.as_json:
+            summary = {"event": "exit", "entry": None, "pr": None, "message": "",
+                       "needs_you": code == 1, "details": {"code": code}}  # fmt: skip
+            print(json.dumps(summary), file=self.out, flush=True)
+
+    def error(self, message: str, code: int) -> None:
+        print(f"error: {message}", file=self.err, flush=True)
+        if self.as_json:
+            summary = {"event": "error", "entry": None, "pr": None, "message": message,
+                       "needs_you": True, "details": {"code": code}}  # fmt: skip
+            print(json.dumps(summary, ensure_ascii=False), file=self.out, flush=True)

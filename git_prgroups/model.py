@@ -1,0 +1,111 @@
+"""The values git, the forges and the plans share: commits, branches, worktrees, PRs.
+
+Nothing here reads or writes anything: these are what the world is made of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, NewType
+
+Sha = NewType("Sha", str)  # a full object name
+BranchName = NewType("BranchName", str)  # a local branch, without refs/heads/
+
+PRState = Literal["open", "closed", "merged"]
+Checks = Literal["pass", "fail", "pending", "none"]
+MergeMethod = Literal["rebase", "squash", "merge"]
+# what is where an entry's worktree goes: nothing, an empty folder, or files
+FolderState = Literal["missing", "empty", "full"]
+
+
+@dataclass(frozen=True)
+class Worktree:
+    path: Path
+    head: Sha | None
+    branch: BranchName | None  # None when detached
+    bare: bool = False
+    locked: bool = False
+    prunable: bool = False  # registered, its folder gone
+
+
+@dataclass
+class CommitGraph:
+    """Parents and subjects of the commits read, newest first."""
+
+    parents: dict[Sha, list[Sha]] = field(default_factory=dict)
+    subjects: dict[Sha, str] = field(default_factory=dict)
+
+    def ancestors(self, tip: Sha) -> set[Sha]:
+        """`tip` and its ancestors, within this graph."""
+        seen: set[Sha] = set()
+        stack = [tip]
+        while stack:
+            sha = stack.pop()
+            if sha in seen or sha not in self.parents:
+                continue
+            seen.add(sha)
+            stack.extend(self.parents[sha])
+        return seen
+
+    def only_in(self, tip: Sha, base: Sha) -> list[Sha]:
+        """Commits of `tip` that `base` lacks, oldest first."""
+        mine = self.ancestors(tip) - self.ancestors(base)
+        return [sha for sha in reversed(list(self.parents)) if sha in mine]
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    state: PRState
+    head: BranchName
+    base: BranchName
+    title: str
+    body: str
+    url: str
+    head_oid: Sha | None = None
+    draft: bool = False
+    checks: Checks = "none"
+    auto_merge: MergeMethod | None = None  # the armed method, or None
+    conflict: bool = False
+    # what a forge that lands in prgroups (the local one) remembers between runs
+    checks_commit: Sha | None = None  # the head its checks were last judged on
+    conflict_seen: tuple[Sha, Sha] | None = None  # (base, head) it last failed to apply on
+
+
+NEW_PR = 0  # the number of a PR a dry run would open
+
+
+@dataclass(frozen=True)
+class NewPullRequest:
+    head: BranchName
+    base: BranchName
+    title: str
+    body: str
+    labels: tuple[str, ...] = ()
+    draft: bool = False
+
+
+Argv = tuple[str, ...]
+LandingOutcome = Literal["landed", "failing", "conflict", "waiting"]
+
+
+@dataclass(frozen=True)
+class LandingOrder:
+    """An armed PR for a forge that lands in prgroups to land, once its checks pass
+    (run in `worktree`)."""
+
+    name: str
+    pr: PullRequest
+    checks: tuple[Argv, ...]
+    worktree: Path
+    method: MergeMethod
+
+
+@dataclass(frozen=True)
+class Landing:
+    name: str
+    pr: PullRequest
+    outcome: LandingOutcome
+    detail: str = ""
+    base: Sha | None = None  # for a conflict: the base it does not apply on

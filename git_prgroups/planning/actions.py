@@ -1,0 +1,209 @@
+"""What the plans ask the executor to do. Values only; execute.py carries them out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_prgroups.events import Event
+from git_prgroups.model import (
+    BranchName,
+    LandingOrder,
+    MergeMethod,
+    NewPullRequest,
+    PullRequest,
+    Sha,
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    """An event the plan already knows: a blocked entry, a refusal, a hand-edited PR."""
+
+    event: Event
+
+
+# -- worktrees and refs -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordStarts:
+    """Where the worktrees about to be made begin (`refs/prgroups/made/`), written first,
+    so a run killed half way still knows which it began."""
+
+    starts: Mapping[BranchName, Sha]
+
+
+@dataclass(frozen=True)
+class ForgetMissingWorktrees:
+    """`git worktree prune`: registrations whose folders were deleted by hand."""
+
+
+@dataclass(frozen=True)
+class AddWorktree:
+    name: str
+    path: Path
+    branch: BranchName
+    start: Sha | None  # None: the branch exists already
+    stale: bool = False  # its folder had been deleted by hand
+    onto: str = ""  # REMOTE/BASE, for the report
+
+
+@dataclass(frozen=True)
+class FastForward:
+    """An entry with no commits of its own, behind the base: moved up to it."""
+
+    name: str
+    path: Path
+    branch: BranchName
+    to: Sha
+    onto: str = ""
+
+
+@dataclass(frozen=True)
+class RemoveWorktree:
+    name: str
+    path: Path
+    commit: Sha | None  # what its files are, if a kill cuts the removal short
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class DeleteBranches:
+    """Local branches, each only while it is still at the tip the plan saw."""
+
+    tips: Mapping[BranchName, Sha]
+
+
+@dataclass(frozen=True)
+class DeleteRefs:
+    refs: tuple[str, ...]
+
+
+# -- the remote ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordPushed:
+    """The remote has these tips but prgroups' record of its last push does not (a run
+    died after pushing, or a person pushed by hand)."""
+
+    tips: Mapping[BranchName, Sha]
+
+
+@dataclass(frozen=True)
+class Push:
+    name: str
+    branch: BranchName
+    tip: Sha  # what the branch holds
+    lease: Sha | None  # the remote tip a rewritten history may replace
+
+
+@dataclass(frozen=True)
+class PushBranches:
+    """One `git push` of every due branch, and of those the run's resyncs moved."""
+
+    pushes: tuple[Push, ...] = ()
+    with_resynced: bool = False
+
+
+@dataclass(frozen=True)
+class DeleteRemoteBranches:
+    """Each only while the remote still has the tip given."""
+
+    leases: Mapping[BranchName, Sha]
+    names: Mapping[BranchName, str] = field(default_factory=dict)  # branch → entry
+
+
+# -- sync ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resync:
+    """Move `branch` (at `tip`, in `worktree`) onto `onto` by rebase or merge; `lease` is
+    its remote tip, or None when it is not on the remote."""
+
+    name: str
+    branch: BranchName
+    worktree: Path
+    tip: Sha
+    onto: Sha
+    onto_label: str
+    lease: Sha | None
+    merge: bool = False
+    known_conflict: bool = False  # a sync before could not: its conflict ref goes
+
+
+# -- the forge ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenPR:
+    name: str
+    request: NewPullRequest
+    method: MergeMethod | None  # auto-merge method to arm once opened; None for a draft
+
+
+@dataclass(frozen=True)
+class ArmAutoMerge:
+    name: str
+    pr: PullRequest
+    method: MergeMethod
+    again: bool = False  # turned back on after the forge dropped it
+
+
+@dataclass(frozen=True)
+class EditPR:
+    name: str
+    pr: PullRequest
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class LandArmed:
+    orders: tuple[LandingOrder, ...]
+
+
+@dataclass(frozen=True)
+class CloseIssue:
+    number: int
+    comment: str
+
+
+@dataclass(frozen=True)
+class ReportPruned:
+    """Say what went of an entry, once its removals have run."""
+
+    name: str
+    worktree: Path | None
+    branch: BranchName | None  # the local branch, if it had one
+    remote: BranchName | None  # the remote branch, if its deletion was asked for
+
+
+Action = (
+    Report
+    | RecordStarts
+    | ForgetMissingWorktrees
+    | AddWorktree
+    | FastForward
+    | RemoveWorktree
+    | DeleteBranches
+    | DeleteRefs
+    | RecordPushed
+    | PushBranches
+    | DeleteRemoteBranches
+    | Resync
+    | OpenPR
+    | ArmAutoMerge
+    | EditPR
+    | LandArmed
+    | CloseIssue
+    | ReportPruned
+)
+
+
+def changes(actions: list[Action]) -> list[Action]:
+    """The actions that change something (not reports)."""
+    return [a for a in actions if not isinstance(a, Report)]

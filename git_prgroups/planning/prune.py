@@ -1,0 +1,244 @@
+"""`prune`: what merged entries leave behind goes, and finished issues close.
+
+The forge says what merged (a squash or rebase merge leaves no ancestry to go
+by). Nothing that exists nowhere else is removed without `force`: a worktree
+with changes or untracked files, a branch with commits the merged PR lacks, a
+remote branch someone pushed to after the merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_prgroups.events import Event
+from git_prgroups.model import BranchName, Sha, Worktree
+from git_prgroups.planning.actions import (
+    Action,
+    CloseIssue,
+    DeleteBranches,
+    DeleteRefs,
+    DeleteRemoteBranches,
+    ForgetMissingWorktrees,
+    RemoveWorktree,
+    Report,
+    ReportPruned,
+)
+from git_prgroups.planning.states import entry_states
+from git_prgroups.planning.world import World
+from git_prgroups.spec import Spec
+from git_prgroups.store import backup_ref, conflict_ref, made_ref, pushed_ref
+
+LISTED = 5  # lines of lost files or commits shown per entry
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What one merged entry (or orphan) left: `name` is the entry, or the orphan's branch."""
+
+    name: str
+    branch: BranchName
+    worktree: Worktree | None
+    local_tip: Sha | None
+    remote_tip: Sha | None
+    merged_head: Sha | None  # None for an orphan: nothing merged it
+
+
+@dataclass(frozen=True)
+class PruneFacts:
+    """What prune reads beyond the world, for the leftovers it may remove."""
+
+    changed_files: Mapping[Path, list[str]] = field(default_factory=dict)  # dirty worktrees
+    # commits of a local tip that survive nowhere once it is gone (None: cannot tell)
+    unsaved: Mapping[BranchName, list[str] | None] = field(default_factory=dict)
+    # commits of a remote tip that the merged head lacks (None: cannot tell)
+    unmerged_remote: Mapping[BranchName, list[str] | None] = field(default_factory=dict)
+    issue_states: Mapping[int, str] = field(default_factory=dict)  # "open" or "closed"
+    comments: Mapping[int, str] = field(default_factory=dict)  # issue → closing comment
+
+
+def merged_entries(spec: Spec, world: World, *, only: Collection[str] = ()) -> list[str]:
+    states = entry_states(spec, world)
+    return [n for n in spec.names if states[n].state == "merged" and (not only or n in only)]
+
+
+def leftovers(spec: Spec, world: World, name: str) -> Leftovers:
+    entry = spec.entry(name)
+    pr = world.prs[entry.branch]
+    return Leftovers(
+        name=name,
+        branch=entry.branch,
+        worktree=world.worktree_of(entry),
+        local_tip=world.branches.get(entry.branch),
+        remote_tip=world.remote_branches.get(entry.branch),
+        merged_head=pr.head_oid,
+    )
+
+
+def orphans(spec: Spec, world: World) -> list[Leftovers]:
+    """Branches prgroups made a worktree for whose entry the spec no longer lists."""
+    listed = {e.branch for e in spec.entries}
+    return [
+        Leftovers(
+            name=branch,
+            branch=branch,
+            worktree=next((w for w in world.worktrees.values() if w.branch == branch), None),
+            local_tip=world.branches.get(branch),
+            remote_tip=world.remote_branches.get(branch),
+            merged_head=None,
+        )
+        for branch in sorted(world.made)
+        if branch not in listed
+    ]
+
+
+def finished_issues(spec: Spec, world: World, merged: Collection[str]) -> list[int]:
+    """The issues of `merged` whose entries have all merged."""
+    done = set(merged) | {
+        e.name
+        for e in spec.entries
+        if (pr := world.prs.get(e.branch)) is not None and pr.state == "merged"
+    }
+    issues = sorted({i for name in merged for i in spec.entry(name).issues})
+    return [i for i in issues if set(spec.sharing(i)) <= done]
+
+
+def plan_prune(
+    spec: Spec,
+    world: World,
+    facts: PruneFacts,
+    *,
+    only: Collection[str] = (),
+    force: bool = False,
+    with_orphans: bool = False,
+) -> list[Action]:
+    merged = merged_entries(spec, world, only=only)
+    found = [leftovers(spec, world, name) for name in merged]
+    strays = orphans(spec, world)
+    reports: list[Action] = []
+    if with_orphans:
+        found.extend(strays)
+    elif strays:
+        listed = ", ".join(s.branch for s in strays)
+        why = f"{listed}: made for entries the spec no longer lists (prune --orphans)"
+        reports.append(Report(Event("orphans", why)))
+    cleared = []
+    for left in found:
+        refusals, losses = _losses(world, facts, left)
+        if refusals or (losses and not force):
+            reports += [Report(Event("refused", why, left.name)) for why in refusals]
+            reports += [
+                Report(Event("refused", f"{loss} (prune --force removes it anyway)", left.name))
+                for loss in losses
+            ]
+            continue
+        reports += [Report(Event("forced", f"losing what {loss}", left.name)) for loss in losses]
+        cleared.append(left)
+    return (
+        reports
+        + _removals(spec, world, facts, cleared, force=force)
+        + _closings(spec, world, facts, merged)
+    )
+
+
+def _losses(world: World, facts: PruneFacts, left: Leftovers) -> tuple[list[str], list[str]]:
+    """Why `left` may not go at all, and what going would lose."""
+    worktree = left.worktree
+    if worktree is not None and worktree.path == world.main_worktree:
+        return [
+            f"{left.branch} is checked out in the main worktree: switch it to another branch"
+        ], []
+    if worktree is not None and worktree.locked:
+        return [f"{worktree.path} is locked (git worktree unlock it first)"], []
+    losses: list[str] = []
+    present = worktree is not None and world.folder(worktree.path) != "missing"
+    if worktree is not None and present and worktree.branch != left.branch:
+        losses.append(
+            f"{worktree.path} is not on {left.branch} (detached, or another branch): its "
+            "commits may be in no branch"
+        )
+    if worktree is not None and world.dirty.get(worktree.path):
+        files = facts.changed_files.get(worktree.path, [])
+        losses.append(f"{worktree.path} has uncommitted or untracked files: {_few(files)}")
+    if left.local_tip is not None and left.local_tip != left.merged_head:
+        unsaved = facts.unsaved.get(left.branch)
+        if unsaved is None:
+            losses.append(f"{left.branch}: cannot tell whether its commits are safe elsewhere")
+        elif unsaved:
+            where = "the merged PR" if left.merged_head else "any remote branch"
+            losses.append(f"{left.branch} has commits {where} lacks: {_few(unsaved)}")
+    return [], losses
+
+
+def _removals(
+    spec: Spec, world: World, facts: PruneFacts, cleared: list[Leftovers], *, force: bool
+) -> list[Action]:
+    remote = spec.defaults.remote
+    actions: list[Action] = []
+    forget = any(w.prunable for w in world.worktrees.values())
+    for left in cleared:
+        worktree = left.worktree
+        if worktree is None:
+            continue
+        if world.folder(worktree.path) == "missing":
+            forget = True
+        else:
+            actions.append(RemoveWorktree(left.name, worktree.path, worktree.head, force))
+    if forget:
+        actions.append(ForgetMissingWorktrees())
+    tips = {left.branch: left.local_tip for left in cleared if left.local_tip is not None}
+    if tips:
+        actions.append(DeleteBranches(tips))
+    leases: dict[BranchName, Sha] = {}
+    for left in cleared:
+        if left.remote_tip is None:
+            continue
+        if left.merged_head is None:
+            why = (
+                f"{remote}/{left.branch} (it may carry an open PR; delete it yourself if it is "
+                "done with)"
+            )
+            actions.append(Report(Event("kept", why, left.name)))
+        elif left.remote_tip == left.merged_head or facts.unmerged_remote.get(left.branch) == []:
+            leases[left.branch] = left.remote_tip
+        else:
+            why = (
+                f"{remote}/{left.branch} has commits the merged PR lacks (pushed after the merge?)"
+            )
+            actions.append(Report(Event("kept", why, left.name)))
+    if leases:
+        names = {left.branch: left.name for left in cleared}
+        actions.append(DeleteRemoteBranches(leases, names))
+    refs = [
+        *(pushed_ref(left.branch) for left in cleared if left.branch in world.pushed),
+        *(made_ref(left.branch) for left in cleared if left.branch in world.made),
+        *(backup_ref(left.name) for left in cleared if left.name in world.backups),
+        *(conflict_ref(left.name) for left in cleared if left.name in world.conflicts),
+    ]
+    if refs:
+        actions.append(DeleteRefs(tuple(refs)))
+    actions += [
+        ReportPruned(
+            left.name,
+            left.worktree.path if left.worktree else None,
+            left.branch if left.local_tip is not None else None,
+            left.branch if left.branch in leases else None,
+        )
+        for left in cleared
+    ]
+    return actions
+
+
+def _closings(spec: Spec, world: World, facts: PruneFacts, merged: list[str]) -> list[Action]:
+    return [
+        CloseIssue(issue, facts.comments[issue])
+        for issue in finished_issues(spec, world, merged)
+        if facts.issue_states.get(issue) == "open" and issue in facts.comments
+    ]
+
+
+def _few(lines: list[str]) -> str:
+    shown = "; ".join(line.strip() for line in lines[:LISTED])
+    more = f" (and {len(lines) - LISTED} more)" if len(lines) > LISTED else ""
+    return shown + more

@@ -1,0 +1,145 @@
+"""`sync`: each started entry behind the base is rebased onto it (or has it merged in),
+pushed back with a lease, and has auto-merge turned on again where the forge dropped it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from git_prgroups.events import Event
+from git_prgroups.model import BranchName, PullRequest, Sha
+from git_prgroups.planning.actions import (
+    Action,
+    ArmAutoMerge,
+    Push,
+    PushBranches,
+    RecordPushed,
+    Report,
+    Resync,
+)
+from git_prgroups.planning.states import entry_states
+from git_prgroups.planning.world import World, base_label, missing_base
+from git_prgroups.spec import Spec
+
+
+def plan_sync(
+    spec: Spec, world: World, *, only: Collection[str] = (), merge: bool = False
+) -> list[Action]:
+    """The records and pushes a killed sync left undone, the entries to move onto the
+    base, one push of those on the remote, and why the others are left."""
+    base = world.base_tip
+    if base is None:
+        return [Report(Event("refused", f"nothing to sync onto: {missing_base(spec)}"))]
+    states = entry_states(spec, world)
+    onto = base_label(spec)
+    records: dict[BranchName, Sha] = {}
+    unfinished: list[Push] = []
+    moves: list[Resync] = []
+    reports: list[Action] = []
+    for name in (n for wave in spec.graph().waves for n in wave):
+        entry, state = spec.entry(name), states[name]
+        if (only and name not in only) or state.state in ("merged", "closed"):
+            continue
+        worktree, tip = state.worktree, world.branches.get(entry.branch)
+        if worktree is None or tip is None:
+            continue
+        remote = world.remote_branches.get(entry.branch)
+        if state.behind == 0:  # what a sync killed after its rebase left undone
+            backup = world.backups.get(name)
+            if backup is not None and remote is not None:
+                if remote != tip and remote == backup:
+                    unfinished.append(Push(name, entry.branch, tip, remote))
+                elif remote == tip and world.pushed.get(entry.branch) != tip:
+                    records[entry.branch] = tip
+            continue
+        if world.folder(worktree.path) == "missing":
+            why = f"its worktree {worktree.path} is missing"
+            reports.append(Report(Event("skipped", why, name)))
+        elif worktree.branch != entry.branch:
+            why = f"{worktree.path} is not on {entry.branch}: check it out"
+            reports.append(Report(Event("skipped", why, name)))
+        elif state.dirty:
+            why = (
+                f"{worktree.path} has uncommitted or untracked files: commit or stash them "
+                "and sync again (nothing is stashed for you)"
+            )
+            reports.append(Report(Event("skipped", why, name)))
+        elif remote is not None and not world.is_ancestor(remote, tip):
+            why = (
+                f"{spec.defaults.remote}/{entry.branch} has commits your branch lacks (someone "
+                f"else pushed): bring them in (git pull --rebase in {worktree.path}), then "
+                "sync again"
+            )
+            reports.append(Report(Event("refused", why, name)))
+        elif world.conflicts.get(name) == base and world.backups.get(name) == tip:
+            why = (
+                f"still does not apply on {onto} ({base[:7]}); "
+                f"{resolve_by_hand(worktree.path, onto, merge=merge)}"
+            )  # tried on this base already: not again
+            reports.append(Report(Event("conflict", why, name)))
+        else:
+            known = name in world.conflicts
+            moves.append(
+                Resync(name, entry.branch, worktree.path, tip, base, onto, remote, merge, known)
+            )
+    plan: list[Action] = [RecordPushed(records)] if records else []
+    plan += moves
+    if unfinished or any(m.lease is not None for m in moves):
+        plan.append(PushBranches(tuple(unfinished), with_resynced=True))
+    return plan + reports
+
+
+def plan_rearm(
+    spec: Spec, prs: Mapping[BranchName, PullRequest], *, only: Collection[str] = ()
+) -> list[Action]:
+    """Auto-merge on again for each open PR of the entries that lacks it (a forge may
+    drop it when a branch is pushed; a killed sync may have pushed and stopped)."""
+    names = {e.branch: e.name for e in spec.entries if not only or e.name in only}
+    return [
+        ArmAutoMerge(names[branch], pr, spec.defaults.merge, again=True)
+        for branch, pr in sorted(prs.items())
+        if branch in names and pr.state == "open" and not pr.draft and pr.auto_merge is None
+    ]
+
+
+def resolve_by_hand(worktree: object, onto: str, *, merge: bool) -> str:
+    command = f"git merge {onto}" if merge else f"git rebase {onto}"
+    return f"resolve by hand: cd {worktree} && {command}"
+
+
+def overlap_pairs(
+    spec: Spec, world: World, *, only: Collection[str] = ()
+) -> list[tuple[str, str, Sha, Sha]]:
+    """Pairs of started entries of one wave (with their tips): whichever of a pair whose
+    changes clash merges second will conflict."""
+    pairs = []
+    for wave in spec.graph().waves:
+        started = [
+            (name, tip)
+            for name in wave
+            if (not only or name in only)
+            and (tip := world.branches.get(spec.entry(name).branch))
+            and world.commits(spec.entry(name).branch)
+        ]
+        for i, (name, tip) in enumerate(started):
+            pairs += [(name, other, tip, other_tip) for other, other_tip in started[i + 1 :]]
+    return pairs
+
+
+def overlap_reports(
+    pairs: list[tuple[str, str, Sha, Sha]], clashes: Mapping[tuple[Sha, Sha], list[str] | None]
+) -> list[Action]:
+    """What `sync --check` says of each pair, given the files each would clash on (None
+    where git cannot tell)."""
+    reports: list[Action] = []
+    for name, other, tip, other_tip in pairs:
+        files = clashes.get((tip, other_tip))
+        if files is None:
+            why = "skipped: git merge-tree --write-tree needs git 2.38 or newer"
+            return [Report(Event("check", why))]
+        if files:
+            why = (
+                f"{name} and {other} both change {', '.join(files)}: whichever merges second "
+                "will conflict"
+            )
+            reports.append(Report(Event("overlap", why)))
+    return reports

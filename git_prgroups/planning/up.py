@@ -1,0 +1,275 @@
+"""`up`: worktrees for ready entries, pushes, PRs with auto-merge, and (local forge) landings."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from git_prgroups.events import Event, EventKind
+from git_prgroups.marker import body_edited_by_hand, with_marker
+from git_prgroups.model import BranchName, LandingOrder, NewPullRequest, PullRequest, Sha
+from git_prgroups.planning.actions import (
+    Action,
+    AddWorktree,
+    ArmAutoMerge,
+    EditPR,
+    FastForward,
+    ForgetMissingWorktrees,
+    LandArmed,
+    OpenPR,
+    Push,
+    PushBranches,
+    RecordPushed,
+    RecordStarts,
+    Report,
+)
+from git_prgroups.planning.states import EntryState, entry_states
+from git_prgroups.planning.world import World, base_label, missing_base
+from git_prgroups.spec import Entry, Spec
+
+Texts = Mapping[str, tuple[str, str]]  # entry name → (PR title, PR body without marker)
+
+
+def wants_texts(spec: Spec, world: World) -> list[str]:
+    """The entries whose PR title and body up may need: those with commits to publish."""
+    wanted = []
+    for entry in spec.entries:
+        pr = world.prs.get(entry.branch)
+        if world.commits(entry.branch) and (pr is None or pr.state == "open"):
+            wanted.append(entry.name)
+    return wanted
+
+
+def plan_up(
+    spec: Spec,
+    world: World,
+    texts: Texts,
+    *,
+    only: Collection[str] = (),
+    force_body: bool = False,
+) -> list[Action]:
+    """In the order they run: the worktrees to make (their starts recorded first), the
+    entries to move up, one push, the PRs to open, arm or edit; then what to tell."""
+    states = entry_states(spec, world)
+    reports: list[Action] = []
+    adds: list[AddWorktree] = []
+    moves: list[FastForward] = []
+    records: dict[BranchName, Sha] = {}
+    pushes: list[Push] = []
+    forge: list[Action] = []
+    for name in (n for wave in spec.graph().waves for n in wave):
+        if only and name not in only:
+            continue
+        entry, state = spec.entry(name), states[name]
+        pr = state.pr
+        if state.state == "closed" and pr is not None:
+            text = f"#{pr.number} was closed without merging: reopen it, or drop the entry"
+            reports.append(Report(Event("closed", text, name, pr.number)))
+            continue
+        if state.state == "merged":
+            continue
+        if state.state == "blocked":
+            waits = ", ".join(state.blocked_by)
+            reports.append(Report(Event("blocked", f"waits for {waits} to merge", name)))
+            continue
+        if state.worktree is None or state.worktree.prunable:  # none, or its folder deleted
+            added = _add_worktree(spec, entry, world, stale=state.worktree is not None)
+            if isinstance(added, Report):
+                reports.append(added)
+                continue
+            adds.append(added)
+        if state.ahead == 0:
+            reports.extend(_unstarted(spec, entry, state, world, moves))
+            continue
+        publish = _publish(spec, entry, state, world, texts, force_body=force_body)
+        if isinstance(publish, Report):
+            reports.append(publish)
+            continue
+        record, push, actions = publish
+        if record is not None:
+            records[entry.branch] = record
+        if push is not None:
+            pushes.append(push)
+        for action in actions:
+            (reports if isinstance(action, Report) else forge).append(action)
+    plan: list[Action] = []
+    starts = {a.branch: a.start for a in adds if a.start is not None}
+    if starts:
+        plan.append(RecordStarts(starts))
+    if any(a.stale for a in adds):
+        plan.append(ForgetMissingWorktrees())
+    plan += [*adds, *moves]
+    if records:
+        plan.append(RecordPushed(records))
+    if pushes:
+        plan.append(PushBranches(tuple(pushes)))
+    return plan + forge + reports
+
+
+def _unstarted(
+    spec: Spec, entry: Entry, state: EntryState, world: World, moves: list[FastForward]
+) -> list[Action]:
+    """An entry without commits yet: said to be ready, and kept on the freshest base."""
+    worktree = state.worktree
+    reports: list[Action] = []
+    if state.pr is None:
+        path = worktree.path if worktree else entry.worktree
+        reports.append(Report(Event("ready", f"worktree at {path}, no commits yet", entry.name)))
+    if (
+        worktree is not None
+        and not worktree.prunable
+        and worktree.branch == entry.branch
+        and state.behind
+        and not state.dirty
+        and world.base_tip
+    ):
+        moves.append(
+            FastForward(entry.name, worktree.path, entry.branch, world.base_tip, base_label(spec))
+        )
+    return reports
+
+
+def _add_worktree(spec: Spec, entry: Entry, world: World, *, stale: bool) -> AddWorktree | Report:
+    if world.folder(entry.worktree) == "full":
+        return Report(
+            Event(
+                "refused",
+                f"{entry.worktree} exists and is not a worktree of this repository: move it away",
+                entry.name,
+            )
+        )
+    onto = base_label(spec)
+    if entry.branch in world.branches:
+        return AddWorktree(entry.name, entry.worktree, entry.branch, None, stale, onto)
+    start = world.remote_branches.get(entry.branch) or world.base_tip
+    if start is None:
+        return Report(Event("refused", missing_base(spec), entry.name))
+    return AddWorktree(entry.name, entry.worktree, entry.branch, start, stale, onto)
+
+
+def _publish(
+    spec: Spec, entry: Entry, state: EntryState, world: World, texts: Texts, *, force_body: bool
+) -> tuple[Sha | None, Push | None, list[Action]] | Report:
+    """What an entry with commits needs: its push recorded or made, its PR opened,
+    armed or edited."""
+    local = world.branches[entry.branch]
+    remote = world.remote_branches.get(entry.branch)
+    record = push = None
+    if remote == local and world.pushed.get(entry.branch) != local:
+        record = local  # a run died after pushing, or a person pushed by hand
+    if remote != local:
+        if remote is None or world.is_ancestor(remote, local):
+            push = Push(entry.name, entry.branch, local, None)
+        elif remote in (world.pushed.get(entry.branch), world.backups.get(entry.name)):
+            # the remote holds what prgroups last pushed, or the tip sync rebased away
+            push = Push(entry.name, entry.branch, local, remote)
+        else:
+            return Report(
+                Event(
+                    "refused",
+                    f"{spec.defaults.remote}/{entry.branch} has commits your branch lacks "
+                    f"(pushed by someone else since prgroups last pushed): bring them in "
+                    f"(git pull --rebase in {entry.worktree}) and run up again",
+                    entry.name,
+                )
+            )
+    title, body = texts[entry.name]
+    method = spec.defaults.merge
+    pr = state.pr
+    if pr is None:
+        request = NewPullRequest(
+            head=entry.branch,
+            base=spec.defaults.base,
+            title=title,
+            body=with_marker(title, body),
+            labels=entry.labels,
+            draft=entry.draft,
+        )
+        return record, push, [OpenPR(entry.name, request, None if entry.draft else method)]
+    actions: list[Action] = []
+    if pr.auto_merge is None and not pr.draft:
+        actions.append(ArmAutoMerge(entry.name, pr, method))
+    wanted = with_marker(title, body)
+    if pr.title != title or pr.body.strip() != wanted.strip():
+        if body_edited_by_hand(pr.title, pr.body) and not force_body:
+            text = (
+                f"#{pr.number} was edited by hand: title and body left alone (--force-body "
+                "replaces them)"
+            )
+            actions.append(Report(Event("kept", text, entry.name, pr.number)))
+        else:
+            actions.append(EditPR(entry.name, pr, title, wanted))
+    return record, push, actions
+
+
+def plan_landings(spec: Spec, world: World, *, only: Collection[str] = ()) -> list[Action]:
+    """Where prgroups lands PRs itself (the local forge): each open, armed, non-draft PR
+    whose checks may pass, in spec order; what cannot land yet is said."""
+    if not world.forge_lands:
+        return []
+    orders: list[LandingOrder] = []
+    reports: list[Action] = []
+    for entry in spec.entries:
+        pr = world.prs.get(entry.branch)
+        if (only and entry.name not in only) or pr is None:
+            continue
+        if pr.state != "open" or pr.auto_merge is None or pr.draft:
+            continue
+        checks = (*spec.defaults.checks, *entry.checks)
+        why_not = _why_not_landing(spec, entry, pr, world, checks)
+        if why_not is _HOLD:
+            continue
+        if why_not is not None:
+            reports.append(Report(why_not))
+            continue
+        worktree = world.worktree_of(entry)
+        path = worktree.path if worktree else entry.worktree
+        orders.append(LandingOrder(entry.name, pr, checks, path, pr.auto_merge))
+    return ([LandArmed(tuple(orders))] if orders else []) + reports
+
+
+_HOLD = Event("waiting")  # not yet, and nothing new to say
+
+
+def _why_not_landing(
+    spec: Spec, entry: Entry, pr: PullRequest, world: World, checks: tuple[tuple[str, ...], ...]
+) -> Event | None:
+    """None when the PR may land (its checks run first, if any are due); else why not."""
+    if checks and pr.checks_commit == pr.head_oid:  # judged this commit already
+        if pr.checks == "fail":
+            return landing_event("failing", entry.name, pr)
+        if pr.checks != "pass":
+            return _HOLD
+    elif checks:
+        worktree = world.worktree_of(entry)
+        if worktree is None or worktree.head != pr.head_oid or world.dirty.get(worktree.path):
+            why = "checks not run: its worktree is missing, dirty or not at the pushed commit"
+            return landing_event("waiting", entry.name, pr, why)
+    if pr.conflict and pr.conflict_seen == (world.base_tip, pr.head_oid):
+        advice = conflict_advice(spec, entry, world.base_tip)
+        return landing_event("conflict", entry.name, pr, advice)
+    return None
+
+
+def landing_event(kind: EventKind, name: str, pr: PullRequest, detail: str = "") -> Event:
+    """`KIND: NAME: #N DETAIL`, as landings are told."""
+    message = f"#{pr.number} {detail}" if detail else f"#{pr.number}"
+    return Event(kind, message, name, pr.number)
+
+
+def conflict_advice(spec: Spec, entry: Entry, base: Sha | None) -> str:
+    onto = base_label(spec)
+    return (
+        f"does not apply on {onto} ({(base or '')[:7]}): rebase it in {entry.worktree} "
+        f"(git rebase {onto}), resolve, and run up again"
+    )
+
+
+def merged_since(spec: Spec, before: World, after: World) -> list[tuple[str, PullRequest]]:
+    """Entries whose PR merged between two reads (a forge that merges a mergeable PR the
+    moment auto-merge is asked for)."""
+    merged = []
+    for entry in spec.entries:
+        now, then = after.prs.get(entry.branch), before.prs.get(entry.branch)
+        if now and now.state == "merged" and (then is None or then.state != "merged"):
+            merged.append((entry.name, now))
+    return merged

@@ -1,0 +1,79 @@
+"""`watch`: after each round of sync, up (and prune), whether to stop, go on at once, or wait."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from git_prgroups.events import Event
+from git_prgroups.planning.states import EntryState
+
+Next = Literal["done", "again", "wait", "stop"]
+ORDER = ("merged", "open", "ready", "blocked", "conflict", "failing", "closed")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    next: Next
+    wait: float  # seconds, when `next` is "wait"
+    events: tuple[Event, ...]
+
+
+def judge_round(
+    states: Mapping[str, EntryState],
+    last: Mapping[str, str] | None,
+    wait: float,
+    *,
+    interval: float,
+    max_interval: float,
+) -> Judgement:
+    """What a round's end means: `last` is the states after the round before, `wait`
+    the last wait. The wait starts at `interval` and doubles after each round that
+    changed nothing, up to `max_interval`."""
+    now = {name: state.state for name, state in states.items()}
+    progress = Event("progress", _progress(now))
+    if all(s == "merged" for s in now.values()):
+        return Judgement("done", 0, (progress, Event("done", "every entry has merged")))
+    unstarted = any(s.state == "ready" and s.worktree is None for s in states.values())
+    if unstarted and now != last:
+        return Judgement("again", 0, (progress,))  # merged since up looked: start them now
+    if not _anything_to_wait_for(states):
+        needs = tuple(Event("needs-you", why, name) for name, why in needs_you(states))
+        return Judgement("stop", 0, (progress, Event("stopped", "what is left needs you:"), *needs))
+    wait = interval if now != last else min(wait * 2, max_interval)
+    return Judgement(
+        "wait", wait, (progress, Event("sleeping", f"waiting {wait:g} s (Ctrl-C stops)"))
+    )
+
+
+def _anything_to_wait_for(states: Mapping[str, EntryState]) -> bool:
+    """An open PR the forge may merge (armed, not a draft)."""
+    return any(
+        s.state == "open" and s.pr is not None and s.pr.auto_merge and not s.pr.draft
+        for s in states.values()
+    )
+
+
+def needs_you(states: Mapping[str, EntryState]) -> list[tuple[str, str]]:
+    found = []
+    for name, state in states.items():
+        if state.state == "ready" and state.worktree is None:
+            found.append((name, "ready, but up made no worktree (see the messages above)"))
+        elif state.state == "ready" and not state.ahead:
+            found.append((name, "ready, no commits yet"))
+        elif state.state == "closed":
+            found.append((name, f"#{state.pr.number if state.pr else '?'} closed without merging"))
+        elif state.state in ("conflict", "failing"):
+            found.append((name, state.state))
+        elif state.state == "open" and state.pr is not None and not state.pr.auto_merge:
+            found.append((name, f"#{state.pr.number} has no auto-merge"))
+        elif state.state == "ready":
+            found.append((name, "ready, not published (see the messages above)"))
+    return found
+
+
+def _progress(states: Mapping[str, str]) -> str:
+    counts = Counter(states.values())
+    return ", ".join(f"{counts[s]} {s}" for s in ORDER if counts[s])

@@ -1,0 +1,68 @@
+"""The world as observe.py read it: refs, worktrees, folders, PRs. A value, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_prgroups.model import BranchName, CommitGraph, FolderState, PullRequest, Sha, Worktree
+from git_prgroups.spec import Entry, Spec
+
+
+@dataclass(frozen=True)
+class World:
+    base_tip: Sha | None
+    branches: Mapping[BranchName, Sha]  # local branch → tip
+    remote_branches: Mapping[BranchName, Sha]  # branch on the remote (as fetched) → tip
+    pushed: Mapping[BranchName, Sha]  # branch → tip prgroups last pushed
+    made: Mapping[BranchName, Sha]  # branches prgroups made a worktree for
+    backups: Mapping[str, Sha]  # entry name → its tip before sync last rewrote it
+    conflicts: Mapping[str, Sha]  # entry name → the base sync could not bring in
+    worktrees: Mapping[Path, Worktree]
+    dirty: Mapping[Path, bool]
+    folders: Mapping[Path, FolderState]  # each entry's worktree path, each worktree's
+    prs: Mapping[BranchName, PullRequest]  # head branch → newest PR
+    graph: CommitGraph = field(default_factory=CommitGraph)
+    main_worktree: Path | None = None
+    forge_lands: bool = False  # prgroups lands armed PRs itself (the local forge)
+
+    def worktree_of(self, entry: Entry) -> Worktree | None:
+        """The worktree at the entry's path, or any worktree on the entry's branch."""
+        found = self.worktrees.get(entry.worktree)
+        if found is not None:
+            return found
+        return next((w for w in self.worktrees.values() if w.branch == entry.branch), None)
+
+    def folder(self, path: Path) -> FolderState:
+        return self.folders.get(path, "missing")
+
+    def commits(self, branch: BranchName) -> list[Sha]:
+        """Commits of the local branch that the remote base lacks, oldest first."""
+        tip = self.branches.get(branch)
+        if tip is None or self.base_tip is None:
+            return []
+        return self.graph.only_in(tip, self.base_tip)
+
+    def behind(self, branch: BranchName) -> int:
+        tip = self.branches.get(branch)
+        if tip is None or self.base_tip is None:
+            return 0
+        return len(self.graph.only_in(self.base_tip, tip))
+
+    def is_ancestor(self, ancestor: Sha, descendant: Sha) -> bool:
+        if ancestor not in self.graph.parents:  # at or below the common base of all read
+            return True
+        return ancestor in self.graph.ancestors(descendant)
+
+
+def base_label(spec: Spec) -> str:
+    return f"{spec.defaults.remote}/{spec.defaults.base}"
+
+
+def missing_base(spec: Spec) -> str:
+    """What to say when the remote has no base branch (any more)."""
+    return (
+        f"{base_label(spec)} does not exist: was the base branch renamed? set `base` under "
+        "[defaults] in the spec"
+    )
