@@ -69,6 +69,8 @@ EventKind = Literal[
 NEEDS_YOU: frozenset[EventKind] = frozenset(
     {"refused", "skipped", "failed", "conflict", "failing", "closed", "stuck", "stopped"}
 )
+# What a dry run shows happens as often as it would.
+_REPEATABLE: frozenset[EventKind] = frozenset({"would-run", "would-record"})
 # A watch's last word decides its exit code.
 VERDICTS: Mapping[EventKind, int] = {"done": 0, "stopped": 1, "interrupted": 130}
 
@@ -99,7 +101,7 @@ class Events:
     def add(self, event: Event) -> None:
         key = (event.kind, event.entry, event.pr, event.message)
         with self._lock:
-            if key in self._seen:
+            if key in self._seen and event.kind not in _REPEATABLE:
                 return
             self._seen.add(key)
             self._events.append(event)
@@ -184,5 +186,6 @@ def command_line(argv: Sequence[str], cwd: Path | None = None, stdin: str | None
     what it reads (`git update-ref --stdin`'s lines)."""
     text = shlex.join(argv)
     if stdin:
-        text += " <<< " + shlex.quote(stdin.rstrip("\n"))
+        lines = " ".join(shlex.quote(line) for line in stdin.splitlines())
+        text = f"printf '%s\\n' {lines} | {text}"
     return text + (f"  (in {cwd})" if cwd else "")

@@ -271,15 +271,12 @@ def _resync(action: Resync, run: Execution) -> None:
     record = UndoRecord(how, action.worktree, action.branch, action.tip, action.onto)
     with run.noting(record):
         clashes = _move(git, action)
-    if run.dry_run:
-        return
     if clashes is None:
         if action.known_conflict:  # it applies now
             git.delete_refs([conflict_ref(action.name)])
         if action.lease is not None:
-            run.resynced.append(
-                Push(action.name, action.branch, git.head_of(action.worktree), action.lease)
-            )
+            tip = action.tip if run.dry_run else git.head_of(action.worktree)
+            run.resynced.append(Push(action.name, action.branch, tip, action.lease))
         text = (
             f"{'merged into' if action.merge else 'rebased onto'} {action.onto_label} "
             f"({action.onto[:7]}); old tip kept as {backup_ref(action.name)}"

@@ -707,3 +707,28 @@ def test_a_nul_in_spec_text_is_refused(epic: World, cli) -> None:
 
     assert outcome.code == 2
     assert "pr.delete-mojo-guides.title: must not contain a NUL character" in outcome.err
+
+
+def test_dry_runs_on_github_print_the_gh_commands_and_change_nothing(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
+    refs = epic.git("for-each-ref") + git("for-each-ref", cwd=epic.origin)
+
+    outcome = cli("up", "--dry-run", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    lines = [line for line in outcome.out.splitlines() if line.startswith("would run: gh ")]
+    slug = "github.localhost/octo/scylla"
+    assert lines[0] == f"would run: gh label create -R {slug} -- refactor"
+    assert lines[1].startswith(
+        f"would run: gh pr create -R {slug} --head=415-code-hygiene --base=main "
+        "'--title=fix: timezone-aware datetimes and a LogCapture context manager' --body-file="
+    )
+    assert lines[1].endswith(" --label=refactor")
+    assert lines[2] == (
+        f"would run: gh pr merge '<the new PR of 415-code-hygiene>' -R {slug} --rebase --auto"
+    )
+    assert hub.mutations == [] and hub.prs == {} and "refactor" not in hub.labels
+    assert epic.git("for-each-ref") + git("for-each-ref", cwd=epic.origin) == refs

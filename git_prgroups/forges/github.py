@@ -227,7 +227,7 @@ class GitHubForge:
 
 def _number(pr: PullRequest) -> str:
     """The PR as gh names it; a dry run's new PR has no number yet."""
-    return "NUMBER" if pr.number == NEW_PR else str(pr.number)
+    return f"<the new PR of {pr.head}>" if pr.number == NEW_PR else str(pr.number)
 
 
 def _would_open(request: NewPullRequest) -> PullRequest:

@@ -158,7 +158,8 @@ class LocalForge:
 
     def _update(self, pr: PullRequest, what: str, **changes: Any) -> None:
         if self._dry_run:
-            self._would(f"#{pr.number if pr.number != NEW_PR else 'NUMBER'}: {what}")
+            name = f"#{pr.number}" if pr.number != NEW_PR else f"the new PR of {pr.head}"
+            self._would(f"{name}: {what}")
             return
         with self._editing() as data:
             for record in data["pulls"]:

@@ -17,6 +17,7 @@ from git_prgroups.planning.actions import (
     Resync,
 )
 from git_prgroups.planning.states import entry_states
+from git_prgroups.planning.up import closed_unmerged
 from git_prgroups.planning.world import World, base_label, missing_base
 from git_prgroups.spec import Spec
 
@@ -37,7 +38,10 @@ def plan_sync(
     reports: list[Action] = []
     for name in (n for wave in spec.graph().waves for n in wave):
         entry, state = spec.entry(name), states[name]
-        if (only and name not in only) or state.state in ("merged", "closed"):
+        if (only and name not in only) or state.state == "merged":
+            continue
+        if state.state == "closed" and state.pr is not None:
+            reports.append(Report(closed_unmerged(name, state.pr)))
             continue
         worktree, tip = state.worktree, world.branches.get(entry.branch)
         if worktree is None or tip is None:

@@ -62,8 +62,7 @@ def plan_up(
         entry, state = spec.entry(name), states[name]
         pr = state.pr
         if state.state == "closed" and pr is not None:
-            text = f"#{pr.number} was closed without merging: reopen it, or drop the entry"
-            reports.append(Report(Event("closed", text, name, pr.number)))
+            reports.append(Report(closed_unmerged(name, pr)))
             continue
         if state.state == "merged":
             continue
@@ -103,6 +102,11 @@ def plan_up(
     if pushes:
         plan.append(PushBranches(tuple(pushes)))
     return plan + forge + reports
+
+
+def closed_unmerged(name: str, pr: PullRequest) -> Event:
+    text = f"#{pr.number} was closed without merging: reopen it, or drop the entry"
+    return Event("closed", text, name, pr.number)
 
 
 def _unstarted(
