@@ -20,6 +20,7 @@ from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Event, Events
 from git_prgroups.forges.base import AutoMergeDisabled, Forge
 from git_prgroups.git import Git, PushUpdate, push_outcome
+from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import BranchName, Landing
 from git_prgroups.planning.actions import (
     Action,
@@ -48,8 +49,6 @@ from git_prgroups.planning.up import conflict_advice, landing_event
 from git_prgroups.proc import CommandFailed
 from git_prgroups.spec import Spec
 from git_prgroups.store import (
-    Journal,
-    UndoRecord,
     backup_ref,
     conflict_ref,
     made_ref,

@@ -1,7 +1,7 @@
 """What a killed run leaves half-done is put right before the next run reads the world,
 so that no interruption leaves a repository a person has to repair by hand.
 
-Two sources tell what to put right. The undo records (store.Journal) name each
+Two sources tell what to put right. The undo records (journal.py) name each
 risky step that began and never ended: a worktree being made or removed, a rebase
 or merge, the local forge's landing worktree. And a git command killed with our run
 can leave lock files (`refs/heads/B.lock`, `packed-refs.new`, a worktree's
@@ -21,8 +21,9 @@ from pathlib import Path
 
 from git_prgroups.events import Event, Events
 from git_prgroups.git import Git
+from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.locking import KilledRun, repository_lock
-from git_prgroups.store import Store, UndoRecord
+from git_prgroups.store import Store
 
 # git locks a new worktree with this reason until `git worktree add` has finished
 UNFINISHED = "initializing"
@@ -57,10 +58,11 @@ def put_right(killed: KilledRun | None, store: Store, git: Git, events: Events) 
             events.add(Event("stuck", why))
             return
         cleared += _clear_lock_files(git.common_dir(), killed, gone)
-    for record in store.journal.pending():
+    journal = Journal(store.undo)
+    for record in journal.pending():
         done = _UNDO[record.kind](git, record, events)
         if done is not None:
-            store.journal.forget(record)
+            journal.forget(record)
             cleared += [done] if done else []
     if cleared:
         who = (

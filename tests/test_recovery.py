@@ -13,8 +13,9 @@ import pytest
 from test_sync import advance_base
 
 from git_prgroups.git import Git
+from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.proc import Runner
-from git_prgroups.store import Journal, Store, UndoRecord
+from git_prgroups.store import Store
 
 from conftest import World, commit_in, git, up
 
@@ -48,7 +49,7 @@ def test_written_from_knows_a_commits_files_whole_or_cut_short(world: World) -> 
 
 
 def journal(world: World) -> Journal:
-    return Store.of(world.repo / ".git").journal
+    return Journal(Store.of(world.repo / ".git").undo)
 
 
 def undo(world: World, record: UndoRecord) -> None:

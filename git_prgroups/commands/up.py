@@ -13,6 +13,7 @@ from git_prgroups.events import Event, Events
 from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
+from git_prgroups.journal import Journal
 from git_prgroups.observe import observe, start_statuses
 from git_prgroups.planning.actions import Report, changes
 from git_prgroups.planning.up import Texts, merged_since, plan_landings, plan_up, wants_texts
@@ -78,7 +79,7 @@ def prepare(spec: Spec, git: Git, forge: Forge, events: Events, *, dry_run: bool
     if dry_run:
         git.runner.dry_run = True
         git.runner.would = events.add
-    journal = Store.of(git.common_dir()).journal
+    journal = Journal(Store.of(git.common_dir()).undo)
     return Execution(spec, git, forge, events, journal, dry_run=dry_run)
 
 

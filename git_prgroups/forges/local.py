@@ -26,6 +26,7 @@ from typing import Any
 
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.git import Git
+from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import (
     NEW_PR,
     BranchName,
@@ -37,7 +38,7 @@ from git_prgroups.model import (
     Sha,
 )
 from git_prgroups.proc import CommandFailed
-from git_prgroups.store import Store, UndoRecord
+from git_prgroups.store import Store
 
 FORMAT_VERSION = 1
 OUTPUT_TAIL = 15  # lines of a failing check's output kept
@@ -244,7 +245,7 @@ class _Scratch:
     def __init__(self, git: Git, store: Store) -> None:
         self._git = git
         self.path = store.landing
-        self.journal = store.journal
+        self.journal = Journal(store.undo)
         self._made: Git | None = None
         self._record: contextlib.ExitStack | None = None
 
