@@ -20,6 +20,7 @@ from git_prgroups.proc import Runner
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from git_prgroups.commands.aliases import CommandTable
     from git_prgroups.events import Events
     from git_prgroups.forges.base import Forge
     from git_prgroups.git import Git
@@ -328,7 +329,7 @@ class AliasesCommand(Command):
 
         if shell not in SHELLS:
             raise UsageError(f"git prgroups aliases: no {shell!r}; choose {', '.join(SHELLS)}")
-        print(aliases_script(shell), end="")
+        print(aliases_script(shell, command_table()), end="")
         return 0
 
 
@@ -373,6 +374,36 @@ def _require_a_current_folder() -> None:
             "the folder you are in was removed (a pruned worktree?): cd to your repository "
             "and run this again"
         ) from None
+
+
+def command_table() -> CommandTable:
+    """Every subcommand with its options and whether it takes entry names, read from the
+    definitions above: what completion offers."""
+    import inspect
+
+    from git_prgroups.commands.aliases import Command as Described
+    from git_prgroups.commands.aliases import CommandTable
+
+    def options(app: cli.Application) -> set[str]:
+        return {
+            f"-{name}" if len(name) == 1 else f"--{name}"
+            for name, switch in app._switches_by_name.items()
+            if getattr(switch.func, "__name__", "") not in _PLUMBUM_SWITCHES
+        }
+
+    shared = options(Command("git prgroups"))
+    commands = {}
+    for name, sub in sorted(Prgroups("git prgroups")._subcommands.items()):
+        app = sub.get()
+        takes = inspect.getfullargspec(app.main).args[1:] == ["name"] or (
+            inspect.getfullargspec(app.main).varargs == "names"
+        )
+        commands[name] = Described(tuple(sorted(options(app("x")) - shared)), takes)
+    return CommandTable(commands, tuple(sorted(shared)))
+
+
+# plumbum's own switches: help, version, completion
+_PLUMBUM_SWITCHES = {"help", "helpall", "version", "completions"}
 
 
 def _to_stderr(line: str) -> None:

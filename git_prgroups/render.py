@@ -28,7 +28,6 @@ TITLE = "pr-title.j2"
 BODY = "pr-body.md.j2"
 COMMIT = "commit-message.j2"
 ISSUE_COMMENT = "issue-comment.md.j2"
-TEMPLATE_NAMES = (TITLE, BODY, COMMIT, ISSUE_COMMENT)
 
 
 def default_templates_dir() -> Path:

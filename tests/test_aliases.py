@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -57,3 +58,16 @@ def test_an_unknown_shell_is_a_usage_error(epic: World, cli) -> None:
 
     assert outcome.code == 2
     assert "choose bash, zsh, fish" in outcome.err
+
+
+def test_completion_offers_every_option_each_command_has(epic: World, cli, installed_command):
+    """The completion is made from the command definitions: `sync --check` once was
+    missing from a list kept by hand."""
+    script = cli("aliases", "bash", cwd=epic.repo).out
+    assert complete(epic, script, "git prgroups sync --ch", installed_command) == ["--check"]
+    for command in ("up", "sync", "prune", "watch", "status", "plan", "commit", "render"):
+        help_text = cli(command, "-h", cwd=epic.repo).out
+        listed = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", help_text))
+        listed -= {"--help", "--help-all", "--version", "--completions"}
+        offered = set(complete(epic, script, f"git prgroups {command} --", installed_command))
+        assert listed <= offered, (command, listed - offered)

@@ -1,6 +1,13 @@
-"""`git prgroups aliases SHELL`: short aliases for the daily commands, and completion."""
+"""`git prgroups aliases SHELL`: short aliases for the daily commands, and completion.
+
+The completion is made from the command line's own definitions (cli.py hands them
+over as a `CommandTable`), so a new option is completed the day it exists.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 ALIASES = {
     "pgp": "plan",
@@ -11,34 +18,33 @@ ALIASES = {
     "pgw": "watch",
     "pgc": "commit",
 }
-# subcommand → (its options, whether it takes entry names)
-COMMANDS = {
-    "plan": ("--json --format", False),
-    "up": ("--dry-run --force-body", True),
-    "status": ("--json", False),
-    "sync": ("--rebase --merge", True),
-    "prune": ("--force --orphans", True),
-    "watch": ("--interval --max-interval --prune", False),
-    "commit": ("-a --all --edit", False),
-    "render": ("--what", True),
-    "init": ("", False),
-    "aliases": ("", False),
-}
-SUBCOMMANDS = " ".join(COMMANDS)
-GLOBAL_OPTIONS = "--spec --verbose --no-color --debug"
 NAMES = "git prgroups plan --format names 2>/dev/null"
 SHELLS = ("bash", "zsh", "fish")
 
 
-def aliases_script(shell: str) -> str:
-    return {"bash": _bash, "zsh": _zsh, "fish": _fish}[shell]()
+@dataclass(frozen=True)
+class Command:
+    options: tuple[str, ...]  # as typed: --dry-run, -a
+    takes_names: bool  # entry names as arguments
 
 
-def _bash() -> str:
+@dataclass(frozen=True)
+class CommandTable:
+    commands: Mapping[str, Command]
+    global_options: tuple[str, ...]
+
+
+def aliases_script(shell: str, table: CommandTable) -> str:
+    return {"bash": _bash, "zsh": _zsh, "fish": _fish}[shell](table)
+
+
+def _bash(table: CommandTable) -> str:
     cases = "\n".join(
-        f"    {name}) opts='{opts}'; names={int(takes)} ;;"
-        for name, (opts, takes) in COMMANDS.items()
+        f"    {name}) opts='{' '.join(command.options)}'; names={int(command.takes_names)} ;;"
+        for name, command in table.commands.items()
     )
+    global_options = " ".join(table.global_options)
+    subcommands = " ".join(table.commands)
     alias_lines = "\n".join(
         f"alias {alias}='git prgroups {command}'\n"
         f"_{alias}() {{ __prgroups_complete {command}; }}\n"
@@ -53,7 +59,7 @@ __prgroups_complete() {{
 {cases}
   esac
   if [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "$opts {GLOBAL_OPTIONS}" -- "$cur"))
+    COMPREPLY=($(compgen -W "$opts {global_options}" -- "$cur"))
   elif (( names )); then
     COMPREPLY=($(compgen -W "$({NAMES})" -- "$cur"))
   fi
@@ -67,7 +73,7 @@ _git_prgroups() {{
   done
   if [[ -z $sub ]]; then
     word=${{COMP_WORDS[COMP_CWORD]}}
-    COMPREPLY=($(compgen -W "{SUBCOMMANDS} {GLOBAL_OPTIONS}" -- "$word"))
+    COMPREPLY=($(compgen -W "{subcommands} {global_options}" -- "$word"))
   else
     __prgroups_complete "$sub"
   fi
@@ -77,32 +83,32 @@ complete -o default -F _git_prgroups git-prgroups
 """
 
 
-def _zsh() -> str:
+def _zsh(table: CommandTable) -> str:
     return (
         "# git prgroups: aliases and completion. In ~/.zshrc:\n"
         '#   eval "$(git prgroups aliases zsh)"\n'
-        "autoload -U +X bashcompinit && bashcompinit\n" + _bash().split("\n", 2)[2]
+        "autoload -U +X bashcompinit && bashcompinit\n" + _bash(table).split("\n", 2)[2]
     )
 
 
-def _fish() -> str:
-    subcommands = " ".join(COMMANDS)
+def _fish(table: CommandTable) -> str:
+    subcommands = " ".join(table.commands)
     seen = "__fish_seen_subcommand_from prgroups"
     lines = [
         "# git prgroups: aliases and completion. In ~/.config/fish/config.fish:",
         "#   git prgroups aliases fish | source",
-        *(f"alias {alias} 'git prgroups {command}'" for alias, command in ALIASES.items()),
+        *(f"alias {alias} 'git prgroups {name}'" for alias, name in ALIASES.items()),
         f"complete -c git -n '{seen}; and not __fish_seen_subcommand_from {subcommands}' "
         f"-f -a '{subcommands}'",
     ]
-    for name, (opts, takes) in COMMANDS.items():
+    for name, command in table.commands.items():
         when = f"{seen}; and __fish_seen_subcommand_from {name}"
-        for option in opts.split():
+        for option in command.options:
             flag = f"-l {option[2:]}" if option.startswith("--") else f"-s {option[1:]}"
             lines.append(f"complete -c git -n '{when}' {flag}")
-        if takes:
+        if command.takes_names:
             lines.append(f"complete -c git -n '{when}' -f -a '({NAMES})'")
-    for alias, command in ALIASES.items():
-        if COMMANDS[command][1]:
+    for alias, name in ALIASES.items():
+        if table.commands[name].takes_names:
             lines.append(f"complete -c {alias} -f -a '({NAMES})'")
     return "\n".join(lines) + "\n"

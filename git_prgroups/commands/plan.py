@@ -11,8 +11,6 @@ from git_prgroups.output import Style, table
 from git_prgroups.render import title_of
 from git_prgroups.spec import Spec
 
-FORMATS = ("text", "json", "mermaid", "dot")
-
 
 def plan_data(spec: Spec, graph: Graph) -> dict[str, Any]:
     return {
