@@ -17,6 +17,8 @@ Checks = Literal["pass", "fail", "pending", "none"]
 MergeMethod = Literal["rebase", "squash", "merge"]
 # what is where an entry's worktree goes: nothing, an empty folder, or files
 FolderState = Literal["missing", "empty", "full"]
+# what a person began in a worktree and has not finished
+Operation = Literal["rebase", "merge", "cherry-pick", "revert"]
 
 
 @dataclass(frozen=True)

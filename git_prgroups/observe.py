@@ -12,7 +12,7 @@ from pathlib import Path
 
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
-from git_prgroups.model import BranchName, CommitGraph, FolderState, PullRequest, Sha
+from git_prgroups.model import BranchName, CommitGraph, FolderState, Operation, PullRequest, Sha
 from git_prgroups.planning.prune import Leftovers, PruneFacts
 from git_prgroups.planning.world import World
 from git_prgroups.spec import Spec
@@ -102,6 +102,7 @@ def observe(
         worktrees=worktrees,
         dirty=dirty,
         folders=folders([*(e.worktree for e in spec.entries), *worktrees]),
+        operations=operations(w.path for w in ours),
         prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
         graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),
         forge_lands=not forge.merges_on_its_own,
@@ -139,6 +140,40 @@ def folders(paths: Iterable[Path]) -> dict[Path, FolderState]:
         else:
             found[path] = "full"
     return found
+
+
+_UNDER_WAY: tuple[tuple[str, Operation], ...] = (
+    ("rebase-merge", "rebase"), ("rebase-apply", "rebase"), ("MERGE_HEAD", "merge"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert"),
+)  # fmt: skip
+
+
+def operations(worktrees: Iterable[Path]) -> dict[Path, Operation]:
+    """The rebases, merges and cherry-picks a person left under way, by worktree (read
+    from each worktree's git folder, which its `.git` file names)."""
+    found: dict[Path, Operation] = {}
+    for path in worktrees:
+        admin = _git_folder(path)
+        if admin is None:
+            continue
+        under_way = next((op for mark, op in _UNDER_WAY if (admin / mark).exists()), None)
+        if under_way is not None:
+            found[path] = under_way
+    return found
+
+
+def _git_folder(worktree: Path) -> Path | None:
+    dot_git = worktree / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    try:
+        text = dot_git.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    folder = Path(text.removeprefix("gitdir: ").strip())
+    return folder if folder.is_absolute() else worktree / folder
 
 
 def observe_prune(

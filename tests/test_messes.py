@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+
+from test_sync import advance_base
 
 from conftest import World, commit_in, git, status, up
 
@@ -222,3 +225,26 @@ def test_a_push_the_remote_refuses_for_its_own_reasons_is_named_as_such(epic: Wo
     hook.unlink()
     again = cli("up", "code-hygiene", cwd=epic.repo)
     assert again.code == 0 and "pushed: code-hygiene: 415-code-hygiene" in again.out
+
+
+def test_a_rebase_the_person_left_under_way_is_named_and_left_alone(epic: World, cli) -> None:
+    """sync does not stack its own rebase on the person's, nor call it uncommitted files;
+    prune does not remove a worktree in the middle of one."""
+    up(epic, "code-hygiene")
+    path = epic.base / "scylla-code-hygiene"
+    (path / "README.md").write_text("# mine\n")
+    git("commit", "-q", "-am", "mine", cwd=path)
+    advance_base(epic, file="README.md", text="# theirs\n")
+    git("fetch", "-q", "origin", cwd=path)
+    rebasing = subprocess.run(["git", "rebase", "-q", "origin/main"], cwd=path, capture_output=True)
+    assert rebasing.returncode != 0  # stopped on the conflict, for the person to resolve
+    before = git("status", "--porcelain=v2", "--branch", cwd=path)
+
+    outcome = cli("sync", cwd=epic.repo)
+
+    assert outcome.code == 1
+    assert (
+        f"skipped: code-hygiene: a rebase is under way in {path}: finish it (git rebase "
+        "--continue) or stop it (git rebase --abort), then sync again"
+    ) in outcome.out
+    assert git("status", "--porcelain=v2", "--branch", cwd=path) == before

@@ -151,6 +151,10 @@ def _losses(world: World, facts: PruneFacts, left: Leftovers) -> tuple[list[str]
         ], []
     if worktree is not None and worktree.locked:
         return [f"{worktree.path} is locked (git worktree unlock it first)"], []
+    under_way = world.operations.get(worktree.path) if worktree is not None else None
+    if worktree is not None and under_way is not None:
+        why = f"a {under_way} is under way in {worktree.path}: finish or stop it first"
+        return [why], []
     losses: list[str] = []
     present = worktree is not None and world.folder(worktree.path) != "missing"
     if worktree is not None and present and worktree.branch != left.branch:

@@ -55,8 +55,15 @@ def plan_sync(
                 elif remote == tip and world.pushed.get(entry.branch) != tip:
                     records[entry.branch] = tip
             continue
+        under_way = world.operations.get(worktree.path)
         if world.folder(worktree.path) == "missing":
             why = f"its worktree {worktree.path} is missing"
+            reports.append(Report(Event("skipped", why, name)))
+        elif under_way is not None:
+            why = (
+                f"a {under_way} is under way in {worktree.path}: finish it (git {under_way} "
+                f"--continue) or stop it (git {under_way} --abort), then sync again"
+            )
             reports.append(Report(Event("skipped", why, name)))
         elif worktree.branch != entry.branch:
             why = f"{worktree.path} is not on {entry.branch}: check it out"

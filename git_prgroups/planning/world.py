@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_prgroups.model import BranchName, CommitGraph, FolderState, PullRequest, Sha, Worktree
+from git_prgroups.model import (
+    BranchName,
+    CommitGraph,
+    FolderState,
+    Operation,
+    PullRequest,
+    Sha,
+    Worktree,
+)
 from git_prgroups.spec import Entry, Spec
 
 
@@ -23,6 +31,7 @@ class World:
     dirty: Mapping[Path, bool]
     folders: Mapping[Path, FolderState]  # each entry's worktree path, each worktree's
     prs: Mapping[BranchName, PullRequest]  # head branch → newest PR
+    operations: Mapping[Path, Operation] = field(default_factory=dict)  # under way, by worktree
     graph: CommitGraph = field(default_factory=CommitGraph)
     main_worktree: Path | None = None
     forge_lands: bool = False  # prgroups lands armed PRs itself (the local forge)
