@@ -138,3 +138,16 @@ def test_statuses_are_right_when_the_main_worktree_has_a_git_file(tmp_path: Path
     for cwd in (repo, one, two):
         statuses = start_statuses(Git(Runner(), cwd))
         assert statuses.collect([one, two]) == {one: False, two: True}, cwd
+
+
+def test_status_shows_no_commits_ahead_for_a_merged_entry(epic: World, cli) -> None:
+    """A rebase landing puts the entry's commits on the base as other commits: counted
+    by ancestry the branch still looks one ahead, which read as work not yet merged."""
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
+    up(epic, "code-hygiene")
+
+    row = next(line for line in cli("status", cwd=epic.repo).out.splitlines()
+               if line.startswith("code-hygiene"))  # fmt: skip
+
+    assert row.split()[3:5] == ["clean", "#1"] and row.endswith("merged")

@@ -69,7 +69,8 @@ def status_text(entries: list[dict[str, Any]], style: Style) -> str:
     rows = [[style(c, "bold") for c in header]]
     for e in entries:
         worktree = e["worktree_state"]
-        if e["worktree"] and (e["ahead"] or e["behind"]):
+        # a merged branch's commits landed as others (rebase, squash): its count misleads
+        if e["worktree"] and (e["ahead"] or e["behind"]) and e["state"] != "merged":
             worktree += f" +{e['ahead']}/-{e['behind']}"
         state = style(e["state"], _STATE_STYLE[e["state"]])
         if e["blocked_by"]:
