@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fakes.github import FakeGitHub, GhBinary, gh_binaries
@@ -616,12 +617,19 @@ def test_a_hanging_gh_call_is_stopped_and_tried_again_without_a_duplicate(
     after the timeout finds it ("already exists") and adopts it: one PR, armed."""
     monkeypatch.setattr(gh_module, "TIMEOUT", 1.0)
     pushed_branch(epic, "code-hygiene")
-    hub.hang_next("PullRequestCreate", 2.5)
+    late = hub.hang_next("PullRequestCreate", 60)
+
+    def pause_until_the_server_is_done(seconds: float) -> None:  # between gh's tries
+        late.release()
+        assert late.answered.wait(30)
+
+    monkeypatch.setattr(gh_module, "time", SimpleNamespace(sleep=pause_until_the_server_is_done))
 
     outcome = cli("up", "code-hygiene", cwd=epic.repo)
 
     assert outcome.code == 0, outcome.err
     [pr] = hub.prs.values()  # made once, by the hanging call; the second try adopted it
+    assert late.answered.is_set() and hub.mutations.count("PullRequestCreate") == 1
     assert pr.auto_merge_method is not None
     assert f"#{pr.number}" in outcome.out
 
