@@ -118,9 +118,6 @@ class Events:
     def __len__(self) -> int:
         return len(self._events)
 
-    def of(self, *kinds: EventKind) -> list[Event]:
-        return [e for e in self._events if e.kind in kinds]
-
     @property
     def needs_you(self) -> bool:
         return any(e.needs_you for e in self._events)

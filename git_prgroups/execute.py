@@ -13,7 +13,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from git_prgroups.errors import PrgroupsError
@@ -49,6 +49,7 @@ from git_prgroups.planning.up import conflict_advice, landing_event
 from git_prgroups.proc import CommandFailed
 from git_prgroups.spec import Spec
 from git_prgroups.store import (
+    Store,
     backup_ref,
     conflict_ref,
     made_ref,
@@ -80,6 +81,17 @@ class Execution:
     deleted_remote: set[BranchName] = field(default_factory=set)
     landed: bool = False
     auto_merge_refused: bool = False
+
+    @classmethod
+    def start(
+        cls, spec: Spec, git: Git, forge: Forge, events: Events, *, dry_run: bool = False
+    ) -> Execution:
+        """A command's run; in a dry run the seam shows what would change instead."""
+        if dry_run:
+            git.runner.dry_run = True
+            git.runner.would = events.add
+        journal = Journal(Store.of(git.common_dir()).undo)
+        return cls(spec, git, forge, events, journal, dry_run=dry_run)
 
     def tell(self, event: Event) -> None:
         """An event of what was done; a dry run says what it would run instead."""
@@ -122,8 +134,7 @@ def _side_by_side(actions: Sequence[Action], run: Execution) -> None:
     told: list[Events] = [Events() for _ in actions]
 
     def one(index: int) -> None:
-        own = Execution(**{**run.__dict__, "events": told[index]})
-        _one(actions[index], own)
+        _one(actions[index], replace(run, events=told[index]))
 
     with ThreadPoolExecutor(run.jobs) as pool:
         futures = [pool.submit(one, i) for i in range(len(actions))]

@@ -26,7 +26,6 @@ PUSHED_REFS = "refs/prgroups/pushed/"
 MADE_REFS = "refs/prgroups/made/"
 BACKUP_REFS = "refs/prgroups/backup/"
 CONFLICT_REFS = "refs/prgroups/sync-conflict/"
-ALL_REFS = (PUSHED_REFS, MADE_REFS, BACKUP_REFS, CONFLICT_REFS)
 
 
 def pushed_ref(branch: BranchName) -> str:

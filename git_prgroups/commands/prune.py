@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 
-from git_prgroups.commands.up import prepare
 from git_prgroups.events import Event, Events
-from git_prgroups.execute import execute
+from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.observe import observe, observe_prune, start_statuses
@@ -38,7 +37,7 @@ def run_prune(
     with_orphans: bool = False,
     dry_run: bool = False,
 ) -> Events:
-    run = prepare(spec, git, forge, events, dry_run=dry_run)
+    run = Execution.start(spec, git, forge, events, dry_run=dry_run)
     statuses = start_statuses(git)
     git.fetch(spec.defaults.remote)
     world = observe(spec, git, forge, statuses)

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from git_prgroups.commands.up import prepare
 from git_prgroups.events import Event, Events
-from git_prgroups.execute import execute
+from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.model import Sha
@@ -36,7 +35,7 @@ def run_sync(
     check: bool = False,
     dry_run: bool = False,
 ) -> Events:
-    run = prepare(spec, git, forge, events, dry_run=dry_run)
+    run = Execution.start(spec, git, forge, events, dry_run=dry_run)
     statuses = start_statuses(git)
     git.fetch(spec.defaults.remote)
     world = observe(spec, git, forge, statuses)

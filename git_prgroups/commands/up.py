@@ -13,14 +13,12 @@ from git_prgroups.events import Event, Events
 from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
-from git_prgroups.journal import Journal
 from git_prgroups.observe import observe, start_statuses
 from git_prgroups.planning.actions import Report, changes
 from git_prgroups.planning.up import Texts, merged_since, plan_landings, plan_up, wants_texts
 from git_prgroups.planning.world import World
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
-from git_prgroups.store import Store
 
 MAX_ROUNDS = 50  # each round after the first follows a landing that unblocked something
 
@@ -36,7 +34,7 @@ def run_up(
     force_body: bool = False,
 ) -> Events:
     renderer = Renderer(spec, spec.graph())
-    run = prepare(spec, git, forge, events, dry_run=dry_run)
+    run = Execution.start(spec, git, forge, events, dry_run=dry_run)
     statuses = start_statuses(git)  # they run during the fetch
     # The forge first, then the fetch: a PR the forge calls merged is then in the base
     # fetched, so its dependents are never cut from a base that lacks it.
@@ -72,15 +70,6 @@ def run_up(
             Event("nothing", "nothing to do: every entry of the spec is merged or up to date")
         )
     return events
-
-
-def prepare(spec: Spec, git: Git, forge: Forge, events: Events, *, dry_run: bool) -> Execution:
-    """The executor's run for a command; a dry run's runner shows what it would change."""
-    if dry_run:
-        git.runner.dry_run = True
-        git.runner.would = events.add
-    journal = Journal(Store.of(git.common_dir()).undo)
-    return Execution(spec, git, forge, events, journal, dry_run=dry_run)
 
 
 def texts(spec: Spec, renderer: Renderer, world: World, only: Collection[str] = ()) -> Texts:
