@@ -208,6 +208,10 @@ class ChangingCommand(Command):
         "--dry-run", help="print what would be done, as the exact commands; change nothing"
     )
     json = cli.Flag("--json", help="one JSON object per event, and one for the end (see README)")
+    jobs = cli.SwitchAttr(
+        "--jobs", cli.Range(1, 64), argname="N",
+        help="forge writes under way at once (default: [defaults] jobs, or 4)",
+    )  # fmt: skip
 
 
 @Prgroups.subcommand("up")
@@ -224,7 +228,7 @@ class UpCommand(ChangingCommand):
             git, forge = self.git_and_forge(spec)
             with self.locked(git, "up", events, dry_run=self.dry_run):
                 run_up(spec, git, forge, events, only=names, dry_run=self.dry_run,
-                       force_body=self.force_body)  # fmt: skip
+                       force_body=self.force_body, jobs=self.jobs)  # fmt: skip
 
         return self.reporting(self.json, up)
 
@@ -245,7 +249,7 @@ class SyncCommand(ChangingCommand):
             git, forge = self.git_and_forge(spec)
             with self.locked(git, "sync", events, dry_run=self.dry_run):
                 run_sync(spec, git, forge, events, only=names, merge=self.merge,
-                         check=self.check, dry_run=self.dry_run)  # fmt: skip
+                         check=self.check, dry_run=self.dry_run, jobs=self.jobs)  # fmt: skip
 
         return self.reporting(self.json, sync)
 
@@ -265,7 +269,8 @@ class PruneCommand(ChangingCommand):
             git, forge = self.git_and_forge(spec)
             with self.locked(git, "prune", events, dry_run=self.dry_run):
                 run_prune(spec, git, forge, events, only=names, force=self.force,
-                          with_orphans=self.orphans, dry_run=self.dry_run)  # fmt: skip
+                          with_orphans=self.orphans, dry_run=self.dry_run,
+                          jobs=self.jobs)  # fmt: skip
 
         return self.reporting(self.json, prune)
 
@@ -293,7 +298,7 @@ class WatchCommand(ChangingCommand):
             run_watch(
                 spec, git, forge, events, interval=self.interval,
                 max_interval=max(self.max_interval, self.interval), prune=self.prune,
-                dry_run=self.dry_run,
+                dry_run=self.dry_run, jobs=self.jobs,
                 guard=lambda: self.locked(git, "watch", events, dry_run=self.dry_run),
             )  # fmt: skip
 

@@ -10,7 +10,9 @@ by side, `jobs` at a time, their events told in plan order.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -24,6 +26,7 @@ from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import BranchName, Landing
 from git_prgroups.planning.actions import (
     Action,
+    AddLabels,
     AddWorktree,
     ArmAutoMerge,
     CloseIssue,
@@ -31,6 +34,7 @@ from git_prgroups.planning.actions import (
     DeleteRefs,
     DeleteRemoteBranches,
     EditPR,
+    EnsureLabels,
     FastForward,
     ForgetMissingWorktrees,
     LandArmed,
@@ -56,9 +60,11 @@ from git_prgroups.store import (
     pushed_ref,
 )
 
-# Actions of these kinds touch nothing another of its kind touches: they may run
-# side by side.
-INDEPENDENT = (EditPR, CloseIssue)
+FORGE_JOBS = 4  # forge writes under way at once, unless the spec or --jobs says
+
+
+def cores() -> int:
+    return os.cpu_count() or 2
 
 
 @dataclass
@@ -72,7 +78,8 @@ class Execution:
     events: Events
     journal: Journal
     dry_run: bool = False
-    jobs: int = 1
+    jobs: int = FORGE_JOBS  # forge writes at once
+    workers: int = field(default_factory=cores)  # local work at once: checkouts, checks
     # what the run did so far
     changed: int = 0
     pushed: set[BranchName] = field(default_factory=set)
@@ -80,18 +87,27 @@ class Execution:
     resynced: list[Push] = field(default_factory=list)
     deleted_remote: set[BranchName] = field(default_factory=set)
     landed: bool = False
-    auto_merge_refused: bool = False
 
     @classmethod
     def start(
-        cls, spec: Spec, git: Git, forge: Forge, events: Events, *, dry_run: bool = False
+        cls,
+        spec: Spec,
+        git: Git,
+        forge: Forge,
+        events: Events,
+        *,
+        dry_run: bool = False,
+        jobs: int | None = None,
     ) -> Execution:
         """A command's run; in a dry run the seam shows what would change instead."""
         if dry_run:
             git.runner.dry_run = True
             git.runner.would = events.add
         journal = Journal(Store.of(git.common_dir()).undo)
-        return cls(spec, git, forge, events, journal, dry_run=dry_run)
+        if dry_run:  # one at a time: what it would run is shown in order
+            return cls(spec, git, forge, events, journal, dry_run=True, jobs=1, workers=1)
+        jobs = (jobs or spec.defaults.jobs or FORGE_JOBS) if forge.concurrent_writes else 1
+        return cls(spec, git, forge, events, journal, jobs=jobs)
 
     def tell(self, event: Event) -> None:
         """An event of what was done; a dry run says what it would run instead."""
@@ -107,20 +123,35 @@ class Execution:
             yield
 
 
+# Writes to the forge, each about one PR or issue: different PRs' go side by side.
+FORGE_WRITES = (OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue)
+
+
 def execute(actions: Sequence[Action], run: Execution) -> None:
-    """Carry out `actions` in order; a run of independent ones side by side."""
+    """Carry out `actions` in order; runs of worktrees to make, and of forge writes,
+    side by side."""
     at = 0
     while at < len(actions):
         action = actions[at]
-        if isinstance(action, INDEPENDENT) and run.jobs > 1:
-            end = at
-            while end < len(actions) and type(actions[end]) is type(action):
-                end += 1
-            _side_by_side(actions[at:end], run)
-            at = end
+        kinds = (
+            (AddWorktree,) if isinstance(action, AddWorktree)
+            else FORGE_WRITES if isinstance(action, FORGE_WRITES)
+            else None
+        )  # fmt: skip
+        if kinds is None:
+            _one(action, run)
+            at += 1
             continue
-        _one(action, run)
-        at += 1
+        end = at
+        while end < len(actions) and isinstance(actions[end], kinds):
+            end += 1
+        batch = actions[at:end]
+        run.changed += len(batch)
+        if kinds == (AddWorktree,):
+            _add_worktrees(batch, run)  # type: ignore[arg-type]
+        else:
+            _forge_writes(batch, run)
+        at = end
 
 
 def _one(action: Action, run: Execution) -> None:
@@ -129,20 +160,113 @@ def _one(action: Action, run: Execution) -> None:
     _HANDLERS[type(action)](action, run)
 
 
-def _side_by_side(actions: Sequence[Action], run: Execution) -> None:
-    """Each action with its own events, told in plan order once all have ended."""
-    told: list[Events] = [Events() for _ in actions]
+def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
+    """Each registered in turn (`git worktree add` reads every other worktree's
+    registration, and dies on one another is still writing), then checked out side by
+    side, `workers` at a time; each under its undo record until its files are in."""
+    failures: list[PrgroupsError] = []
+    with ThreadPoolExecutor(run.workers) as pool:
+        started = []
+        for add in adds:
+            record = None
+            if not run.dry_run:
+                record = run.journal.note(
+                    UndoRecord("add-worktree", add.path, add.branch, add.commit)
+                )
+            run.git.worktree_register(add.path, add.branch)
+            started.append((add, record, pool.submit(run.git.check_out, add.path, add.commit)))
+        for add, record, checkout in started:
+            try:
+                checkout.result()
+            except PrgroupsError as error:  # its record stays: the next run finishes it
+                failures.append(error)
+                continue
+            if record is not None:
+                run.journal.forget(record)
+            start = f"{add.onto} {add.commit[:7]}" if add.new else "its existing branch"
+            if add.stale:
+                start += " (its folder had been deleted: made again)"
+            run.tell(Event("worktree", f"{add.path} on {add.branch} from {start}", add.name))
+    if failures:
+        raise failures[0]
 
-    def one(index: int) -> None:
-        _one(actions[index], replace(run, events=told[index]))
+
+def _forge_writes(actions: Sequence[Action], run: Execution) -> None:
+    """Each PR's writes in their order (opened, then armed), different PRs side by side,
+    `jobs` requests under way at once. What each did is told in plan order, as soon as
+    those before it are told; a failure stops only its own PR, and says what was done."""
+    told = [Events() for _ in actions]
+    ended = [threading.Event() for _ in actions]
+    bugs: list[BaseException] = []
 
     with ThreadPoolExecutor(run.jobs) as pool:
-        futures = [pool.submit(one, i) for i in range(len(actions))]
-    run.changed += len(actions)
-    for events in told:
-        run.events.extend(list(events))
-    for future in futures:
-        future.result()  # the first failure, raised
+
+        def step(index: int, work: Callable[[], Step]) -> None:
+            try:
+                follow = work()
+            except PrgroupsError as error:
+                told[index].add(_failed(actions[index], error, told[index]))
+                follow = None
+            except BaseException as error:  # a bug: raised once all have ended
+                bugs.append(error)
+                follow = None
+            if follow is None:
+                ended[index].set()
+            elif run.jobs == 1:  # one at a time: each PR's writes together, in plan order
+                step(index, follow)
+            else:
+                pool.submit(step, index, follow)
+
+        for index, action in enumerate(actions):
+            own = replace(run, events=told[index])
+            first = functools.partial(_first_write, action, own)
+            if run.jobs == 1:
+                step(index, first)
+            else:
+                pool.submit(step, index, first)
+        refused_auto_merge = False
+        for index in range(len(actions)):
+            ended[index].wait()
+            for event in told[index]:
+                if event.details.get("auto-merge") == "off":  # said in full once
+                    if refused_auto_merge:
+                        event = replace(event, message=AUTO_MERGE_OFF_AGAIN)
+                    refused_auto_merge = True
+                run.events.add(event)
+    if bugs:
+        raise bugs[0]
+
+
+Step = Callable[[], "Step"] | None  # a write that may have one more to do after it
+AUTO_MERGE_OFF_AGAIN = "auto-merge is turned off for the repository (above)"
+
+
+def _first_write(action: Action, run: Execution) -> Step:
+    if isinstance(action, OpenPR):
+        return _open_pr(action, run)
+    _HANDLERS[type(action)](action, run)
+    return None
+
+
+def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
+    """What a failed write did and did not do, in its entry's words."""
+    opened = [e for e in told if e.kind == "opened"]
+    if isinstance(action, OpenPR) and opened:
+        pr = opened[0].pr
+        return Event("failed", f"#{pr} opened; auto-merge not turned on: {error}", action.name, pr)
+    if isinstance(action, OpenPR):
+        return Event("failed", f"no PR opened: {error}", action.name)
+    if isinstance(action, ArmAutoMerge):
+        text = f"#{action.pr.number}: auto-merge not turned on: {error}"
+        return Event("failed", text, action.name, action.pr.number)
+    if isinstance(action, AddLabels):
+        text = f"#{action.pr.number}: labels not added: {error}"
+        return Event("failed", text, action.name, action.pr.number)
+    if isinstance(action, EditPR):
+        text = f"#{action.pr.number}: title and body not updated: {error}"
+        return Event("failed", text, action.name, action.pr.number)
+    assert isinstance(action, CloseIssue)
+    return Event("failed", f"#{action.number} not closed: {error}")
 
 
 # -- worktrees and refs ----------------------------------------------------------------------
@@ -153,23 +277,14 @@ def _report(action: Report, run: Execution) -> None:
 
 
 def _record_starts(action: RecordStarts, run: Execution) -> None:
-    run.git.update_refs({made_ref(branch): sha for branch, sha in action.starts.items()})
+    run.git.update_refs(
+        {made_ref(branch): sha for branch, sha in action.starts.items()},
+        create={f"refs/heads/{branch}": sha for branch, sha in action.starts.items()},
+    )
 
 
 def _forget_missing_worktrees(action: ForgetMissingWorktrees, run: Execution) -> None:
     run.git.worktree_prune()
-
-
-def _add_worktree(action: AddWorktree, run: Execution) -> None:
-    with run.noting(UndoRecord("add-worktree", action.path, action.branch, action.start)):
-        if action.start is None:
-            run.git.worktree_add_existing(action.path, action.branch)
-        else:
-            run.git.worktree_add_new_branch(action.path, action.branch, action.start)
-    start = f"{action.onto} {action.start[:7]}" if action.start else "its existing branch"
-    if action.stale:
-        start += " (its folder had been deleted: made again)"
-    run.tell(Event("worktree", f"{action.path} on {action.branch} from {start}", action.name))
 
 
 def _fast_forward(action: FastForward, run: Execution) -> None:
@@ -336,16 +451,19 @@ def _move(git: Git, action: Resync) -> list[str] | None:
 # -- the forge --------------------------------------------------------------------------------
 
 
-def _open_pr(action: OpenPR, run: Execution) -> None:
+def _open_pr(action: OpenPR, run: Execution) -> Step:
+    """Open the PR; arming it is the step after."""
     if action.request.head in run.not_pushed:
-        return  # its push was refused
+        return None  # its push was refused
     pr = run.forge.create(action.request)
     run.tell(
         Event("opened", f"#{pr.number} {pr.title}  {pr.url}", action.name, pr.number,
               {"url": pr.url, "title": pr.title})
     )  # fmt: skip
-    if action.method:
-        _arm(ArmAutoMerge(action.name, pr, action.method), run)
+    if not action.method:
+        return None
+    arm = ArmAutoMerge(action.name, pr, action.method)
+    return functools.partial(_arm, arm, run)
 
 
 def _arm(action: ArmAutoMerge, run: Execution) -> None:
@@ -355,13 +473,19 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
     try:
         run.forge.arm_auto_merge(pr, action.method)
     except AutoMergeDisabled as error:  # off for the repository: said in full once
-        first = not run.auto_merge_refused
-        run.auto_merge_refused = True
-        why = error.message if first else "auto-merge is turned off for the repository (above)"
-        run.events.add(Event("refused", why, action.name, pr.number))
+        details = {"auto-merge": "off"}
+        run.events.add(Event("refused", error.message, action.name, pr.number, details))
         return
     again = " on again" if action.again else ""
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
+
+
+def _add_labels(action: AddLabels, run: Execution) -> None:
+    if action.pr.head in run.not_pushed:
+        return
+    run.forge.add_labels(action.pr, action.labels)
+    text = f"#{action.pr.number} labels {', '.join(action.labels)}"
+    run.tell(Event("updated", text, action.name, action.pr.number))
 
 
 def _edit_pr(action: EditPR, run: Execution) -> None:
@@ -373,7 +497,7 @@ def _edit_pr(action: EditPR, run: Execution) -> None:
 
 
 def _land_armed(action: LandArmed, run: Execution) -> None:
-    for landing in run.forge.land(action.orders):
+    for landing in run.forge.land(action.orders, workers=run.workers):
         run.events.add(_landing_event(run.spec, landing))
         run.landed |= landing.outcome == "landed"
 
@@ -385,8 +509,12 @@ def _landing_event(spec: Spec, landing: Landing) -> Event:
     return landing_event(landing.outcome, landing.name, landing.pr, detail)
 
 
+def _ensure_labels(action: EnsureLabels, run: Execution) -> None:
+    run.forge.ensure_labels(action.labels)
+
+
 def _close_issue(action: CloseIssue, run: Execution) -> None:
-    run.forge.close_issue(action.number, action.comment)
+    run.forge.close_issue(action.number, None if action.commented else action.comment)
     run.tell(
         Event("issue-closed", f"#{action.number}: {action.comment}",
               details={"issue": action.number, "comment": action.comment})
@@ -409,7 +537,6 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     Report: _report,
     RecordStarts: _record_starts,
     ForgetMissingWorktrees: _forget_missing_worktrees,
-    AddWorktree: _add_worktree,
     FastForward: _fast_forward,
     RemoveWorktree: _remove_worktree,
     DeleteBranches: _delete_branches,
@@ -418,10 +545,11 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     PushBranches: _push_branches,
     DeleteRemoteBranches: _delete_remote_branches,
     Resync: _resync,
-    OpenPR: _open_pr,
     ArmAutoMerge: _arm,
+    AddLabels: _add_labels,
     EditPR: _edit_pr,
     LandArmed: _land_armed,
+    EnsureLabels: _ensure_labels,
     CloseIssue: _close_issue,
     ReportPruned: _report_pruned,
 }  # type: ignore[dict-item]

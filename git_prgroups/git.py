@@ -7,6 +7,7 @@ what the idempotency tests count.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from git_prgroups.model import BranchName, CommitGraph, Sha, Worktree
 from git_prgroups.proc import Completed, Runner
 
 LITERAL_PATHS = {"GIT_LITERAL_PATHSPECS": "1"}  # file names, never patterns or magic
+NULL_SHA = Sha("0" * 40)
 
 
 @dataclass(frozen=True)
@@ -189,21 +191,31 @@ class Git:
         # fetch that finds nothing new writes nothing, so it is not counted.
         self._run("fetch", "--quiet", "--prune", remote, changes_refs=True)
 
-    def worktree_add_new_branch(self, path: Path, branch: str, start: Sha) -> None:
-        self._run(
-            "worktree",
-            "add",
-            "--quiet",
-            "--no-track",
-            "-b",
-            branch,
-            str(path),
-            start,
-            mutating=True,
-        )
+    def worktree_register(self, path: Path, branch: BranchName) -> None:
+        """`git worktree add --no-checkout` of an existing branch: the worktree's files
+        come with `check_out`. Registrations run one at a time: each reads every other
+        worktree's registration, and dies on one another is still writing."""
+        self._run("worktree", "add", "--quiet", "--no-checkout", str(path), branch, mutating=True)
 
-    def worktree_add_existing(self, path: Path, branch: str) -> None:
-        self._run("worktree", "add", "--quiet", str(path), branch, mutating=True)
+    def check_out(self, worktree: Path, commit: Sha) -> None:
+        """What `git worktree add` does after registering: the files and index of HEAD,
+        then the post-checkout hook, if there is one. Checkouts of different worktrees
+        may run side by side."""
+        self._run(
+            "reset", "--quiet", "--hard", "--no-recurse-submodules", cwd=worktree, mutating=True
+        )
+        if self.hook_exists("post-checkout"):
+            self._run(
+                "hook", "run", "--ignore-missing", "post-checkout", "--", NULL_SHA, commit, "1",
+                cwd=worktree, mutating=True,
+            )  # fmt: skip
+
+    def hook_exists(self, name: str) -> bool:
+        hooks = self._run(
+            "rev-parse", "--path-format=absolute", "--git-path", "hooks", cached=True,
+            reads_refs=False,
+        ).stdout.strip()  # fmt: skip
+        return os.access(Path(hooks) / name, os.X_OK)
 
     def push(self, remote: str, updates: Sequence[PushUpdate]) -> Completed:
         """Push every branch in one `git push`; leased ones may be rewritten, only if the
@@ -432,10 +444,14 @@ class Git:
         )
         return result.ok
 
-    def update_refs(self, updates: Mapping[str, Sha]) -> None:
-        """Set several refs in one transaction."""
-        if updates:
-            lines = "".join(f"update {ref} {sha}\n" for ref, sha in updates.items())
+    def update_refs(
+        self, updates: Mapping[str, Sha], *, create: Mapping[str, Sha] | None = None
+    ) -> None:
+        """Set several refs in one transaction; those in `create` only if they do not
+        exist yet (else nothing of it is done)."""
+        lines = "".join(f"update {ref} {sha}\n" for ref, sha in updates.items())
+        lines += "".join(f"create {ref} {sha}\n" for ref, sha in (create or {}).items())
+        if lines:
             self._run("update-ref", "--stdin", stdin=lines, mutating=True)
 
 

@@ -70,12 +70,20 @@ class PullRequest:
     checks: Checks = "none"
     auto_merge: MergeMethod | None = None  # the armed method, or None
     conflict: bool = False
+    labels: tuple[str, ...] = ()
     # what a forge that lands in prgroups (the local one) remembers between runs
     checks_commit: Sha | None = None  # the head its checks were last judged on
     conflict_seen: tuple[Sha, Sha] | None = None  # (base, head) it last failed to apply on
 
 
 NEW_PR = 0  # the number of a PR a dry run would open
+
+
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    state: Literal["open", "closed"]
+    comments: tuple[str, ...] = ()  # the newest ones
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,7 @@ def observe_prune(
         changed_files=changed,
         unsaved=unsaved,
         unmerged_remote=unmerged,
-        issue_states=forge.issue_states(issues) if issues else {},
+        issues=forge.issues(issues) if issues else {},
     )
 
 

@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,11 @@ class Runner:
     _cache: dict[tuple[tuple[str, ...], Path | None], tuple[Completed, bool]] = field(
         default_factory=dict
     )
+    # Calls may run side by side (the executor's pools): a read that overlapped a change
+    # is not kept. Each change counts once as it begins and once as it ends.
+    _changes: int = 0
+    _changing: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(
         self,
@@ -145,23 +151,47 @@ class Runner:
         `changes_refs` call (a fetch) only those that `reads_refs`."""
         argv = tuple(argv)
         key = (argv, cwd)
-        if cached and key in self._cache:
-            result = self._cache[key][0]
+        changing = mutating or changes_refs
+        with self._lock:
+            hit = self._cache.get(key) if cached else None
+            if hit is None and changing and not (mutating and self.dry_run):
+                self._begin_change(every_read=mutating)
+            seen = (self._changes, self._changing)
+        if hit is not None:
+            result = hit[0]
+        elif mutating and self.dry_run:
+            self.calls.append((argv, mutating))
+            self.tell_would("would-run", command_line(argv, cwd, stdin), argv=list(argv))
+            return Completed(argv, 0, "", "", dry_run=True)
         else:
-            if mutating:
-                self._cache.clear()
-            elif changes_refs:
-                self._cache = {k: v for k, v in self._cache.items() if not v[1]}
-            if mutating and self.dry_run:
-                self.calls.append((argv, mutating))
-                self.tell_would("would-run", command_line(argv, cwd, stdin), argv=list(argv))
-                return Completed(argv, 0, "", "", dry_run=True)
-            result = self._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
-            if cached:
-                self._cache[key] = (result, reads_refs)
+            try:
+                result = self._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
+            finally:
+                with self._lock:
+                    if changing:
+                        self._end_change(every_read=mutating)
+                    elif cached and seen == (self._changes, 0):  # nothing changed meanwhile
+                        self._cache[key] = (result, reads_refs)
         if check and not result.ok:
             raise CommandFailed(result, cwd)
         return result
+
+    def _begin_change(self, *, every_read: bool) -> None:
+        self._changes += 1
+        self._changing += 1
+        self._forget(every_read=every_read)
+
+    def _end_change(self, *, every_read: bool) -> None:
+        self._changes += 1
+        self._changing -= 1
+        self._forget(every_read=every_read)  # what was read while it ran may be stale
+
+    def _forget(self, *, every_read: bool) -> None:
+        """A change (`every_read`) ends every cached read; a fetch, those of refs."""
+        if every_read:
+            self._cache.clear()
+        else:
+            self._cache = {k: v for k, v in self._cache.items() if not v[1]}
 
     def _execute(
         self,
@@ -216,7 +246,9 @@ class Runner:
 
     def forget(self) -> None:
         """Drop every cached read: another process may have changed anything since."""
-        self._cache.clear()
+        with self._lock:
+            self._changes += 1
+            self._cache.clear()
 
     @property
     def mutating_calls(self) -> list[tuple[str, ...]]:

@@ -125,14 +125,36 @@ def _group_ended(group: int) -> bool | None:
 
 
 def _undo_add_worktree(git: Git, record: UndoRecord, events: Events) -> str | None:
-    """A `git worktree add` killed half way: its registration stays locked
-    "initializing" (without `commondir` yet even `git worktree list` fails)."""
-    admin = _registrations(git.common_dir()).get(_resolved(record.path))
-    if admin is None or _read(admin / "locked") != UNFINISHED:
-        return ""  # it finished, or never began
-    shutil.rmtree(record.path, ignore_errors=True)
-    shutil.rmtree(admin, ignore_errors=True)
-    return f"the half-made worktree {record.path}"
+    """A worktree killed half made. Killed inside `git worktree add`, its registration
+    stays locked "initializing" (without `commondir` yet even `git worktree list`
+    fails): it is removed, and made again. Killed registered but before its checkout
+    ended (no index yet): the checkout is finished, if all that is in the folder is the
+    commit's own files, whole or cut short."""
+    folder = record.path
+    admin = _registrations(git.common_dir()).get(_resolved(folder))
+    if admin is None:
+        return ""  # never registered
+    if _read(admin / "locked") == UNFINISHED:
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(admin, ignore_errors=True)
+        return f"the half-made worktree {folder}"
+    if (admin / "index").exists() or not folder.is_dir() or not record.tip:
+        return ""  # checked out, or gone
+    left = [
+        str(Path(top, name).relative_to(folder))
+        for top, _, names in os.walk(folder)
+        for name in names
+        if Path(top, name) != folder / ".git"
+    ]
+    if len(git.written_from(folder, record.tip, left)) != len(left):
+        why = (
+            f"{folder} was being checked out when the run was killed and holds other "
+            "files: left as it is (`git reset --hard` there finishes the checkout)"
+        )
+        events.add(Event("stuck", why))
+        return ""
+    git.check_out(folder, record.tip)
+    return f"the half-made worktree {folder} (its checkout finished)"
 
 
 def _undo_scratch_worktree(git: Git, record: UndoRecord, events: Events) -> str | None:
@@ -201,8 +223,8 @@ def _undo_resync(git: Git, record: UndoRecord, events: Events) -> str | None:
         _remove_written(git, folder, record.onto, written_since)
         return f"{what} (undone)"
     states = [s for s in (admin / "rebase-merge", admin / "rebase-apply") if s.is_dir()]
-    if any(_read(s / "onto") != record.onto for s in states):
-        return ""  # a rebase of someone else's since: not ours to undo
+    if any(_read(s / "onto") not in ("", record.onto) for s in states):
+        return ""  # a rebase of someone else's since: not ours (a state cut short is ours)
     if not states:  # about to begin, or ended: its checkout may have written files
         if attached:
             _remove_written(git, folder, record.onto, written_since)

@@ -43,6 +43,7 @@ class Defaults:
     templates: Path | None = None
     checks: tuple[Argv, ...] = ()
     draft: bool = False
+    jobs: int | None = None  # forge writes under way at once (the executor's default: 4)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from git_prgroups.spec import (
 )
 from git_prgroups.tomllines import KeyPath, line_of, second_definition
 
+MAX_JOBS = 64  # forge writes at once: more only invites a rate limit
 _NAME = re.compile(r"\w[\w.-]*\Z")
 _TYPE = re.compile(r"[a-z][a-z0-9-]*!?\Z")
 
@@ -351,6 +352,12 @@ def _boolean(value: Any) -> bool:
     return value
 
 
+def _jobs(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_JOBS:
+        raise _Invalid(f"must be a whole number from 1 to {MAX_JOBS}, not {value!r}")
+    return value
+
+
 def _issue_number(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise _Invalid(f"issue numbers are positive integers, not {value!r}")
@@ -429,6 +436,7 @@ _DEFAULT_KEYS: dict[str, Callable[[Any], Any]] = {
     "templates": _path_text,
     "checks": _list_of(_command),
     "draft": _boolean,
+    "jobs": _jobs,
 }
 
 _ENTRY_KEYS: dict[str, Callable[[Any], Any]] = {

@@ -101,28 +101,35 @@ def die() -> None:
 
 
 class CountingRunner(Runner):
-    """Counts changing steps; the local forge's record writes count as steps too."""
+    """Counts changing steps; the local forge's record writes count as steps too. Steps
+    may run side by side (the executor's pools): each is numbered as it begins."""
 
     def __init__(self, probe: TransactionProbe | None = None) -> None:
         super().__init__()
         self.steps = 0
         self.what: list[tuple[str, ...]] = []  # each step's argv; () for a record write
         self.probe = probe
+        self._numbering = threading.Lock()
 
-    def step(self, moment: Moment) -> None:
-        """Called at each moment of each changing step."""
+    def begin_step(self, argv: tuple[str, ...]) -> int:
+        with self._numbering:
+            self.steps += 1
+            self.what.append(argv)
+            if self.probe is not None and argv:
+                self.probe.entering(self.steps)
+            return self.steps
+
+    def step(self, k: int, moment: Moment) -> None:
+        """Called at each moment of changing step k."""
 
     def _execute(self, argv, cwd, stdin, env, timeout, mutating, interactive=False) -> Completed:
         if not mutating:
             return super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
-        self.steps += 1
-        self.what.append(argv)
-        if self.probe is not None:
-            self.probe.entering(self.steps)
-        self.step("before")
-        self.step("during")
+        k = self.begin_step(argv)
+        self.step(k, "before")
+        self.step(k, "during")
         done = super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
-        self.step("after")
+        self.step(k, "after")
         return done
 
     @contextlib.contextmanager
@@ -132,13 +139,12 @@ class CountingRunner(Runner):
 
         @contextlib.contextmanager
         def editing(forge: LocalForge) -> Iterator[dict]:
-            runner.steps += 1
-            runner.what.append(())
-            runner.step("before")
+            k = runner.begin_step(())
+            runner.step(k, "before")
             with original(forge) as records:
                 yield records
-                runner.step("during")  # changed in memory, not yet written
-            runner.step("after")
+                runner.step(k, "during")  # changed in memory, not yet written
+            runner.step(k, "after")
 
         LocalForge._editing = editing  # type: ignore[method-assign]
         try:
@@ -152,8 +158,8 @@ class KillingRunner(CountingRunner):
         super().__init__(probe)
         self.at, self.moment = at, moment
 
-    def step(self, moment: Moment) -> None:
-        if self.steps != self.at:
+    def step(self, k: int, moment: Moment) -> None:
+        if k != self.at:
             return
         if moment == self.moment == "during":
             threading.Timer(INSIDE_A_CALL, die).start()
@@ -183,10 +189,13 @@ class FailingRunner(Runner):
     ) -> None:
         super().__init__()
         self.at, self.count, self.only = at, 0, only
+        self._numbering = threading.Lock()
 
     def _execute(self, argv, cwd, stdin, env, timeout, mutating, interactive=False) -> Completed:
-        self.count += self.only(argv)
-        if self.count == self.at and self.only(argv):
+        with self._numbering:  # calls may run side by side
+            self.count += self.only(argv)
+            failing = self.count == self.at and self.only(argv)
+        if failing:
             self.calls.append((argv, mutating))
             return Completed(argv, 128, "", f"fatal: injected failure of call {self.at}\n")
         return super()._execute(argv, cwd, stdin, env, timeout, mutating, interactive)

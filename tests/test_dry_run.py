@@ -40,9 +40,11 @@ def test_up_dry_run_shows_the_worktree_push_and_pr_it_would_make(epic: World, cl
     main = git("rev-parse", "origin/main", cwd=epic.repo)
     assert would(outcome) == [
         f"would run: printf '%s\\n' 'update refs/prgroups/made/400-fix-model-configs {main}' "
-        f"| git update-ref --stdin  (in {epic.repo})",
-        f"would run: git worktree add --quiet --no-track -b 400-fix-model-configs {path} {main}"
+        f"'create refs/heads/400-fix-model-configs {main}' | git update-ref --stdin"
         f"  (in {epic.repo})",
+        f"would run: git worktree add --quiet --no-checkout {path} 400-fix-model-configs"
+        f"  (in {epic.repo})",
+        f"would run: git reset --quiet --hard --no-recurse-submodules  (in {path})",
         "would run: git push --porcelain --set-upstream origin "
         f"refs/heads/415-code-hygiene:refs/heads/415-code-hygiene  (in {epic.repo})",
         "would record: a PR for 415-code-hygiene: fix: timezone-aware datetimes and a "

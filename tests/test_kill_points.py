@@ -14,6 +14,7 @@ import contextlib
 import copy
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -290,13 +291,23 @@ GITHUB_DEFAULTS = '[defaults]\ngithub = "github.localhost/octo/scylla"\n'
 
 
 def github_fingerprint(world: World, fake) -> dict:
-    """The local fingerprint, and the fake GitHub's PRs, issues and labels."""
+    """The local fingerprint, and the fake GitHub's PRs, issues and labels. PRs opened
+    side by side are numbered in the order GitHub answers: each PR is known by its head
+    branch, and so is each number the texts name."""
+    heads = {pr.number: pr.head for pr in fake.prs.values()}
+
+    def unnumbered(text: str) -> str:
+        return re.sub(r"#(\d+)", lambda m: f"#{heads.get(int(m[1]), m[1])}", text)
+
     prs = [
-        (pr.number, pr.head, pr.state, pr.title, pr.body, pr.auto_merge_method, pr.labels,
-         pr.comments)
-        for pr in sorted(fake.prs.values(), key=lambda p: p.number)
+        (pr.head, pr.state, pr.title, unnumbered(pr.body), pr.auto_merge_method, pr.labels,
+         [unnumbered(c) for c in pr.comments])
+        for pr in sorted(fake.prs.values(), key=lambda p: p.head)
     ]  # fmt: skip
-    issues = [(i.number, i.state, i.state_reason, i.comments) for i in fake.issues.values()]
+    issues = [
+        (i.number, i.state, i.state_reason, [unnumbered(c) for c in i.comments])
+        for i in fake.issues.values()
+    ]
     return fingerprint(world) | {
         "prs": prs,
         "issues": sorted(issues),

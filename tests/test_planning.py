@@ -13,8 +13,9 @@ import pytest
 
 from git_prgroups.events import Event
 from git_prgroups.marker import with_marker
-from git_prgroups.model import CommitGraph, PullRequest, Worktree
+from git_prgroups.model import CommitGraph, Issue, PullRequest, Worktree
 from git_prgroups.planning.actions import (
+    AddLabels,
     AddWorktree,
     ArmAutoMerge,
     CloseIssue,
@@ -22,6 +23,7 @@ from git_prgroups.planning.actions import (
     DeleteRefs,
     DeleteRemoteBranches,
     EditPR,
+    EnsureLabels,
     FastForward,
     ForgetMissingWorktrees,
     LandArmed,
@@ -136,7 +138,7 @@ def summary(actions: list) -> list[str]:
         if isinstance(a, Report):
             said.append(f"{a.event.kind} {a.event.entry or ''}".strip())
         elif isinstance(a, AddWorktree):
-            how = "existing" if a.start is None else f"from {a.start}"
+            how = f"from {a.commit}" if a.new else "existing"
             said.append(f"add {a.name} {how}" + (" stale" if a.stale else ""))
         elif isinstance(a, FastForward):
             said.append(f"fast-forward {a.name} to {a.to}")
@@ -149,10 +151,14 @@ def summary(actions: list) -> list[str]:
         elif isinstance(a, PushBranches):
             pushes = [f"{p.branch}{'@' + p.lease if p.lease else ''}" for p in a.pushes]
             said.append("push " + ",".join(pushes) + (" +resynced" if a.with_resynced else ""))
+        elif isinstance(a, EnsureLabels):
+            said.append("labels " + ",".join(a.labels))
         elif isinstance(a, OpenPR):
             said.append(f"open {a.name} arm {a.method}" if a.method else f"open {a.name} draft")
         elif isinstance(a, ArmAutoMerge):
             said.append(f"arm {a.name}" + (" again" if a.again else ""))
+        elif isinstance(a, AddLabels):
+            said.append(f"label {a.name} " + ",".join(a.labels))
         elif isinstance(a, EditPR):
             said.append(f"edit {a.name}")
         elif isinstance(a, LandArmed):
@@ -172,7 +178,7 @@ def summary(actions: list) -> list[str]:
         elif isinstance(a, ReportPruned):
             said.append(f"pruned {a.name}")
         elif isinstance(a, CloseIssue):
-            said.append(f"close #{a.number}")
+            said.append(f"close #{a.number}" + (" (commented)" if a.commented else ""))
         else:
             raise AssertionError(a)
     return said
@@ -261,6 +267,14 @@ UP_ROWS = [
     ("not named on the command line: left",
      spec(*B_AFTER_A), world(), {"only": ["a"]},
      ["record starts 1-a", "add a from base1", "ready a"]),
+    ("a label given since it opened (or its opening cut short): added",
+     spec(entry("a", labels=("bug",))),
+     started(remote_branches={"1-a": "a1"}, pushed={"1-a": "a1"}, prs={"1-a": pr()}),
+     {}, ["labels bug", "label a bug"]),
+    ("a label of its own, beside the spec's: kept",
+     spec(entry("a", labels=("bug",))),
+     started(remote_branches={"1-a": "a1"}, pushed={"1-a": "a1"},
+             prs={"1-a": pr(labels=("bug", "mine"))}), {}, []),
     ("failing checks: still an open PR to keep armed",
      spec(), started(remote_branches={"1-a": "a1"}, pushed={"1-a": "a1"},
                      prs={"1-a": pr(checks="fail", auto_merge=None)}), {}, ["arm a"]),
@@ -450,10 +464,8 @@ def test_prune_closes_an_issue_once_its_last_entry_merged(states: dict, expected
     merged = {"1-a": pr("merged", head_oid="a1")}
     if "1-b" in states:
         merged["1-b"] = pr("merged", head="1-b", head_oid="b1", number=8)
-    facts = PruneFacts(
-        issue_states={5: "closed" if "closed" in states.values() else "open"},
-        comments={5: "Fixed in #7 and #8."},
-    )
+    state = "closed" if "closed" in states.values() else "open"
+    facts = PruneFacts(issues={5: Issue(5, state)}, comments={5: "Fixed in #7 and #8."})
     closings = [a for a in plan_prune(both, world(prs=merged), facts) if isinstance(a, CloseIssue)]
     assert summary(closings) == expected
 
@@ -505,3 +517,18 @@ def test_the_tables_are_big_enough() -> None:
 def test_a_plan_is_a_value_planned_again_the_same() -> None:
     the_world = started()
     assert plan_up(spec(), the_world, TEXTS) == plan_up(spec(), replace(the_world), TEXTS)
+
+
+def test_an_issue_commented_by_a_run_cut_off_is_closed_without_a_second_comment() -> None:
+    merged = {"1-a": pr("merged", head_oid="a1")}
+    the_spec = spec(entry("a", issues=(5,)))
+    comment = "Fixed in #7."
+    commented = PruneFacts(issues={5: Issue(5, "open", (comment,))}, comments={5: comment})
+    fresh = PruneFacts(issues={5: Issue(5, "open", ("a person's word",))}, comments={5: comment})
+
+    def closings(facts: PruneFacts) -> list[str]:
+        plan = plan_prune(the_spec, world(prs=merged), facts)
+        return summary([a for a in plan if isinstance(a, CloseIssue)])
+
+    assert closings(commented) == ["close #5 (commented)"]
+    assert closings(fresh) == ["close #5"]

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from test_sync import advance_base
@@ -208,3 +209,30 @@ def test_a_packed_refs_rewrite_killed_half_way_is_cleared(epic: World, cli) -> N
     assert "packed-refs.new" in outcome.out + outcome.err
     assert "415-code-hygiene" not in epic.git("branch", "--list")
     assert not (epic.repo / ".git" / "packed-refs.new").exists()
+
+
+def test_a_rebase_killed_while_git_wrote_its_state_is_dropped(epic: World, cli) -> None:
+    """Killed as the rebase began: its state folder made, `onto` not yet written (the
+    harness met it under load). It is sync's own, by its undo record: dropped, and the
+    branch rebased."""
+    up(epic, "code-hygiene")
+    worktree = epic.base / "scylla-code-hygiene"
+    branch = git("branch", "--show-current", cwd=worktree)
+    tip = commit_in(worktree, "code-hygiene")
+    base = advance_base(epic)
+    git("fetch", "-q", "origin", cwd=epic.repo)
+    holder = dead_holder(epic)
+    undo(epic, UndoRecord("rebase", worktree, branch, tip, base))
+    state = Path(git("rev-parse", "--absolute-git-dir", cwd=worktree)) / "rebase-merge"
+    state.mkdir()
+    (state / "head-name").write_text(f"refs/heads/{branch}\n")
+    (state / "onto").write_text("")  # cut short
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+
+    outcome = cli("sync", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert not state.exists()
+    assert git("rev-parse", "HEAD~1", cwd=worktree) == base
+    assert git("status", "--porcelain", cwd=worktree) == ""

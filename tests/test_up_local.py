@@ -151,7 +151,10 @@ def test_dry_run_prints_commands_and_changes_nothing(epic, cli):
     outcome = cli("up", "--dry-run", cwd=epic.repo)
 
     assert outcome.code == 0, outcome.err
-    assert "would run: git worktree add --quiet --no-track -b 400-fix-model-configs" in outcome.out
+    path = epic.base / "scylla-fix-model-configs"
+    assert f"would run: git worktree add --quiet --no-checkout {path} 400-fix-model-configs" in (
+        outcome.out
+    )
     assert worktree_paths(epic) == set()
     assert world_refs(epic) == before
 

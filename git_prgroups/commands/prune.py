@@ -36,8 +36,9 @@ def run_prune(
     force: bool = False,
     with_orphans: bool = False,
     dry_run: bool = False,
+    jobs: int | None = None,
 ) -> Events:
-    run = Execution.start(spec, git, forge, events, dry_run=dry_run)
+    run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
     statuses = start_statuses(git)
     git.fetch(spec.defaults.remote)
     world = observe(spec, git, forge, statuses)

@@ -31,10 +31,11 @@ def run_up(
     *,
     only: Collection[str] = (),
     dry_run: bool = False,
+    jobs: int | None = None,
     force_body: bool = False,
 ) -> Events:
     renderer = Renderer(spec, spec.graph())
-    run = Execution.start(spec, git, forge, events, dry_run=dry_run)
+    run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
     statuses = start_statuses(git)  # they run during the fetch
     # The forge first, then the fetch: a PR the forge calls merged is then in the base
     # fetched, so its dependents are never cut from a base that lacks it.

@@ -64,6 +64,7 @@ def run_watch(
     prune: bool = False,
     max_rounds: int | None = None,
     dry_run: bool = False,
+    jobs: int | None = None,
     guard: Callable[[], ContextManager[object]] = contextlib.nullcontext,
 ) -> WatchOutcome:
     """`guard` is held during each round's steps (the repository's lock), not between.
@@ -78,11 +79,13 @@ def run_watch(
             rounds += 1
             events.add(Event("round", f"-- round {rounds}", details={"round": rounds}))
             steps: list[Callable[[], object]] = [
-                lambda: run_sync(spec, git, forge, events, dry_run=dry_run),
-                lambda: run_up(spec, git, forge, events, dry_run=dry_run),
+                lambda: run_sync(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
+                lambda: run_up(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
             ]
             if prune:
-                steps.append(lambda: run_prune(spec, git, forge, events, dry_run=dry_run))
+                steps.append(
+                    lambda: run_prune(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
+                )
             with guard():
                 for step in steps:
                     if stop.event.is_set():

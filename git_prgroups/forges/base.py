@@ -12,6 +12,7 @@ from typing import Protocol
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.model import (
     BranchName,
+    Issue,
     Landing,
     LandingOrder,
     MergeMethod,
@@ -32,9 +33,16 @@ class Forge(Protocol):
     # A server that merges armed PRs while prgroups is not looking (GitHub). Otherwise
     # prgroups lands them itself, in `up` (the local forge).
     merges_on_its_own: bool
+    # Writes worth making side by side: a server's answers take their time. (The local
+    # forge's records are edited one at a time under a lock: nothing to gain, and its PR
+    # numbers then follow the plan's order.)
+    concurrent_writes: bool
 
     def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         """The newest pull request of each branch that has one, in one query."""
+
+    def ensure_labels(self, labels: Sequence[str]) -> None:
+        """Make the labels the repository lacks, before PRs that use them are opened."""
 
     def create(self, request: NewPullRequest) -> PullRequest:
         """Open a PR (one that exists for the branch already is adopted, never doubled)."""
@@ -45,11 +53,15 @@ class Forge(Protocol):
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None: ...
 
-    def issue_states(self, numbers: Sequence[int]) -> dict[int, str]:
-        """ "open" or "closed" for each issue, in one query; unknown issues are left out."""
+    def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
+        """Labels the spec gives the PR that it lacks (never removes one)."""
 
-    def close_issue(self, number: int, comment: str) -> None: ...
+    def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
+        """Each issue's state and newest comments, in one query; unknown ones left out."""
 
-    def land(self, orders: Sequence[LandingOrder]) -> Iterator[Landing]:
-        """Run each armed PR's checks and land it on the base, in order (a forge that
-        merges on its own is never asked)."""
+    def close_issue(self, number: int, comment: str | None) -> None:
+        """Close as completed, with the comment first (None: it is there already)."""
+
+    def land(self, orders: Sequence[LandingOrder], *, workers: int = 1) -> Iterator[Landing]:
+        """Run the armed PRs' checks (`workers` at once) and land each that passes on the
+        base, in order (a forge that merges on its own is never asked)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from git_prgroups.model import (
     NEW_PR,
     BranchName,
     Checks,
+    Issue,
     Landing,
     LandingOrder,
     MergeMethod,
@@ -34,6 +36,7 @@ BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
 _PR_FIELDS = (
     "number state title body url isDraft isCrossRepository headRefName baseRefName "
     "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
+    "labels(first: 100) { nodes { name } } "
     "commits(last: 1) { nodes { commit { statusCheckRollup { state } } } }"
 )
 _ROLLUP: dict[str | None, Checks] = {
@@ -71,11 +74,13 @@ def labels_query(count: int) -> str:
 
 class GitHubForge:
     merges_on_its_own = True
+    concurrent_writes = True
 
     def __init__(self, gh: Gh) -> None:
         self.gh = gh
         self.repository = gh.repository
         self.known_labels: set[str] = set()
+        self._labels_lock = threading.Lock()
         self.auto_merge_disabled = False
 
     def _repo_variables(self) -> dict[str, str]:
@@ -113,10 +118,18 @@ class GitHubForge:
 
     # writes
 
+    def ensure_labels(self, labels: Sequence[str]) -> None:
+        """Make the labels the repository lacks (an unknown --label fails `gh pr create`):
+        once, before the PRs that use them are opened side by side."""
+        with self._labels_lock:
+            for label in self._missing_labels(labels):
+                self.gh.run(
+                    "label", "create", "-R", self.repository.slug, "--", label, mutating=True
+                )
+                self.known_labels.add(label)
+
     def create(self, request: NewPullRequest) -> PullRequest:
-        for label in self._missing_labels(request.labels):
-            self.gh.run("label", "create", "-R", self.repository.slug, "--", label, mutating=True)
-            self.known_labels.add(label)
+        self.ensure_labels(request.labels)  # made already, as a rule: nothing to ask
         with _text_file(request.body) as body:
             argv = [
                 "pr", "create", "-R", self.repository.slug,
@@ -165,12 +178,14 @@ class GitHubForge:
         if not done.ok:
             raise self.gh.failure(done)
 
-    def issue_states(self, numbers: Sequence[int]) -> dict[int, str]:
+    def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         wanted = sorted({int(n) for n in numbers})
         if not wanted:
             return {}
+        fields = "state comments(last: 20) { nodes { body } }"
         aliases = " ".join(
-            f"i{n}: issueOrPullRequest(number: {n}) {{ ... on Issue {{ state }} }}" for n in wanted
+            f"i{n}: issueOrPullRequest(number: {n}) {{ ... on Issue {{ {fields} }} }}"
+            for n in wanted
         )
         query = (
             "query PrgroupsIssues($owner: String!, $repo: String!) "
@@ -186,15 +201,22 @@ class GitHubForge:
             raise self.gh.failure(done)  # missing issues are errors beside data: kept
         repository = (data.get("data") or {}).get("repository") or {}
         return {
-            n: found["state"].lower()
+            n: Issue(
+                n,
+                "closed" if found["state"] == "CLOSED" else "open",
+                tuple(c["body"] for c in (found.get("comments") or {}).get("nodes") or []),
+            )
             for n in wanted
             if (found := repository.get(f"i{n}")) and found.get("state")
         }
 
-    def close_issue(self, number: int, comment: str) -> None:
+    def close_issue(self, number: int, comment: str | None) -> None:
+        """`gh issue close --comment` comments, then closes: two requests. A run cut off
+        between them is finished by the next without a second comment."""
+        commented = [f"--comment={comment}"] if comment is not None else []
         self.gh.run(
-            "issue", "close", str(number), "-R", self.repository.slug,
-            f"--comment={comment}", "--reason=completed", mutating=True,
+            "issue", "close", str(number), "-R", self.repository.slug, *commented,
+            "--reason=completed", mutating=True,
         )  # fmt: skip
 
     def _auto_merge_disabled(self, pr: PullRequest) -> AutoMergeDisabled:
@@ -204,6 +226,12 @@ class GitHubForge:
             f"Pull Requests ({self.repository.settings_url}) and run up again"
         )
 
+    def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
+        self.gh.run(
+            "pr", "edit", _number(pr), "-R", self.repository.slug,
+            *(f"--add-label={label}" for label in labels), mutating=True,
+        )  # fmt: skip
+
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
         with _text_file(body) as body_file:
             self.gh.run(
@@ -211,7 +239,7 @@ class GitHubForge:
                 f"--title={title}", f"--body-file={body_file}", mutating=True,
             )  # fmt: skip
 
-    def land(self, orders: Sequence[LandingOrder]) -> Iterator[Landing]:
+    def land(self, orders: Sequence[LandingOrder], *, workers: int = 1) -> Iterator[Landing]:
         """GitHub merges armed PRs itself: prgroups never lands there."""
         return iter(())
 
@@ -260,6 +288,7 @@ def _pull_request(node: dict[str, Any]) -> PullRequest:
         checks=_ROLLUP.get((rollup or {}).get("state"), "pending"),
         auto_merge=auto["mergeMethod"].lower() if auto else None,
         conflict=node.get("mergeStateStatus") == "DIRTY" or node.get("mergeable") == "CONFLICTING",
+        labels=tuple(n["name"] for n in ((node.get("labels") or {}).get("nodes") or [])),
     )
 
 

@@ -21,6 +21,7 @@ import json
 import os
 import shlex
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
@@ -30,6 +31,7 @@ from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import (
     NEW_PR,
     BranchName,
+    Issue,
     Landing,
     LandingOrder,
     MergeMethod,
@@ -46,6 +48,7 @@ OUTPUT_TAIL = 15  # lines of a failing check's output kept
 
 class LocalForge:
     merges_on_its_own = False  # prgroups lands armed PRs, in up
+    concurrent_writes = False
 
     def __init__(self, git: Git, store: Store, remote: str, base: BranchName) -> None:
         self.git = git
@@ -97,6 +100,7 @@ class LocalForge:
             fields["head_oid"] = heads.get(record["head"], record.get("head_oid"))
         if fields.get("conflict_seen"):
             fields["conflict_seen"] = tuple(fields["conflict_seen"])
+        fields["labels"] = tuple(fields.get("labels") or ())
         return PullRequest(**fields)
 
     # the Forge interface
@@ -139,14 +143,25 @@ class LocalForge:
     def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> None:
         self._update(pr, f"auto-merge ({method})", auto_merge=method)
 
+    def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
+        self._update(pr, f"labels {', '.join(labels)}", labels=[*pr.labels, *labels])
+
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
         self._update(pr, "a new title and body", title=title, body=body)
 
-    def issue_states(self, numbers: Sequence[int]) -> dict[int, str]:
-        recorded = self._load()["issues"]
-        return {n: recorded.get(str(n), {}).get("state", "open") for n in numbers}
+    def ensure_labels(self, labels: Sequence[str]) -> None:
+        """Labels need no making here: a PR's record keeps its own."""
 
-    def close_issue(self, number: int, comment: str) -> None:
+    def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
+        recorded = self._load()["issues"]
+        found = {}
+        for n in numbers:
+            record = recorded.get(str(n), {})
+            comments = (record["comment"],) if record.get("comment") else ()
+            found[n] = Issue(n, "closed" if record.get("state") == "closed" else "open", comments)
+        return found
+
+    def close_issue(self, number: int, comment: str | None) -> None:
         if self._dry_run:
             self._would(f"issue #{number} closed: {comment}")
             return
@@ -171,11 +186,18 @@ class LocalForge:
 
     # landing
 
-    def land(self, orders: Sequence[LandingOrder]) -> Iterator[Landing]:
-        """Run each PR's checks where they are due, then land it on the base."""
+    def land(self, orders: Sequence[LandingOrder], *, workers: int = 1) -> Iterator[Landing]:
+        """Run the checks that are due, `workers` PRs' at once (each in its own worktree,
+        its output kept apart), then land each PR that passed, in order."""
+        due = [o for o in orders if o.checks and o.pr.checks_commit != o.pr.head_oid]
+        failing: dict[str, Landing | None] = {}
+        if due:
+            with ThreadPoolExecutor(max(1, min(workers, len(due)))) as pool:
+                judged = list(pool.map(self._checks, due))
+            failing = {o.name: landing for o, landing in zip(due, judged, strict=True)}
         with self._scratch() as scratch:
             for order in orders:
-                yield self._checks(order) or self._land(order, scratch)
+                yield failing.get(order.name) or self._land(order, scratch)
 
     def _checks(self, order: LandingOrder) -> Landing | None:
         """None when the checks pass (or were judged on this commit already)."""

@@ -29,8 +29,9 @@ class Report:
 
 @dataclass(frozen=True)
 class RecordStarts:
-    """Where the worktrees about to be made begin (`refs/prgroups/made/`), written first,
-    so a run killed half way still knows which it began."""
+    """Where the worktrees about to be made begin (`refs/prgroups/made/`), and their new
+    branches, in one transaction before the worktrees: a run killed half way still
+    knows which it began."""
 
     starts: Mapping[BranchName, Sha]
 
@@ -42,10 +43,14 @@ class ForgetMissingWorktrees:
 
 @dataclass(frozen=True)
 class AddWorktree:
+    """A worktree on `branch` (at `commit`); `new`: the branch begins with it, made by
+    RecordStarts just before."""
+
     name: str
     path: Path
     branch: BranchName
-    start: Sha | None  # None: the branch exists already
+    commit: Sha
+    new: bool
     stale: bool = False  # its folder had been deleted by hand
     onto: str = ""  # REMOTE/BASE, for the report
 
@@ -139,6 +144,13 @@ class Resync:
 
 
 @dataclass(frozen=True)
+class EnsureLabels:
+    """The labels the PRs about to be opened use: made once, before them."""
+
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class OpenPR:
     name: str
     request: NewPullRequest
@@ -151,6 +163,13 @@ class ArmAutoMerge:
     pr: PullRequest
     method: MergeMethod
     again: bool = False  # turned back on after the forge dropped it
+
+
+@dataclass(frozen=True)
+class AddLabels:
+    name: str
+    pr: PullRequest
+    labels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -170,6 +189,7 @@ class LandArmed:
 class CloseIssue:
     number: int
     comment: str
+    commented: bool = False  # the comment is there already: only the closing is left
 
 
 @dataclass(frozen=True)
@@ -195,8 +215,10 @@ Action = (
     | PushBranches
     | DeleteRemoteBranches
     | Resync
+    | EnsureLabels
     | OpenPR
     | ArmAutoMerge
+    | AddLabels
     | EditPR
     | LandArmed
     | CloseIssue

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_prgroups.events import Event
-from git_prgroups.model import BranchName, Sha, Worktree
+from git_prgroups.model import BranchName, Issue, Sha, Worktree
 from git_prgroups.planning.actions import (
     Action,
     CloseIssue,
@@ -54,7 +54,7 @@ class PruneFacts:
     unsaved: Mapping[BranchName, list[str] | None] = field(default_factory=dict)
     # commits of a remote tip that the merged head lacks (None: cannot tell)
     unmerged_remote: Mapping[BranchName, list[str] | None] = field(default_factory=dict)
-    issue_states: Mapping[int, str] = field(default_factory=dict)  # "open" or "closed"
+    issues: Mapping[int, Issue] = field(default_factory=dict)
     comments: Mapping[int, str] = field(default_factory=dict)  # issue → closing comment
 
 
@@ -235,11 +235,14 @@ def _removals(
 
 
 def _closings(spec: Spec, world: World, facts: PruneFacts, merged: list[str]) -> list[Action]:
-    return [
-        CloseIssue(issue, facts.comments[issue])
-        for issue in finished_issues(spec, world, merged)
-        if facts.issue_states.get(issue) == "open" and issue in facts.comments
-    ]
+    closings: list[Action] = []
+    for number in finished_issues(spec, world, merged):
+        issue, comment = facts.issues.get(number), facts.comments.get(number)
+        if issue is None or issue.state != "open" or comment is None:
+            continue
+        # commented already, by a run cut off before it closed the issue
+        closings.append(CloseIssue(number, comment, comment in issue.comments))
+    return closings
 
 
 def _few(lines: list[str]) -> str:

@@ -9,9 +9,11 @@ from git_prgroups.marker import body_edited_by_hand, with_marker
 from git_prgroups.model import BranchName, LandingOrder, NewPullRequest, PullRequest, Sha
 from git_prgroups.planning.actions import (
     Action,
+    AddLabels,
     AddWorktree,
     ArmAutoMerge,
     EditPR,
+    EnsureLabels,
     FastForward,
     ForgetMissingWorktrees,
     LandArmed,
@@ -91,7 +93,7 @@ def plan_up(
         for action in actions:
             (reports if isinstance(action, Report) else forge).append(action)
     plan: list[Action] = []
-    starts = {a.branch: a.start for a in adds if a.start is not None}
+    starts = {a.branch: a.commit for a in adds if a.new}
     if starts:
         plan.append(RecordStarts(starts))
     if any(a.stale for a in adds):
@@ -101,6 +103,13 @@ def plan_up(
         plan.append(RecordPushed(records))
     if pushes:
         plan.append(PushBranches(tuple(pushes)))
+    labels = [
+        label
+        for a in forge
+        for label in (a.request.labels if isinstance(a, OpenPR) else getattr(a, "labels", ()))
+    ]
+    if labels:
+        plan.append(EnsureLabels(tuple(dict.fromkeys(labels))))
     return plan + forge + reports
 
 
@@ -142,12 +151,13 @@ def _add_worktree(spec: Spec, entry: Entry, world: World, *, stale: bool) -> Add
             )
         )
     onto = base_label(spec)
-    if entry.branch in world.branches:
-        return AddWorktree(entry.name, entry.worktree, entry.branch, None, stale, onto)
+    tip = world.branches.get(entry.branch)
+    if tip is not None:
+        return AddWorktree(entry.name, entry.worktree, entry.branch, tip, False, stale, onto)
     start = world.remote_branches.get(entry.branch) or world.base_tip
     if start is None:
         return Report(Event("refused", missing_base(spec), entry.name))
-    return AddWorktree(entry.name, entry.worktree, entry.branch, start, stale, onto)
+    return AddWorktree(entry.name, entry.worktree, entry.branch, start, True, stale, onto)
 
 
 def _publish(
@@ -192,6 +202,9 @@ def _publish(
     actions: list[Action] = []
     if pr.auto_merge is None and not pr.draft:
         actions.append(ArmAutoMerge(entry.name, pr, method))
+    missing = tuple(label for label in entry.labels if label not in pr.labels)
+    if missing:  # given since it opened, or its opening cut short: added, never removed
+        actions.append(AddLabels(entry.name, pr, missing))
     wanted = with_marker(title, body)
     if pr.title != title or pr.body.strip() != wanted.strip():
         if body_edited_by_hand(pr.title, pr.body) and not force_body:
