@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from git_prgroups.events import Events, event_line
 from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
 from git_prgroups.journal import Journal
-from git_prgroups.planning.actions import CloseIssue, DeleteBranches, RemoveWorktree
+from git_prgroups.planning.actions import (
+    AddWorktree,
+    CloseIssue,
+    DeleteBranches,
+    RecordStarts,
+    RemoveWorktree,
+)
 from git_prgroups.proc import Runner
 from git_prgroups.specfile import load_spec
 from git_prgroups.store import Store
@@ -81,3 +89,32 @@ def test_independent_actions_run_side_by_side_and_are_told_in_plan_order(epic: W
     }
     assert [e.details["issue"] for e in run.events] == [400, 401, 402, 404, 405]
     assert run.changed == 5
+
+
+@pytest.mark.slow
+def test_fifty_worktrees_at_once_twenty_rounds_without_a_failure(world: World) -> None:
+    """Two `git worktree add` at once can die reading the registration the other is
+    still writing: registrations go one at a time, checkouts side by side."""
+    for n in range(40):
+        (world.repo / f"file{n}.txt").write_text(f"{n}\n" * 50)
+    world.git("add", ".")
+    world.git("commit", "-q", "-m", "files")
+    world.write_spec("[pr.x]\ntitle = 'x'\n")
+    tip = world.git("rev-parse", "HEAD")
+    run = execution(world)
+    run.workers = 8
+    for round_ in range(20):
+        branches = {f"r{round_}-b{n}": tip for n in range(50)}
+        adds = [
+            AddWorktree(b, world.base / f"wt-{b}", b, tip, new=True, onto="origin/main")
+            for b in branches
+        ]
+        execute([RecordStarts(branches), *adds], run)
+        for add in adds:
+            assert (add.path / "file39.txt").read_text() == "39\n" * 50
+            assert git("status", "--porcelain", cwd=add.path) == ""
+        assert run.journal.pending() == []
+        for add in adds:
+            world.git("worktree", "remove", str(add.path))
+    worktree_events = [e for e in run.events if e.kind == "worktree"]
+    assert len(worktree_events) == 20 * 50
