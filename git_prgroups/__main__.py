@@ -1,3 +1,3 @@
-from git_prgroups.cli import main
+from git_prgroups.entry import main
 
 raise SystemExit(main())

@@ -14,6 +14,7 @@ from plumbum.cli.application import ShowCompletion, ShowHelp, ShowHelpAll, ShowV
 
 from git_prgroups import __version__
 from git_prgroups.errors import ExitCode, PrgroupsError, UsageError
+from git_prgroups.face import to_stderr
 from git_prgroups.output import Style, wants_color
 from git_prgroups.proc import Runner
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from git_prgroups.events import Events
     from git_prgroups.forges.base import Forge
     from git_prgroups.git import Git
+    from git_prgroups.readahead import ReadAhead
     from git_prgroups.spec import Spec
 
 _META_SWITCHES = (ShowHelp, ShowHelpAll, ShowVersion, ShowCompletion)
@@ -67,9 +69,15 @@ class Command(cli.Application):
         return Style(wants_color(sys.stdout, disabled=bool(self._switch("no_color_switch"))))
 
     @property
+    def read_ahead(self) -> ReadAhead | None:
+        """What the installed command began before the command line was parsed."""
+        return self._switch("reads_begun")
+
+    @property
     def runner(self) -> Runner:
         if getattr(self, "_runner", None) is None:
-            self._runner = Runner(verbose=self.verbose, echo=_to_stderr)
+            ahead = self.read_ahead
+            self._runner = ahead.runner if ahead else Runner(verbose=self.verbose, echo=to_stderr)
         return self._runner
 
     def load_spec(self) -> Spec:
@@ -349,7 +357,9 @@ class StatusCommand(Command):
         from git_prgroups.git import Git
         from git_prgroups.observe import start_statuses
 
-        statuses = start_statuses(Git(self.runner, Path.cwd()))  # while the spec is read
+        ahead = self.read_ahead
+        # begun already, or now, while the spec is read
+        statuses = ahead.statuses if ahead else start_statuses(Git(self.runner, Path.cwd()))
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
         entries, warnings = status_entries(spec, git, forge, statuses)
@@ -411,10 +421,6 @@ def command_table() -> CommandTable:
 _PLUMBUM_SWITCHES = {"help", "helpall", "version", "completions"}
 
 
-def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
 class _Told(Exception):
     """A PrgroupsError the face has shown already (as JSON); main only sets the code."""
 
@@ -424,10 +430,15 @@ class _Told(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv if argv is None else ["git-prgroups", *argv])
+    return run(list(sys.argv[1:] if argv is None else argv), None)
+
+
+def run(argv: list[str], ahead: ReadAhead | None) -> int:
+    """The command line, with what `entry` began before it (its runner, the statuses)."""
+    app = type("Prgroups", (Prgroups,), {"reads_begun": ahead})
     try:
         _require_a_current_folder()
-        _, code = Prgroups.run(argv, exit=False)
+        _, code = app.run(["git-prgroups", *argv], exit=False)
         return int(code)
     except _Told as told:
         return int(told.error.exit_code)

@@ -165,6 +165,7 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
     registration, and dies on one another is still writing), then checked out side by
     side, `workers` at a time; each under its undo record until its files are in."""
     failures: list[PrgroupsError] = []
+    hook = run.git.hook_exists("post-checkout")  # looked up once, not per worktree
     with ThreadPoolExecutor(run.workers) as pool:
         started = []
         for add in adds:
@@ -174,7 +175,8 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
                     UndoRecord("add-worktree", add.path, add.branch, add.commit)
                 )
             run.git.worktree_register(add.path, add.branch)
-            started.append((add, record, pool.submit(run.git.check_out, add.path, add.commit)))
+            checkout = pool.submit(run.git.check_out, add.path, add.commit, hook=hook)
+            started.append((add, record, checkout))
         for add, record, checkout in started:
             try:
                 checkout.result()
@@ -295,7 +297,7 @@ def _fast_forward(action: FastForward, run: Execution) -> None:
 
 def _remove_worktree(action: RemoveWorktree, run: Execution) -> None:
     if not run.dry_run and _holds_the_current_folder(action.path):
-        os.chdir(run.spec.root)  # git and plumbum need a current folder that exists
+        os.chdir(run.spec.root)  # what follows needs a current folder that exists
         text = f"the folder you ran this in is gone with {action.path}: cd {run.spec.root}"
         run.events.add(Event("moved", text, details={"to": str(run.spec.root)}))
     with run.noting(UndoRecord("remove-worktree", action.path, tip=action.commit)):

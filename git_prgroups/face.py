@@ -12,6 +12,12 @@ from typing import TextIO
 from git_prgroups.events import Event, event_json, event_line
 from git_prgroups.output import Style
 
+
+def to_stderr(line: str) -> None:
+    """Where --verbose shows each command as it runs."""
+    print(line, file=sys.stderr, flush=True)
+
+
 _STYLES = {"done": "green", "landed": "green", "merged": "green", "blocked": "dim"}
 
 

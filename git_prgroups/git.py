@@ -152,7 +152,8 @@ class Git:
         listed = [w for w in worktrees if "\n" not in str(w)]
         config = [arg for w in listed for arg in ("-c", f"{key}={w}")]
         result = self._run(
-            "--no-optional-locks", *config, "for-each-repo", f"--config={key}", "status",
+            "--no-optional-locks", "-c", "core.preloadIndex=false", *config, "for-each-repo",
+            f"--config={key}", "status",
             "--porcelain=v2", "-z", "--branch", "--no-ahead-behind", "--untracked-files=normal",
             check=False,
         )  # fmt: skip
@@ -197,14 +198,14 @@ class Git:
         worktree's registration, and dies on one another is still writing."""
         self._run("worktree", "add", "--quiet", "--no-checkout", str(path), branch, mutating=True)
 
-    def check_out(self, worktree: Path, commit: Sha) -> None:
+    def check_out(self, worktree: Path, commit: Sha, *, hook: bool | None = None) -> None:
         """What `git worktree add` does after registering: the files and index of HEAD,
-        then the post-checkout hook, if there is one. Checkouts of different worktrees
-        may run side by side."""
+        then the post-checkout hook, if there is one (`hook`, when the caller looked).
+        Checkouts of different worktrees may run side by side."""
         self._run(
             "reset", "--quiet", "--hard", "--no-recurse-submodules", cwd=worktree, mutating=True
         )
-        if self.hook_exists("post-checkout"):
+        if hook if hook is not None else self.hook_exists("post-checkout"):
             self._run(
                 "hook", "run", "--ignore-missing", "post-checkout", "--", NULL_SHA, commit, "1",
                 cwd=worktree, mutating=True,

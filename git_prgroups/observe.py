@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.model import BranchName, CommitGraph, FolderState, Operation, PullRequest, Sha
-from git_prgroups.planning.prune import Leftovers, PruneFacts
 from git_prgroups.planning.world import World
 from git_prgroups.spec import Spec
 from git_prgroups.store import BACKUP_REFS, CONFLICT_REFS, MADE_REFS, PUSHED_REFS
+
+if TYPE_CHECKING:  # prune's: status and up need not import them
+    from git_prgroups.planning.prune import Leftovers, PruneFacts
 
 PARALLEL = 2
 
@@ -186,6 +189,8 @@ def observe_prune(
     """What prune reads of the leftovers it may remove, and of the issues it may close:
     the files a dirty worktree would lose, the commits a branch holds that exist nowhere
     else, the issues' states."""
+    from git_prgroups.planning.prune import PruneFacts
+
     changed = {
         left.worktree.path: git.changed_files(left.worktree.path)
         for left in candidates

