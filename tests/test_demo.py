@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from conftest import EXAMPLE_SPEC, snapshot
 
@@ -42,3 +45,19 @@ def test_the_demo_runs_the_day_to_an_empty_worktree_list(installed_command, tmp_
     assert len(log) == 11  # the start, the colleague's commit, nine PRs
     assert snapshot(repository / "examples") == before
     assert Path(sandbox / "scylla" / "prgroups.toml").read_text() == EXAMPLE_SPEC.read_text()
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_its_quick_round(tmp_path: Path) -> None:
+    """benchmarks/run.py --quick (N = 9, one run of each) still runs and writes its
+    report: CI does not time it, only keeps it working."""
+    out = tmp_path / "performance.md"
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).parent.parent / "benchmarks" / "run.py"),
+         "--quick", "--out", str(out), "--where", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = out.read_text()
+    assert "| up making the worktrees | 500 | 9 |" in report
+    assert "| status | 500 | 9 |" in report and "floor" in report

@@ -254,6 +254,25 @@ def test_up_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> N
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
 
+def test_up_killed_while_worktrees_are_made_side_by_side_ends_like_a_run_that_was_not(
+    tmp_path: Path,
+) -> None:
+    """The day's first up: seven worktrees, registered in turn and checked out two at a
+    time, so most kills land with checkouts in flight."""
+    day = Day(tmp_path / "day")
+    for n in range(120):  # checkouts long enough to be cut in the middle
+        (day.world.repo / "src" / f"module{n}.py").parent.mkdir(exist_ok=True)
+        (day.world.repo / "src" / f"module{n}.py").write_text(f"value = {n}\n" * 200)
+    day.world.git("add", ".")
+    day.world.git("commit", "-q", "-m", "sources")
+    day.world.git("push", "-q", "origin", "main")
+    day.world.git("pack-refs", "--all")
+    archived = archive(day.world.base, tmp_path / "day.tar")
+    steps, _, differing = kill_everywhere(day.world, archived, UP)
+    assert steps >= 15  # the made refs, seven registrations, seven checkouts
+    assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
+
+
 def test_sync_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
     world, archived = prepared(tmp_path, Day.ready_to_sync, before=NOTHING)
     steps, _, differing = kill_everywhere(world, archived, SYNC)
