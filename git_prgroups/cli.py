@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from plumbum import cli
 from plumbum.cli.application import ShowCompletion, ShowHelp, ShowHelpAll, ShowVersion
+from plumbum.cli.switches import PositionalArgumentsError
 
 from git_prgroups import __version__
-from git_prgroups.errors import ExitCode, PrgroupsError, UsageError
+from git_prgroups.errors import ExitCode, PrgroupsError, UsageError, did_you_mean
 from git_prgroups.face import to_stderr
 from git_prgroups.output import Style, wants_color
 from git_prgroups.proc import Runner
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from git_prgroups.spec import Spec
 
 _META_SWITCHES = (ShowHelp, ShowHelpAll, ShowVersion, ShowCompletion)
+_NOT_OURS = ("completions", "help-all")  # plumbum's meta-switches that are not offered
+_HIDDEN = ("help", "h", "version", "v")  # said once, in the program's help
 DEBUG = "PRGROUPS_DEBUG"  # set: errors show their traceback
 
 
@@ -45,6 +49,32 @@ class Command(cli.Application):
     def debug(self) -> None:
         """show a traceback for errors (as PRGROUPS_DEBUG=1 does)"""
         os.environ[DEBUG] = "1"
+
+    def __init__(self, executable: str) -> None:
+        super().__init__(executable)
+        for name in _NOT_OURS:  # plumbum's: `aliases` prints completion; -h tells all
+            switch = self._switches_by_name.pop(name, None)
+            if switch is not None:
+                self._switches_by_func.pop(switch.func, None)
+
+    @cli.switch(["-h", "--help"], overridable=True, group="Meta-switches")
+    def help(self) -> None:
+        """this help, made from the definitions (plumbum's lists its own switches in every
+        command)"""
+        from git_prgroups import helptext
+
+        shared = helptext.options_of(Command(self.PROGNAME)._switches_by_name, _HIDDEN)
+        if self.parent is None:
+            commands = {name: (sub.get().__doc__ or "") for name, sub in self._subcommands.items()}
+            print(helptext.program_help(self.PROGNAME, __version__, self.DESCRIPTION or "",
+                                        dict(sorted(commands.items())), shared))  # fmt: skip
+            return
+        mine = [
+            o for o in helptext.options_of(self._switches_by_name, _HIDDEN)
+            if o.names not in {s.names for s in shared}
+        ]  # fmt: skip
+        print(helptext.command_help(self.PROGNAME, type(self).__doc__ or "",
+                                    helptext.arguments_of(self.main), mine, shared))  # fmt: skip
 
     def _switch(self, name: str) -> Any:
         app: Any = self
@@ -146,10 +176,23 @@ class Command(cli.Application):
             raise self._usage(error) from None
 
     def _usage(self, error: cli.SwitchError) -> Exception:
+        """One line in plain words: what is wrong, what was meant, where help is."""
         if isinstance(error, _META_SWITCHES):  # --help, --version: plumbum's own way
             return error
         message = (str(error).splitlines() or ["bad usage"])[0].rstrip(":")
-        return UsageError(f"{self.PROGNAME}: {message} (see {self.PROGNAME} --help)")
+        unknown = re.fullmatch(r"Unknown switch (\S+)", message)
+        if unknown:
+            known = [f"--{n}" if len(n) > 1 else f"-{n}" for n in self._switches_by_name]
+            message = f"no option {unknown[1]}" + did_you_mean(unknown[1], known)
+        elif isinstance(error, PositionalArgumentsError):
+            from git_prgroups.helptext import arguments_of
+
+            wanted = arguments_of(self.main)
+            message = (
+                f"missing {wanted}: {self.PROGNAME} {wanted}" if "at least" in message
+                else f"too many arguments: it takes {wanted or 'none'}"
+            )  # fmt: skip
+        return UsageError(f"{self.PROGNAME}: {message} (see {self.PROGNAME} -h)")
 
 
 class Prgroups(Command):
@@ -164,8 +207,10 @@ class Prgroups(Command):
 
     def main(self, *args: str) -> int:
         if args:
-            commands = ", ".join(sorted(self._subcommands))
-            raise UsageError(f"git prgroups: unknown command {args[0]!r} (commands: {commands})")
+            hint = did_you_mean(args[0], self._subcommands) or (
+                " (commands: " + ", ".join(sorted(self._subcommands)) + ")"
+            )
+            raise UsageError(f"git prgroups: no command {args[0]!r}{hint}")
         if not self.nested_command:
             self.help()
         return 0
@@ -350,10 +395,11 @@ class AliasesCommand(Command):
 class StatusCommand(Command):
     """One table: wave, branch, worktree, PR, checks, auto-merge, state, what it waits for."""
 
-    json = cli.Flag("--json", help='{"entries": [...]} instead of the table')
+    json = cli.Flag("--json", help='{"entries": [...], "summary", ...} instead of the table')
+    exit_code = cli.Flag("--exit-code", help="exit 1 when an entry needs you (its next step)")
 
     def main(self) -> int:
-        from git_prgroups.commands.status import status_entries, status_json, status_text
+        from git_prgroups.commands.status import read_status, status_json, status_text
         from git_prgroups.git import Git
         from git_prgroups.observe import start_statuses
 
@@ -362,10 +408,29 @@ class StatusCommand(Command):
         statuses = ahead.statuses if ahead else start_statuses(Git(self.runner, Path.cwd()))
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
-        entries, warnings = status_entries(spec, git, forge, statuses)
-        print(status_json(entries, warnings) if self.json else status_text(entries, self.style))
-        for warning in warnings:
+        status = read_status(spec, git, forge, statuses)
+        print(status_json(status) if self.json else status_text(status, self.style))
+        for warning in status.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        return int(ExitCode.NEEDS_USER if self.exit_code and status.needs_you else ExitCode.OK)
+
+
+@Prgroups.subcommand("show")
+class ShowCommand(Command):
+    """One entry in detail: its spec, branch, worktree, PR, checks and their output, what it
+    waits for, and the next step."""
+
+    json = cli.Flag("--json", help="one JSON document instead of the text")
+
+    def main(self, name: str) -> int:
+        from git_prgroups.commands.status import read_status, show_entry, show_json, show_text
+
+        spec = self.load_spec_naming((name,))
+        git, forge = self.git_and_forge(spec)
+        status = read_status(spec, git, forge)
+        pr = forge.read([spec.entry(name).branch]).get(spec.entry(name).branch)
+        shown = show_entry(status, name, forge.checks_output(pr) if pr else "")
+        print(show_json(shown) if self.json else show_text(shown, self.style))
         return 0
 
 

@@ -31,6 +31,7 @@ EventKind = Literal[
     "blocked",
     "ready",
     "kept",  # left as it is, on purpose
+    "note",  # worth knowing: nothing is wrong
     "closed",  # a PR closed without merging
     "refused",  # not done: it would lose work, or the forge or remote said no
     "skipped",  # not done: the worktree is not in a state to do it in

@@ -38,6 +38,7 @@ from git_prgroups.planning.actions import (
     FastForward,
     ForgetMissingWorktrees,
     LandArmed,
+    Notice,
     OpenPR,
     Push,
     PushBranches,
@@ -155,7 +156,7 @@ def execute(actions: Sequence[Action], run: Execution) -> None:
 
 
 def _one(action: Action, run: Execution) -> None:
-    if not isinstance(action, Report):
+    if not isinstance(action, Report | Notice):
         run.changed += 1
     _HANDLERS[type(action)](action, run)
 
@@ -274,7 +275,7 @@ def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
 # -- worktrees and refs ----------------------------------------------------------------------
 
 
-def _report(action: Report, run: Execution) -> None:
+def _report(action: Report | Notice, run: Execution) -> None:
     run.events.add(action.event)
 
 
@@ -537,6 +538,7 @@ def _report_pruned(action: ReportPruned, run: Execution) -> None:
 
 _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     Report: _report,
+    Notice: _report,
     RecordStarts: _record_starts,
     ForgetMissingWorktrees: _forget_missing_worktrees,
     FastForward: _fast_forward,

@@ -234,8 +234,15 @@ class Git:
             check=False,
         )
 
-    def worktree_add_detached(self, path: Path) -> None:
-        self._run("worktree", "add", "--quiet", "--detach", str(path), mutating=True)
+    def worktree_add_detached(self, path: Path, *, checkout: bool = True) -> None:
+        files = [] if checkout else ["--no-checkout"]
+        self._run("worktree", "add", "--quiet", "--detach", *files, str(path), mutating=True)
+
+    def clean_checkout(self, commit: Sha) -> None:
+        """This worktree at `commit`, with no file git does not track (ignored ones too):
+        what a CI runner starts from."""
+        self._run("checkout", "--quiet", "--force", "--detach", commit, mutating=True)
+        self._run("clean", "-q", "-ffdx", mutating=True)
 
     def worktree_remove(self, path: Path, *, force: bool = False, check: bool = True) -> None:
         """Remove a worktree; without `force` git refuses one with changes or untracked files."""
@@ -429,6 +436,10 @@ class Git:
             *(["--edit"] if edit else []), *extra,
             cwd=worktree, mutating=True, check=False, interactive=edit,
         )  # fmt: skip
+
+    def subject(self, worktree: Path) -> str:
+        """The subject of HEAD's commit."""
+        return self._run("log", "-1", "--format=%s", cwd=worktree).stdout.strip()
 
     def head(self) -> Sha:
         return self._run("rev-parse", "HEAD").stdout.strip()

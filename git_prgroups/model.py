@@ -13,7 +13,7 @@ Sha = NewType("Sha", str)  # a full object name
 BranchName = NewType("BranchName", str)  # a local branch, without refs/heads/
 
 PRState = Literal["open", "closed", "merged"]
-Checks = Literal["pass", "fail", "pending", "none"]
+Checks = Literal["pass", "fail", "pending", "running", "none"]
 MergeMethod = Literal["rebase", "squash", "merge"]
 # what is where an entry's worktree goes: nothing, an empty folder, or files
 FolderState = Literal["missing", "empty", "full"]
@@ -102,13 +102,11 @@ LandingOutcome = Literal["landed", "failing", "conflict", "waiting"]
 
 @dataclass(frozen=True)
 class LandingOrder:
-    """An armed PR for a forge that lands in prgroups to land, once its checks pass
-    (run in `worktree`)."""
+    """An armed PR for a forge that lands in prgroups to land, once its checks pass."""
 
     name: str
     pr: PullRequest
     checks: tuple[Argv, ...]
-    worktree: Path
     method: MergeMethod
 
 

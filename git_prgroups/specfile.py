@@ -27,7 +27,7 @@ from git_prgroups.spec import (
     Entry,
     Spec,
 )
-from git_prgroups.tomllines import KeyPath, line_of, second_definition
+from git_prgroups.tomllines import KeyPath, line_of, second_definition, unclosed
 
 MAX_JOBS = 64  # forge writes at once: more only invites a rate limit
 _NAME = re.compile(r"\w[\w.-]*\Z")
@@ -77,6 +77,11 @@ def _read_toml(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomlkit.parse(text).unwrap()
     except (TOMLKitError, ValueError) as error:
+        left_open = unclosed(text)
+        if left_open is not None:  # said where it opened, not where the reader gave up
+            key, line, what, closer = left_open
+            problem = f"{what} opened here is not closed: add {closer}"
+            raise SpecError(path, problem, line=line, where=".".join(key) or None) from None
         message = re.sub(r" at line \d+ col \d+$", "", str(error)).rstrip(".")
         duplicate = re.fullmatch(r'Key "(.+)" already exists', message)
         if duplicate:

@@ -12,6 +12,7 @@ The folder `<git common dir>/prgroups/`:
     lock                  who holds the repository (see locking.py)
     local-forge.json      the local forge's PRs and issues (and .lock beside it)
     landing/              the local forge's worktree for landing PRs
+    checks/N/             its clean checkouts to run checks in, one per slot
     undo/*.json           one record per risky step under way (see journal.py)
 """
 
@@ -69,6 +70,11 @@ class Store:
     @property
     def landing(self) -> Path:
         return self.folder / "landing"
+
+    @property
+    def checks(self) -> Path:
+        """The local forge's clean checkouts to run checks in, one folder per slot."""
+        return self.folder / "checks"
 
     @property
     def undo(self) -> Path:

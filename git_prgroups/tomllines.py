@@ -177,3 +177,49 @@ class _ValueScanner:
                 return end
             pos += 1
         return None
+
+
+def unclosed(text: str) -> tuple[KeyPath, int, str, str] | None:
+    """The first value, string or table header that is opened and never closed: its
+    key, its line, what it is, and what closes it. For a TOML error that would name the
+    line where the reader gave up instead."""
+    table: KeyPath = ()
+    opened: tuple[KeyPath, int, str, str] | None = None
+    scanner = _ValueScanner()
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        if scanner.busy:
+            header = stripped.startswith("[") and _parse_key(stripped.lstrip("["), "]")
+            if scanner.depth and header:
+                return opened  # a new table begins inside the value: it never closed
+            scanner.feed(line, 0)
+            continue
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("["):
+            parsed = _parse_key(stripped.lstrip("["), "]")
+            if parsed is None:
+                return table, number, "the table header", "]"
+            table = parsed[0]
+            continue
+        parsed = _parse_key(stripped, "=")
+        if parsed is None:
+            continue
+        key, rest = parsed
+        value = rest.lstrip()
+        quote = value[:1]
+        one_line = quote in ("'", '"') and not value.startswith(quote * 3)
+        if one_line and _string_end(value, 1, quote, escapes=quote == '"') is None:
+            return (*table, *key), number, "the string", quote
+        scanner.feed(stripped, len(stripped) - len(rest))
+        if scanner.busy:
+            what = (
+                "the string"
+                if scanner.multiline
+                else "the list"
+                if value[:1] == "["
+                else "the table"
+            )
+            closer = scanner.multiline or ("]" if value[:1] == "[" else "}")
+            opened = ((*table, *key), number, what, closer)
+    return opened if scanner.busy else None

@@ -33,7 +33,10 @@ def test_git_prgroups_dash_h_prints_the_builtin_help(world, installed_command):
     result = run(["git", "prgroups", "-h"], world.repo, installed_command.parent)
 
     assert result.returncode == 0, result.stderr
-    assert "Sub-commands:" in result.stdout
+    assert result.stdout.startswith("usage: git prgroups [OPTIONS] COMMAND")
+    assert "\n  status   One table" in result.stdout
+    assert ".;" not in result.stdout and "--completions" not in result.stdout
+    assert max(map(len, result.stdout.splitlines())) <= 80
 
 
 def test_the_manual_describes_every_command():

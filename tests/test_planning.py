@@ -27,6 +27,7 @@ from git_prgroups.planning.actions import (
     FastForward,
     ForgetMissingWorktrees,
     LandArmed,
+    Notice,
     OpenPR,
     PushBranches,
     RecordPushed,
@@ -135,7 +136,7 @@ def summary(actions: list) -> list[str]:
     """A few words per action: its kind, and what tells it apart."""
     said = []
     for a in actions:
-        if isinstance(a, Report):
+        if isinstance(a, Report | Notice):
             said.append(f"{a.event.kind} {a.event.entry or ''}".strip())
         elif isinstance(a, AddWorktree):
             how = f"from {a.commit}" if a.new else "existing"
@@ -217,7 +218,8 @@ UP_ROWS = [
      {}, ["fast-forward a to base1", "ready a"]),
     ("no commits, behind, dirty: left where it is",
      spec(), world(branches={"1-a": "base0"}, worktrees=worktree(head="base0"),
-                   dirty={WT_A: True}, graph=graph(("base1", "base0"))), {}, ["ready a"]),
+                   dirty={WT_A: True}, graph=graph(("base1", "base0"))), {},
+     ["ready a", "note a"]),
     ("no commits, its worktree on another branch: left",
      spec(), world(branches={"1-a": "base0"}, worktrees=worktree(head="base0", branch="x"),
                    graph=graph(("base1", "base0"))), {}, ["ready a"]),
@@ -299,11 +301,11 @@ LANDING_ROWS = [
     ("checks passed on this commit: landed",
      spec(checks=(("make",),)), started(prs={"1-a": pr(checks="pass", checks_commit="a1")}),
      ["land a"]),
-    ("checks still running: nothing to say",
-     spec(checks=(("make",),)), started(prs={"1-a": pr(checks="pending", checks_commit="a1")}),
-     []),
-    ("checks due, the worktree dirty: waiting",
-     spec(checks=(("make",),)), started(prs=ARMED, dirty={WT_A: True}), ["waiting a"]),
+    ("checks 'running' on this commit (a run killed while they ran): run again",
+     spec(checks=(("make",),)), started(prs={"1-a": pr(checks="running", checks_commit="a1")}),
+     ["land a"]),
+    ("checks due, the user's worktree dirty: checked all the same, in a clean checkout",
+     spec(checks=(("make",),)), started(prs=ARMED, dirty={WT_A: True}), ["land a"]),
     ("checks due, the worktree at the pushed commit: landed after them",
      spec(checks=(("make",),)), started(prs=ARMED), ["land a"]),
     ("a conflict on this base and head: said, not tried again",

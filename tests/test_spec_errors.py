@@ -10,8 +10,9 @@ GOOD_A = '[pr.a]\ntitle = "fix: a"\n'
 
 # (id, spec text, fragments the one-line message must hold)
 BAD_SPECS = [
-    ("toml-syntax", '[pr.a]\ntitle = "fix: a\n', ["prgroups.toml:2:", "invalid TOML"]),
-    ("unclosed-table", '[pr.a\ntitle = "x"\n', ["prgroups.toml:1:", "invalid TOML"]),
+    ("toml-syntax", '[pr.a]\ntitle = "fix: a\n', ["prgroups.toml:2:", "string opened here"]),
+    ("unclosed-table", '[pr.a\ntitle = "x"\n', ["prgroups.toml:1:", "table header opened"]),
+    ("toml-syntax-other", '[pr.a]\ntitle = "x" "y"\n', ["prgroups.toml:2:", "invalid TOML"]),
     (
         "table-twice",
         GOOD_A + '\n[pr.b]\ntitle = "b"\n\n[pr.a]\ntitle = "again"\n',

@@ -69,6 +69,6 @@ def test_unknown_command_and_unknown_switch_are_one_line_usage_errors(world, cli
         assert outcome.code == 2
         assert outcome.err.count("\n") == 1, outcome.err
         assert outcome.out == ""
-    assert "unknown command 'plna'" in command.err
+    assert "no command 'plna'; did you mean \"plan\"?" in command.err
     assert "--jsn" in switch.err
     assert "svg" in choice.err

@@ -15,7 +15,7 @@ from pathlib import Path
 from git_prgroups.errors import PrgroupsError, UsageError
 from git_prgroups.events import Event, Events
 from git_prgroups.git import Git
-from git_prgroups.proc import CommandFailed
+from git_prgroups.proc import Completed
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Entry, Spec
 
@@ -45,17 +45,23 @@ def run_commit(
     entry = entry_here(spec, git)
     worktree = entry.worktree
     message = Renderer(spec, spec.graph()).commit_message(entry.name)
+    staged = set(git.changed_paths(worktree, staged=True))
+    unstaged = git.changed_paths(worktree, staged=False)
+    if (
+        not staged
+        and not (all_files and unstaged)
+        and not {"--amend", "--allow-empty"} & set(extra)
+    ):
+        raise PrgroupsError(_nothing_staged(git, worktree, unstaged))
     with tempfile.TemporaryDirectory(prefix="prgroups-") as folder:
         message_file = Path(folder) / "COMMIT_MSG"
         message_file.write_text(message, encoding="utf-8")
-        staged = set(git.changed_paths(worktree, staged=True))
-        unstaged = git.changed_paths(worktree, staged=False)
         before = _fingerprint(worktree, unstaged + sorted(staged))
         done = git.commit(worktree, message_file, all_files=all_files, edit=edit, extra=extra)
         if not done.ok:
             rewritten = _rewritten_by_hook(git, worktree, staged, before, all_files=all_files)
             if not rewritten:
-                raise CommandFailed(done, worktree)
+                raise _failed(done, worktree)
             partly = sorted(set(rewritten) & set(unstaged)) if not all_files else []
             if partly:  # staging them now would add changes the user kept out on purpose
                 raise PrgroupsError(
@@ -67,8 +73,30 @@ def run_commit(
             git.stage(worktree, [] if all_files else rewritten)
             done = git.commit(worktree, message_file, all_files=all_files, edit=edit, extra=extra)
             if not done.ok:
-                raise CommandFailed(done, worktree)
-    events.add(Event("committed", message.splitlines()[0], entry.name))
+                raise _failed(done, worktree)
+    # the subject as committed: --edit may have changed it
+    events.add(Event("committed", git.subject(worktree), entry.name))
+
+
+def _nothing_staged(git: Git, worktree: Path, unstaged: list[str]) -> str:
+    if unstaged:
+        return (
+            f"nothing staged in {worktree}: use -a to commit the changed tracked files, or "
+            "git add what belongs, then commit again"
+        )
+    if git.untracked_files(worktree):
+        return f"nothing staged in {worktree}: git add the new files, then commit again"
+    return f"nothing to commit in {worktree}: change something, then commit again"
+
+
+def _failed(done: Completed, worktree: Path) -> PrgroupsError:
+    """git commit's refusal in plain words: what git or the hook said, not the command
+    with prgroups' temporary message file."""
+    said = [line for line in (done.stdout + done.stderr).strip().splitlines() if line.strip()]
+    if not said:
+        return PrgroupsError(f"git commit failed in {worktree} (exit {done.returncode})")
+    shown = "\n".join(f"  {line}" for line in said[-15:])
+    return PrgroupsError(f"the commit in {worktree} was refused (a hook, or git):\n{shown}")
 
 
 def _rewritten_by_hook(

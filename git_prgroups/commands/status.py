@@ -1,16 +1,20 @@
-"""`git prgroups status`: one table of every entry, in wave order."""
+"""`git prgroups status`: one table of every entry, in wave order, what they add up to,
+and the user's next step for each entry that waits on them. `show NAME`: one entry."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.observe import WorktreeStatuses, observe
 from git_prgroups.output import Style, table
+from git_prgroups.planning.next import next_step, summary
 from git_prgroups.planning.states import EntryState, entry_states
-from git_prgroups.planning.world import World, missing_base
+from git_prgroups.planning.world import World, base_label, missing_base
+from git_prgroups.render import title_of
 from git_prgroups.spec import Spec
 
 _STATE_STYLE = {
@@ -19,10 +23,20 @@ _STATE_STYLE = {
 }  # fmt: skip
 
 
-def status_entries(
+@dataclass(frozen=True)
+class Status:
+    entries: list[dict[str, Any]]  # in wave order
+    summary: str
+    warnings: list[str]
+
+    @property
+    def needs_you(self) -> bool:
+        return any(e["needs_you"] for e in self.entries)
+
+
+def read_status(
     spec: Spec, git: Git, forge: Forge, statuses: WorktreeStatuses | None = None
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Each entry's row, in wave order, and warnings about the whole."""
+) -> Status:
     graph = spec.graph()
     world = observe(spec, git, forge, statuses)
     states = entry_states(spec, world)
@@ -31,7 +45,7 @@ def status_entries(
         for wave, names in enumerate(graph.waves)
         for name in names
     ]
-    return entries, [] if world.base_tip else [missing_base(spec)]
+    return Status(entries, summary(states), [] if world.base_tip else [missing_base(spec)])
 
 
 def _entry(spec: Spec, world: World, name: str, wave: int, state: EntryState) -> dict[str, Any]:
@@ -43,9 +57,11 @@ def _entry(spec: Spec, world: World, name: str, wave: int, state: EntryState) ->
     else:
         worktree_state = "dirty" if state.dirty else "clean"
     pr = state.pr
+    entry = spec.entry(name)
+    step = next_step(spec, world, entry, state)
     return {
         "name": name,
-        "branch": spec.entry(name).branch,
+        "branch": entry.branch,
         "wave": wave,
         "state": state.state,
         "pr": pr.number if pr else None,
@@ -57,17 +73,30 @@ def _entry(spec: Spec, world: World, name: str, wave: int, state: EntryState) ->
         "checks": pr.checks if pr else None,
         "auto_merge": bool(pr and pr.auto_merge),
         "blocked_by": list(state.blocked_by),
+        "next": step.text if step else None,
+        "needs_you": bool(step and step.needs_you),
+        "title": title_of(entry),
+        "issues": list(entry.issues),
+        "after": list(entry.after),
+        "onto": base_label(spec),
     }
 
 
-def status_json(entries: list[dict[str, Any]], warnings: list[str]) -> str:
-    return json.dumps({"entries": entries, "warnings": warnings}, indent=2, ensure_ascii=False)
+def status_json(status: Status) -> str:
+    document = {
+        "entries": [{k: v for k, v in e.items() if k not in ("title", "issues", "after", "onto")}
+                    for e in status.entries],
+        "summary": status.summary,
+        "needs_you": status.needs_you,
+        "warnings": status.warnings,
+    }  # fmt: skip
+    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def status_text(entries: list[dict[str, Any]], style: Style) -> str:
+def status_text(status: Status, style: Style) -> str:
     header = ["NAME", "WAVE", "BRANCH", "WORKTREE", "PR", "CHECKS", "AUTO", "STATE"]
     rows = [[style(c, "bold") for c in header]]
-    for e in entries:
+    for e in status.entries:
         worktree = e["worktree_state"]
         # a merged branch's commits landed as others (rebase, squash): its count misleads
         if e["worktree"] and (e["ahead"] or e["behind"]) and e["state"] != "merged":
@@ -77,14 +106,52 @@ def status_text(entries: list[dict[str, Any]], style: Style) -> str:
             state += style(" (waits for " + ", ".join(e["blocked_by"]) + ")", "dim")
         rows.append(
             [
-                e["name"],
-                str(e["wave"]),
-                e["branch"],
-                worktree,
-                f"#{e['pr']}" if e["pr"] else "-",
-                e["checks"] or "-",
-                "on" if e["auto_merge"] else "-",
-                state,
+                e["name"], str(e["wave"]), e["branch"], worktree,
+                f"#{e['pr']}" if e["pr"] else "-", e["checks"] or "-",
+                "on" if e["auto_merge"] else "-", state,
             ]
-        )
-    return "\n".join(table(rows, indent=""))
+        )  # fmt: skip
+    lines = [*table(rows, indent=""), "", status.summary]
+    steps = [e for e in status.entries if e["next"]]
+    if steps:
+        lines += ["", "next:"]
+        lines += [f"  {e['name']}: {e['next']}" for e in steps]
+    return "\n".join(lines)
+
+
+def show_entry(status: Status, name: str, output: str) -> dict[str, Any]:
+    """One entry's row with the tail of its checks' output."""
+    entry = next(e for e in status.entries if e["name"] == name)
+    return entry | {"checks_output": output}
+
+
+def show_text(shown: dict[str, Any], style: Style) -> str:
+    e = shown
+    worktree = e["worktree"] or "none yet"
+    if e["worktree"]:
+        worktree += f" ({e['worktree_state']}, {e['ahead']} ahead and {e['behind']} behind "
+        worktree += f"{e['onto']})"
+    waits = " (waits for " + ", ".join(e["blocked_by"]) + ")" if e["blocked_by"] else ""
+    pr = f"#{e['pr']} {e['url']}" if e["pr"] else "none yet"
+    if e["pr"]:
+        pr += ", auto-merge on" if e["auto_merge"] else ", auto-merge off"
+    rows = [
+        ["title", e["title"]],
+        ["issues", " ".join(f"#{i}" for i in e["issues"]) or "-"],
+        ["after", ", ".join(e["after"]) or "-"],
+        ["branch", e["branch"]],
+        ["worktree", worktree],
+        ["PR", pr],
+        ["checks", e["checks"] or "-"],
+        ["state", e["state"] + waits],
+        ["next", e["next"] or "-"],
+    ]
+    lines = [style(f"{e['name']} (wave {e['wave']})", "bold"), *table(rows)]
+    if e["checks_output"]:
+        lines += ["", "checks' output (its last lines):"]
+        lines += [f"  {line}" for line in e["checks_output"].splitlines()]
+    return "\n".join(lines)
+
+
+def show_json(shown: dict[str, Any]) -> str:
+    return json.dumps(shown, indent=2, ensure_ascii=False)

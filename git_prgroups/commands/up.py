@@ -22,7 +22,6 @@ from git_prgroups.planning.actions import (
     PushBranches,
     RecordPushed,
     Report,
-    changes,
 )
 from git_prgroups.planning.up import Texts, merged_since, plan_landings, plan_up, wants_texts
 from git_prgroups.planning.world import World
@@ -61,7 +60,7 @@ def run_up(
         plan = plan_up(spec, world, texts(spec, renderer, world, only), only=only,
                        force_body=force_body)  # fmt: skip
         reports = [a for a in plan if isinstance(a, Report)]  # the last round's are told
-        execute(changes(plan), run)
+        execute([a for a in plan if not isinstance(a, Report)], run)
         if dry_run:
             break
         base_moved = False

@@ -56,6 +56,10 @@ class Forge(Protocol):
     def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
         """Labels the spec gives the PR that it lacks (never removes one)."""
 
+    def checks_output(self, pr: PullRequest) -> str:
+        """The last lines of what the PR's failing checks printed, when the forge keeps
+        them ("" when it does not)."""
+
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         """Each issue's state and newest comments, in one query; unknown ones left out."""
 

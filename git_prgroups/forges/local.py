@@ -19,10 +19,13 @@ import datetime
 import fcntl
 import json
 import os
+import queue
 import shlex
+import shutil
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from git_prgroups.errors import PrgroupsError
@@ -152,6 +155,10 @@ class LocalForge:
     def ensure_labels(self, labels: Sequence[str]) -> None:
         """Labels need no making here: a PR's record keeps its own."""
 
+    def checks_output(self, pr: PullRequest) -> str:
+        record = next((r for r in self._load()["pulls"] if r["number"] == pr.number), {})
+        return record.get("checks_output", "") if record.get("checks") == "fail" else ""
+
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         recorded = self._load()["issues"]
         found = {}
@@ -187,37 +194,44 @@ class LocalForge:
     # landing
 
     def land(self, orders: Sequence[LandingOrder], *, workers: int = 1) -> Iterator[Landing]:
-        """Run the checks that are due, `workers` PRs' at once (each in its own worktree,
-        its output kept apart), then land each PR that passed, in order."""
-        due = [o for o in orders if o.checks and o.pr.checks_commit != o.pr.head_oid]
+        """Run the checks that are due, `workers` PRs' at once, each in a clean checkout
+        of the PR's head (never the user's worktree), its output kept apart; then land
+        each PR that passed, in order. Landing holds the repository's lock: checks
+        "running" in a record are a killed run's, and run again."""
+        due = [o for o in orders if o.checks and not _passed(o.pr)]
         failing: dict[str, Landing | None] = {}
         if due:
-            with ThreadPoolExecutor(max(1, min(workers, len(due)))) as pool:
-                judged = list(pool.map(self._checks, due))
+            at_once = max(1, min(workers, len(due)))
+            slots = CheckSlots(self.git, self.store).ready(at_once)
+            with ThreadPoolExecutor(at_once) as pool:
+                judged = list(pool.map(lambda order: self._checks(order, slots), due))
             failing = {o.name: landing for o, landing in zip(due, judged, strict=True)}
         with self._scratch() as scratch:
             for order in orders:
                 yield failing.get(order.name) or self._land(order, scratch)
 
-    def _checks(self, order: LandingOrder) -> Landing | None:
-        """None when the checks pass (or were judged on this commit already)."""
+    def _checks(self, order: LandingOrder, slots: queue.Queue[Path]) -> Landing | None:
+        """None when the checks pass; else the failing command and its output's tail."""
         pr = order.pr
-        if not order.checks or pr.checks_commit == pr.head_oid:
-            return None
-        for argv in order.checks:
-            result = self.git.runner.run(argv, cwd=order.worktree, check=False)
-            if not result.ok:
-                lines = (result.stdout + result.stderr).strip().splitlines()
-                tail = "\n".join(lines[-OUTPUT_TAIL:])
-                header = f"`{shlex.join(argv)}` failed (exit {result.returncode})"
-                self._update(
-                    pr, "checks failing", checks="fail", checks_output=f"{header}\n{tail}",
-                    checks_commit=pr.head_oid,
-                )  # fmt: skip
-                return Landing(order.name, pr, "failing", f"{header}\n{tail}")
-        self._update(
-            pr, "checks passing", checks="pass", checks_output="", checks_commit=pr.head_oid
-        )
+        head = pr.head_oid
+        if head is None:
+            return Landing(order.name, pr, "waiting", "its branch is not on the remote")
+        self._update(pr, "checks running", checks="running", checks_output="", checks_commit=head)
+        slot = slots.get()
+        try:
+            self.git.at(slot).clean_checkout(head)
+            for argv in order.checks:
+                result = self.git.runner.run(argv, cwd=slot, check=False)
+                if not result.ok:
+                    lines = (result.stdout + result.stderr).strip().splitlines()
+                    tail = "\n".join(lines[-OUTPUT_TAIL:])
+                    header = f"`{shlex.join(argv)}` failed (exit {result.returncode})"
+                    output = f"{header}\n{tail}"
+                    self._update(pr, "checks failing", checks="fail", checks_output=output)
+                    return Landing(order.name, pr, "failing", output)
+        finally:
+            slots.put(slot)
+        self._update(pr, "checks passing", checks="pass", checks_output="")
         return None
 
     def _land(self, order: LandingOrder, scratch: _Scratch) -> Landing:
@@ -261,6 +275,37 @@ class LocalForge:
             yield scratch
         finally:
             scratch.remove()
+
+
+def _passed(pr: PullRequest) -> bool:
+    return pr.checks_commit == pr.head_oid and pr.checks == "pass"
+
+
+class CheckSlots:
+    """Clean checkouts to run checks in, one per check running at once, kept between
+    runs as a CI runner keeps its workspace: `<git common dir>/prgroups/checks/N`, each
+    checked out at the PR's head and cleaned of every file git does not track before a
+    run, so nothing a check writes (`__pycache__/`, `.pytest_cache/`) reaches the user."""
+
+    def __init__(self, git: Git, store: Store) -> None:
+        self.git, self.folder = git, store.checks
+        self.journal = Journal(store.undo)
+
+    def ready(self, count: int) -> queue.Queue[Path]:
+        """`count` slots, the missing ones registered in turn (registrations must not
+        overlap: see Git.worktree_register)."""
+        slots: queue.Queue[Path] = queue.Queue()
+        registered = {w.path for w in self.git.worktrees()}
+        for n in range(1, max(1, count) + 1):
+            path = self.folder / str(n)
+            if path not in registered:
+                if path.exists():  # left by a run killed as it made it: it holds nothing
+                    shutil.rmtree(path)
+                with self.journal.noting(UndoRecord("scratch-worktree", path)):
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    self.git.worktree_add_detached(path, checkout=False)
+            slots.put(path)
+        return slots
 
 
 class _Scratch:

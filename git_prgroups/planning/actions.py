@@ -19,7 +19,16 @@ from git_prgroups.model import (
 
 @dataclass(frozen=True)
 class Report:
-    """An event the plan already knows: a blocked entry, a refusal, a hand-edited PR."""
+    """An event the plan already knows: a blocked entry, a refusal, a hand-edited PR.
+    A command that plans in rounds tells the last round's."""
+
+    event: Event
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An event about what this round does (a push that leaves changes out), told as the
+    round runs."""
 
     event: Event
 
@@ -204,6 +213,7 @@ class ReportPruned:
 
 Action = (
     Report
+    | Notice
     | RecordStarts
     | ForgetMissingWorktrees
     | AddWorktree
@@ -224,8 +234,3 @@ Action = (
     | CloseIssue
     | ReportPruned
 )
-
-
-def changes(actions: list[Action]) -> list[Action]:
-    """The actions that change something (not reports)."""
-    return [a for a in actions if not isinstance(a, Report)]

@@ -17,6 +17,7 @@ from git_prgroups.planning.actions import (
     FastForward,
     ForgetMissingWorktrees,
     LandArmed,
+    Notice,
     OpenPR,
     Push,
     PushBranches,
@@ -57,6 +58,7 @@ def plan_up(
     moves: list[FastForward] = []
     records: dict[BranchName, Sha] = {}
     pushes: list[Push] = []
+    notices: list[Action] = []
     forge: list[Action] = []
     for name in (n for wave in spec.graph().waves for n in wave):
         if only and name not in only:
@@ -91,7 +93,12 @@ def plan_up(
         if push is not None:
             pushes.append(push)
         for action in actions:
-            (reports if isinstance(action, Report) else forge).append(action)
+            if isinstance(action, Report):
+                reports.append(action)
+            elif isinstance(action, Notice):
+                notices.append(action)
+            else:
+                forge.append(action)
     plan: list[Action] = []
     starts = {a.branch: a.commit for a in adds if a.new}
     if starts:
@@ -103,6 +110,7 @@ def plan_up(
         plan.append(RecordPushed(records))
     if pushes:
         plan.append(PushBranches(tuple(pushes)))
+    plan += notices  # about the push: before the forge's writes, which go side by side
     labels = [
         label
         for a in forge
@@ -127,17 +135,20 @@ def _unstarted(
     if state.pr is None:
         path = worktree.path if worktree else entry.worktree
         reports.append(Report(Event("ready", f"worktree at {path}, no commits yet", entry.name)))
-    if (
-        worktree is not None
-        and not worktree.prunable
-        and worktree.branch == entry.branch
-        and state.behind
-        and not state.dirty
-        and world.base_tip
-    ):
-        moves.append(
-            FastForward(entry.name, worktree.path, entry.branch, world.base_tip, base_label(spec))
-        )
+    movable = worktree is not None and not worktree.prunable and worktree.branch == entry.branch
+    if worktree is not None and movable and state.behind and world.base_tip:
+        if state.dirty:
+            why = (
+                f"not moved up to {base_label(spec)}: {worktree.path} has uncommitted or "
+                "untracked files (commit, stash or remove them, and up moves it)"
+            )
+            reports.append(Report(Event("note", why, entry.name)))
+        else:
+            moves.append(
+                FastForward(
+                    entry.name, worktree.path, entry.branch, world.base_tip, base_label(spec)
+                )
+            )
     return reports
 
 
@@ -189,6 +200,10 @@ def _publish(
     title, body = texts[entry.name]
     method = spec.defaults.merge
     pr = state.pr
+    notes: list[Action] = []
+    if state.dirty and state.worktree is not None and push is not None:
+        why = f"{state.worktree.path} has uncommitted changes: they are not in what is pushed"
+        notes.append(Notice(Event("note", why, entry.name)))
     if pr is None:
         request = NewPullRequest(
             head=entry.branch,
@@ -198,8 +213,8 @@ def _publish(
             labels=entry.labels,
             draft=entry.draft,
         )
-        return record, push, [OpenPR(entry.name, request, None if entry.draft else method)]
-    actions: list[Action] = []
+        return record, push, [*notes, OpenPR(entry.name, request, None if entry.draft else method)]
+    actions: list[Action] = notes
     if pr.auto_merge is None and not pr.draft:
         actions.append(ArmAutoMerge(entry.name, pr, method))
     missing = tuple(label for label in entry.labels if label not in pr.labels)
@@ -233,34 +248,20 @@ def plan_landings(spec: Spec, world: World, *, only: Collection[str] = ()) -> li
             continue
         checks = (*spec.defaults.checks, *entry.checks)
         why_not = _why_not_landing(spec, entry, pr, world, checks)
-        if why_not is _HOLD:
-            continue
         if why_not is not None:
             reports.append(Report(why_not))
             continue
-        worktree = world.worktree_of(entry)
-        path = worktree.path if worktree else entry.worktree
-        orders.append(LandingOrder(entry.name, pr, checks, path, pr.auto_merge))
+        orders.append(LandingOrder(entry.name, pr, checks, pr.auto_merge))
     return ([LandArmed(tuple(orders))] if orders else []) + reports
-
-
-_HOLD = Event("waiting")  # not yet, and nothing new to say
 
 
 def _why_not_landing(
     spec: Spec, entry: Entry, pr: PullRequest, world: World, checks: tuple[tuple[str, ...], ...]
 ) -> Event | None:
-    """None when the PR may land (its checks run first, if any are due); else why not."""
-    if checks and pr.checks_commit == pr.head_oid:  # judged this commit already
-        if pr.checks == "fail":
-            return landing_event("failing", entry.name, pr)
-        if pr.checks != "pass":
-            return _HOLD
-    elif checks:
-        worktree = world.worktree_of(entry)
-        if worktree is None or worktree.head != pr.head_oid or world.dirty.get(worktree.path):
-            why = "checks not run: its worktree is missing, dirty or not at the pushed commit"
-            return landing_event("waiting", entry.name, pr, why)
+    """None when the PR may land (its checks run first, in a clean checkout of its head,
+    unless they passed on it); else why not."""
+    if checks and pr.checks_commit == pr.head_oid and pr.checks == "fail":
+        return landing_event("failing", entry.name, pr)  # judged this commit already
     if pr.conflict and pr.conflict_seen == (world.base_tip, pr.head_oid):
         advice = conflict_advice(spec, entry, world.base_tip)
         return landing_event("conflict", entry.name, pr, advice)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from git_prgroups.events import Event
+from git_prgroups.planning.next import summary
 from git_prgroups.planning.states import EntryState
 
 Next = Literal["done", "again", "wait", "stop"]
-ORDER = ("merged", "open", "ready", "blocked", "conflict", "failing", "closed")
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ def judge_round(
     the last wait. The wait starts at `interval` and doubles after each round that
     changed nothing, up to `max_interval`."""
     now = {name: state.state for name, state in states.items()}
-    progress = Event("progress", _progress(now))
+    progress = Event("progress", summary(states))
     if all(s == "merged" for s in now.values()):
         return Judgement("done", 0, (progress, Event("done", "every entry has merged")))
     unstarted = any(s.state == "ready" and s.worktree is None for s in states.values())
@@ -72,8 +71,3 @@ def needs_you(states: Mapping[str, EntryState]) -> list[tuple[str, str]]:
         elif state.state == "ready":
             found.append((name, "ready, not published (see the messages above)"))
     return found
-
-
-def _progress(states: Mapping[str, str]) -> str:
-    counts = Counter(states.values())
-    return ", ".join(f"{counts[s]} {s}" for s in ORDER if counts[s])

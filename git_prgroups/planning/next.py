@@ -1,0 +1,68 @@
+"""What the user does next for an entry, when it is theirs to do: status and show say it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from git_prgroups.planning.states import EntryState
+from git_prgroups.planning.world import World, base_label
+from git_prgroups.spec import Entry, Spec
+
+ORDER = ("merged", "open", "ready", "blocked", "conflict", "failing", "closed")
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    needs_you: bool  # False: a step the user may take, nothing waits on them
+
+
+def next_step(spec: Spec, world: World, entry: Entry, state: EntryState) -> Step | None:
+    worktree, pr = state.worktree, state.pr
+    path = worktree.path if worktree else entry.worktree
+    under_way = world.operations.get(path)
+    onto = base_label(spec)
+    if state.state == "merged":
+        if worktree is not None or entry.branch in world.branches:
+            return Step("git prgroups prune (its worktree and branch are left)", False)
+        return None
+    if state.state == "closed" and pr is not None:
+        return Step(f"reopen #{pr.number}, or drop the entry from the spec", True)
+    if under_way is not None:
+        return Step(
+            f"finish the {under_way} in {path}: resolve, git add, git {under_way} --continue "
+            f"(or git {under_way} --abort); then git prgroups up",
+            True,
+        )
+    if state.state == "conflict" or world.conflicts.get(entry.name) == world.base_tip:
+        return Step(
+            f"cd {path} && git rebase {onto}, resolve, git rebase --continue; then git prgroups up",
+            True,
+        )
+    if state.state == "failing":
+        return Step(
+            f"read the checks' output (git prgroups show {entry.name}); fix, git prgroups "
+            "commit, git prgroups up",
+            True,
+        )
+    if state.state == "blocked":
+        return None
+    if worktree is None:
+        return Step("git prgroups up (makes its worktree)", True)
+    if state.ahead == 0:
+        return Step(f"work in {path}, then git prgroups commit and git prgroups up", True)
+    if world.remote_branches.get(entry.branch) != world.branches.get(entry.branch):
+        return Step("git prgroups up (pushes what is committed)", True)
+    if pr is None:
+        return Step("git prgroups up (opens its PR)", True)
+    if pr.auto_merge is None and not pr.draft:
+        return Step("git prgroups up (turns auto-merge on)", True)
+    return None
+
+
+def summary(states: Mapping[str, EntryState]) -> str:
+    """`4 merged, 2 open, 1 failing, 2 blocked`: the entries by state."""
+    counts = Counter(s.state for s in states.values())
+    return ", ".join(f"{counts[state]} {state}" for state in ORDER if counts[state])
