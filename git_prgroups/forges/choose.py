@@ -11,8 +11,6 @@ from git_prgroups.store import Store
 
 
 def choose_forge(spec: Spec, git: Git) -> Forge:
-    from git_prgroups.forges.gh import Gh, repository_from_setting, repository_from_url
-
     kind, remote = spec.defaults.forge, spec.defaults.remote
     url = None
     if kind != "local" and not spec.defaults.github:
@@ -22,6 +20,10 @@ def choose_forge(spec: Spec, git: Git) -> Forge:
                 f'the remote "{remote}" does not exist: add it (git remote add {remote} URL) '
                 "or set defaults.remote"
             )
+    if kind == "auto" and not spec.defaults.github and "github" not in (url or "").lower():
+        return _local(spec, git)  # no GitHub in sight: gh's module need not load
+    from git_prgroups.forges.gh import Gh, repository_from_setting, repository_from_url
+
     found = repository_from_url(url) if url else None
     if kind == "auto":
         kind = "github" if spec.defaults.github or found else "local"
@@ -38,4 +40,8 @@ def choose_forge(spec: Spec, git: Git) -> Forge:
         from git_prgroups.forges.github import GitHubForge
 
         return GitHubForge(Gh(git.runner, repository))
-    return LocalForge(git, Store.of(git.common_dir()), remote, spec.defaults.base)
+    return _local(spec, git)
+
+
+def _local(spec: Spec, git: Git) -> Forge:
+    return LocalForge(git, Store.of(git.common_dir()), spec.defaults.remote, spec.defaults.base)

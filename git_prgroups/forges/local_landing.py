@@ -1,0 +1,211 @@
+"""How the local forge lands PRs: their checks in clean checkouts, then rebase (or
+squash, or merge) onto the fresh remote base in a worktree of its own, and a
+fast-forward push of the base. The user's worktree and branch are never touched, as
+on GitHub. Imported only when something lands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import shlex
+import shutil
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from git_prgroups.errors import PrgroupsError
+from git_prgroups.git import Git
+from git_prgroups.journal import Journal, UndoRecord
+from git_prgroups.model import Landing, LandingOrder, MergeMethod, PullRequest, Sha
+from git_prgroups.proc import CommandFailed
+from git_prgroups.store import Store
+
+if TYPE_CHECKING:
+    from git_prgroups.forges.local import LocalForge
+
+OUTPUT_TAIL = 15  # lines of a failing check's output kept
+
+
+def land(forge: LocalForge, orders: Sequence[LandingOrder], workers: int) -> Iterator[Landing]:
+    return _Lander(forge).land(orders, workers)
+
+
+class _Lander:
+    def __init__(self, forge: LocalForge) -> None:
+        self.forge = forge
+        self.git = forge.git
+        self.remote, self.base = forge.remote, forge.base
+
+    def land(self, orders: Sequence[LandingOrder], workers: int) -> Iterator[Landing]:
+        """Landing holds the repository's lock: checks "running" in a record are a killed
+        run's, and run again."""
+        due = [o for o in orders if o.checks and not _passed(o.pr)]
+        failing: dict[str, Landing | None] = {}
+        if due:
+            at_once = max(1, min(workers, len(due)))
+            slots = CheckSlots(self.git, self.forge.store).ready(at_once)
+            with ThreadPoolExecutor(at_once) as pool:
+                judged = list(pool.map(lambda order: self._checks(order, slots), due))
+            failing = {o.name: landing for o, landing in zip(due, judged, strict=True)}
+        with self._scratch() as scratch:
+            for order in orders:
+                yield failing.get(order.name) or self._land(order, scratch)
+
+    def _checks(self, order: LandingOrder, slots: queue.Queue[Path]) -> Landing | None:
+        """None when the checks pass; else the failing command and its output's tail."""
+        pr = order.pr
+        head = pr.head_oid
+        if head is None:
+            return Landing(order.name, pr, "waiting", "its branch is not on the remote")
+        self.forge.update(
+            pr, "checks running", checks="running", checks_output="", checks_commit=head
+        )
+        slot = slots.get()
+        try:
+            self.git.at(slot).clean_checkout(head)
+            for argv in order.checks:
+                result = self.git.runner.run(argv, cwd=slot, check=False)
+                if not result.ok:
+                    lines = (result.stdout + result.stderr).strip().splitlines()
+                    tail = "\n".join(lines[-OUTPUT_TAIL:])
+                    header = f"`{shlex.join(argv)}` failed (exit {result.returncode})"
+                    output = f"{header}\n{tail}"
+                    self.forge.update(pr, "checks failing", checks="fail", checks_output=output)
+                    return Landing(order.name, pr, "failing", output)
+        finally:
+            slots.put(slot)
+        self.forge.update(pr, "checks passing", checks="pass", checks_output="")
+        return None
+
+    def _land(self, order: LandingOrder, scratch: _Scratch) -> Landing:
+        pr, onto = order.pr, f"{self.remote}/{self.base}"
+        head = pr.head_oid
+        if head is None:
+            return Landing(order.name, pr, "waiting", "its branch is not on the remote")
+        base_ref = f"refs/remotes/{onto}"
+        for _attempt in range(2):  # once more if someone pushed to the base meanwhile
+            base = self.git.refs(base_ref).get(base_ref)
+            if base is None:
+                return Landing(order.name, pr, "waiting", f"{onto} is missing")
+            if not self.git.patches_missing_from(base, head):  # merged by hand already
+                self.forge.mark_merged(pr, base)
+                return Landing(order.name, pr, "landed", f"already in {onto}")
+            tip = scratch.combine(base, head, order.method, pr)
+            if tip is None:
+                self.forge.update(pr, "a conflict", conflict=True, conflict_seen=[base, head])
+                return Landing(order.name, pr, "conflict", base=base)
+            if scratch.git().push_commit(self.remote, tip, self.base):
+                self.git.fetch(self.remote)
+                self.forge.mark_merged(pr, tip)
+                return Landing(
+                    order.name, pr, "landed", f"{order.method} onto {base[:7]} → {tip[:7]}"
+                )
+            self.git.fetch(self.remote)
+        raise PrgroupsError(f"could not land #{pr.number}: {onto} kept moving; run up again")
+
+    @contextlib.contextmanager
+    def _scratch(self) -> Iterator[_Scratch]:
+        """A detached worktree of the forge's own, made on first use and removed at the
+        end; its undo record lets the next run clear it after a kill."""
+        scratch = _Scratch(self.git, self.forge.store)
+        try:
+            yield scratch
+        finally:
+            scratch.remove()
+
+
+def _passed(pr: PullRequest) -> bool:
+    return pr.checks_commit == pr.head_oid and pr.checks == "pass"
+
+
+class CheckSlots:
+    """Clean checkouts to run checks in, one per check running at once, kept between
+    runs as a CI runner keeps its workspace: `<git common dir>/prgroups/checks/N`, each
+    checked out at the PR's head and cleaned of every file git does not track before a
+    run, so nothing a check writes (`__pycache__/`, `.pytest_cache/`) reaches the user."""
+
+    def __init__(self, git: Git, store: Store) -> None:
+        self.git, self.folder = git, store.checks
+        self.journal = Journal(store.undo)
+
+    def ready(self, count: int) -> queue.Queue[Path]:
+        """`count` slots, the missing ones registered in turn (registrations must not
+        overlap: see Git.worktree_register)."""
+        slots: queue.Queue[Path] = queue.Queue()
+        registered = {w.path for w in self.git.worktrees()}
+        for n in range(1, max(1, count) + 1):
+            path = self.folder / str(n)
+            if path not in registered:
+                if path.exists():  # left by a run killed as it made it: it holds nothing
+                    shutil.rmtree(path)
+                with self.journal.noting(UndoRecord("scratch-worktree", path)):
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    self.git.worktree_add_detached(path, checkout=False)
+            slots.put(path)
+        return slots
+
+
+class _Scratch:
+    def __init__(self, git: Git, store: Store) -> None:
+        self._git = git
+        self.path = store.landing
+        self.journal = Journal(store.undo)
+        self._made: Git | None = None
+        self._record: contextlib.ExitStack | None = None
+
+    def git(self) -> Git:
+        if self._made is None:
+            if self.path.exists():  # left by a run of an older prgroups that was killed
+                self._git.worktree_remove(self.path, force=True, check=False)
+            self._record = contextlib.ExitStack()
+            self._record.enter_context(
+                self.journal.noting(UndoRecord("scratch-worktree", self.path))
+            )
+            self._git.worktree_add_detached(self.path)
+            self._made = self._git.at(self.path)
+        return self._made
+
+    def remove(self) -> None:
+        if self._made is not None:
+            self._git.worktree_remove(self.path, force=True)
+            assert self._record is not None
+            self._record.close()
+
+    def combine(self, base: Sha, head: Sha, method: MergeMethod, pr: PullRequest) -> Sha | None:
+        """The commit the base should move to, or None on a conflict."""
+        landing = self.git()
+        landing.checkout_detached(base)
+        try:
+            if method == "rebase":
+                landing.cherry_pick(f"{base}..{head}")
+            elif method == "squash":
+                landing.squash_commit(head, squash_message(pr, landing.messages(base, head)))
+            else:
+                landing.merge_commit(head, f"Merge pull request #{pr.number} from {pr.head}")
+        except CommandFailed:
+            conflicted = _conflicted(landing)
+            landing.abandon_operation()
+            if not conflicted:  # git failed for another reason: say so, remember nothing
+                raise
+            return None
+        return landing.head()
+
+
+def squash_message(pr: PullRequest, messages: list[str]) -> str:
+    """As GitHub words a squash by default: the PR's title and number, then the body of
+    a lone commit or each commit's whole message as a list, so that footers such as
+    `Closes #13` survive."""
+    if len(messages) == 1:
+        body = messages[0].partition("\n\n")[2].strip()
+    else:
+        body = "\n\n".join(f"* {message.strip()}" for message in messages)
+    return f"{pr.title} (#{pr.number})" + (f"\n\n{body}" if body else "")
+
+
+def _conflicted(landing: Git) -> bool:
+    try:
+        return bool(landing.conflicted_files(landing.cwd))
+    except CommandFailed:
+        return False
