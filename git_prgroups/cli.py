@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,6 +149,27 @@ class Command(cli.Application):
         face.finish(events.exit_code)
         return events.exit_code
 
+    def allow_commands(
+        self, spec: Spec, git: Git, forge: Forge, *, trusting: bool, ask: bool
+    ) -> None:
+        """The spec's commands not yet allowed here: allowed with --trust, or asked about on
+        a terminal. Without either they do not run (up says so, and how to allow them)."""
+        from git_prgroups.store import Store
+        from git_prgroups.trust import spec_commands, trust, untrusted
+
+        store = Store.of(git.common_dir())
+        commands = untrusted(store, spec_commands(spec, checks=not forge.merges_on_its_own))
+        if not commands:
+            return
+        if not trusting and ask and sys.stdin.isatty() and sys.stdout.isatty():
+            print(f"{spec.path.name} asks to run these commands here, with your rights:")
+            print("".join(f"  {shlex.join(argv)}\n" for argv in commands), end="")
+            trusting = input("Allow them, now and in later runs? [y/N] ").strip().lower() in (
+                "y", "yes",
+            )  # fmt: skip
+        if trusting:
+            trust(store, commands)
+
     @contextlib.contextmanager
     def locked(
         self, git: Git, what: str, events: Events, *, dry_run: bool = False
@@ -272,6 +294,8 @@ class UpCommand(ChangingCommand):
     """Create worktrees for ready entries, push, open PRs with auto-merge; land them (local)."""
 
     force_body = cli.Flag("--force-body", help="replace PR titles and bodies edited by hand")
+    setup = cli.Flag("--setup", help="run again the setup of entries whose setup failed")
+    trust = cli.Flag("--trust", help="allow the spec's setup and check commands to run here")
 
     def main(self, *names: str) -> int:
         from git_prgroups.commands.up import run_up
@@ -279,9 +303,11 @@ class UpCommand(ChangingCommand):
         def up(events: Events) -> None:
             spec = self.load_spec_naming(names)
             git, forge = self.git_and_forge(spec)
+            self.allow_commands(spec, git, forge, trusting=self.trust, ask=not self.dry_run)
             with self.locked(git, "up", events, dry_run=self.dry_run):
                 run_up(spec, git, forge, events, only=names, dry_run=self.dry_run,
-                       force_body=self.force_body, jobs=self.jobs)  # fmt: skip
+                       force_body=self.force_body, jobs=self.jobs,
+                       retry_setup=self.setup)  # fmt: skip
 
         return self.reporting(self.json, up)
 
@@ -341,6 +367,7 @@ class WatchCommand(ChangingCommand):
         help="the longest wait, after rounds that changed nothing",
     )  # fmt: skip
     prune = cli.Flag("--prune", help="also prune merged entries each round")
+    trust = cli.Flag("--trust", help="allow the spec's setup and check commands to run here")
 
     def main(self) -> int:
         from git_prgroups.commands.watch import run_watch
@@ -348,6 +375,7 @@ class WatchCommand(ChangingCommand):
         def watch(events: Events) -> None:
             spec = self.load_spec()
             git, forge = self.git_and_forge(spec)
+            self.allow_commands(spec, git, forge, trusting=self.trust, ask=not self.dry_run)
             run_watch(
                 spec, git, forge, events, interval=self.interval,
                 max_interval=max(self.max_interval, self.interval), prune=self.prune,
@@ -356,6 +384,34 @@ class WatchCommand(ChangingCommand):
             )  # fmt: skip
 
         return self.reporting(self.json, watch)
+
+
+@Prgroups.subcommand("trust")
+class TrustCommand(Command):
+    """Allow the spec's setup and check commands to run in this repository (a clone of
+    someone else's runs none unasked)."""
+
+    list_only = cli.Flag("--list", help="only list them, and whether each is allowed")
+
+    def main(self) -> int:
+        from git_prgroups.store import Store
+        from git_prgroups.trust import spec_commands, trust, untrusted
+
+        spec = self.load_spec()
+        git, forge = self.git_and_forge(spec)
+        store = Store.of(git.common_dir())
+        commands = spec_commands(spec, checks=not forge.merges_on_its_own)
+        waiting = untrusted(store, commands)
+        for argv in commands:
+            state = "not allowed" if argv in waiting else "allowed"
+            if not self.list_only and argv in waiting:
+                state = "allowed now"
+            print(f"{state}: {shlex.join(argv)}")
+        if not commands:
+            print(f"{spec.path.name} asks to run no command")
+        if not self.list_only:
+            trust(store, waiting)
+        return 0
 
 
 @Prgroups.subcommand("commit")

@@ -18,6 +18,7 @@ from typing import Any, Literal
 EventKind = Literal[
     # up
     "worktree",  # a worktree made for an entry
+    "set-up",  # a new worktree made ready: ignored files copied, setup run
     "moved-up",  # an entry with no commits yet moved up to the fresh base
     "pushed",
     "opened",

@@ -12,14 +12,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shlex
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from git_prgroups.errors import PrgroupsError
-from git_prgroups.events import Event, Events
+from git_prgroups.events import Event, Events, command_line
 from git_prgroups.forges.base import AutoMergeDisabled, Forge
 from git_prgroups.git import Git, PushUpdate, push_outcome
 from git_prgroups.journal import Journal, UndoRecord
@@ -40,9 +42,11 @@ from git_prgroups.planning.actions import (
     LandArmed,
     Notice,
     OpenPR,
+    PrepareWorktree,
     Push,
     PushBranches,
     RecordPushed,
+    RecordSetupsDue,
     RecordStarts,
     RemoveWorktree,
     Report,
@@ -51,6 +55,7 @@ from git_prgroups.planning.actions import (
 )
 from git_prgroups.planning.sync import resolve_by_hand
 from git_prgroups.planning.up import conflict_advice, landing_event
+from git_prgroups.planning.world import SETUP_DUE, SETUP_NOT_ALLOWED
 from git_prgroups.proc import CommandFailed
 from git_prgroups.spec import Spec
 from git_prgroups.store import (
@@ -60,8 +65,11 @@ from git_prgroups.store import (
     made_ref,
     pushed_ref,
 )
+from git_prgroups.trust import untrusted
+from git_prgroups.worktreeinclude import copy_included, included_files
 
 FORGE_JOBS = 4  # forge writes under way at once, unless the spec or --jobs says
+SETUP_TAIL = 10  # lines of a failed setup's output told
 
 
 def cores() -> int:
@@ -104,11 +112,16 @@ class Execution:
         if dry_run:
             git.runner.dry_run = True
             git.runner.would = events.add
-        journal = Journal(Store.of(git.common_dir()).undo)
+        store = Store.of(git.common_dir())
+        journal = Journal(store.undo)
         if dry_run:  # one at a time: what it would run is shown in order
             return cls(spec, git, forge, events, journal, dry_run=True, jobs=1, workers=1)
         jobs = (jobs or spec.defaults.jobs or FORGE_JOBS) if forge.concurrent_writes else 1
         return cls(spec, git, forge, events, journal, jobs=jobs)
+
+    @property
+    def store(self) -> Store:
+        return Store(self.journal.folder.parent)
 
     def tell(self, event: Event) -> None:
         """An event of what was done; a dry run says what it would run instead."""
@@ -136,6 +149,7 @@ def execute(actions: Sequence[Action], run: Execution) -> None:
         action = actions[at]
         kinds = (
             (AddWorktree,) if isinstance(action, AddWorktree)
+            else (PrepareWorktree,) if isinstance(action, PrepareWorktree)
             else FORGE_WRITES if isinstance(action, FORGE_WRITES)
             else None
         )  # fmt: skip
@@ -150,6 +164,8 @@ def execute(actions: Sequence[Action], run: Execution) -> None:
         run.changed += len(batch)
         if kinds == (AddWorktree,):
             _add_worktrees(batch, run)  # type: ignore[arg-type]
+        elif kinds == (PrepareWorktree,):
+            _prepare_worktrees(batch, run)  # type: ignore[arg-type]
         else:
             _forge_writes(batch, run)
         at = end
@@ -192,6 +208,87 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
             run.tell(Event("worktree", f"{add.path} on {add.branch} from {start}", add.name))
     if failures:
         raise failures[0]
+
+
+def _prepare_worktrees(actions: Sequence[PrepareWorktree], run: Execution) -> None:
+    """Each new worktree made ready to work in, `workers` at once, told in plan order.
+    Setup commands never allowed here are not run: the entries are marked for
+    `up --setup` once they are."""
+    refused = untrusted(run.store, [argv for action in actions for argv in action.setup])
+    if refused:
+        run.events.add(_untrusted_event("setup", refused))
+    included = [] if run.dry_run else included_files(run.git, run.spec.root)
+    told = [Events() for _ in actions]
+
+    def prepare(action: PrepareWorktree, events: Events) -> None:
+        allowed = not set(action.setup) & set(refused)
+        _prepare(action, replace(run, events=events), included, allowed=allowed)
+
+    with ThreadPoolExecutor(run.workers) as pool:
+        list(pool.map(prepare, actions, told))
+    for events in told:
+        run.events.extend(list(events))
+
+
+def _prepare(
+    action: PrepareWorktree, run: Execution, included: list[str], *, allowed: bool
+) -> None:
+    copied = copy_included(run.spec.root, action.path, included)
+    if copied:
+        run.tell(Event("set-up", f"copied {_count(copied, 'ignored file')} into {action.path}",
+                       action.name, details={"copied": copied}))  # fmt: skip
+    failed = run.store.setup_failures / action.name
+    if not action.setup:
+        if not run.dry_run:
+            failed.unlink(missing_ok=True)
+        return
+    if run.dry_run:
+        for argv in action.setup:
+            run.git.runner.tell_would("would-run", command_line(argv, action.path))
+        return
+    if not allowed:
+        _record_setup_failure(failed, SETUP_NOT_ALLOWED)
+        return
+    log = run.store.logs / f"setup-{action.name}.log"
+    _record_setup_failure(failed, str(log))  # until it passes: a kill leaves it told
+    started = time.monotonic()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w", encoding="utf-8") as written:
+        for argv in action.setup:
+            result = run.git.runner.run(argv, cwd=action.path, check=False, mutating=True)
+            written.write(f"$ {shlex.join(argv)}\n{result.stdout}{result.stderr}")
+            if not result.ok:
+                tail = (result.stdout + result.stderr).strip().splitlines()[-SETUP_TAIL:]
+                text = (
+                    f"setup `{shlex.join(argv)}` failed (exit {result.returncode}); its output "
+                    f"is in {log}; fix it, then git prgroups up --setup"
+                )
+                details = {"log": str(log), "tail": tail}
+                run.events.add(Event("failed", "\n".join([text, *tail]), action.name,
+                                     details=details))  # fmt: skip
+                return
+    failed.unlink(missing_ok=True)
+    seconds = time.monotonic() - started
+    text = f"{_count(action.setup, 'setup command')} in {seconds:.1f} s; output in {log}"
+    run.tell(Event("set-up", text, action.name, details={"log": str(log)}))
+
+
+def _record_setup_failure(record: Path, why: str) -> None:
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(f"{why}\n", encoding="utf-8")
+
+
+def _count(items: Sequence[object], word: str) -> str:
+    return f"{len(items)} {word}{'' if len(items) == 1 else 's'}"
+
+
+def _untrusted_event(what: str, commands: Sequence[Sequence[str]]) -> Event:
+    listed = "; ".join(shlex.join(argv) for argv in commands)
+    text = (
+        f"not run: the spec's {what} commands were never allowed here ({listed}): "
+        "git prgroups trust allows them"
+    )
+    return Event("refused", text, details={"commands": [list(a) for a in commands]})
 
 
 def _forge_writes(actions: Sequence[Action], run: Execution) -> None:
@@ -286,6 +383,11 @@ def _record_starts(action: RecordStarts, run: Execution) -> None:
     )
 
 
+def _record_setups_due(action: RecordSetupsDue, run: Execution) -> None:
+    for name in () if run.dry_run else action.names:
+        _record_setup_failure(run.store.setup_failures / name, SETUP_DUE)
+
+
 def _forget_missing_worktrees(action: ForgetMissingWorktrees, run: Execution) -> None:
     run.git.worktree_prune()
 
@@ -303,6 +405,9 @@ def _remove_worktree(action: RemoveWorktree, run: Execution) -> None:
         run.events.add(Event("moved", text, details={"to": str(run.spec.root)}))
     with run.noting(UndoRecord("remove-worktree", action.path, tip=action.commit)):
         run.git.worktree_remove(action.path, force=action.force)
+    if not run.dry_run:  # its setup's records go with it
+        (run.store.setup_failures / action.name).unlink(missing_ok=True)
+        (run.store.logs / f"setup-{action.name}.log").unlink(missing_ok=True)
 
 
 def _holds_the_current_folder(path: Path) -> bool:
@@ -500,6 +605,10 @@ def _edit_pr(action: EditPR, run: Execution) -> None:
 
 
 def _land_armed(action: LandArmed, run: Execution) -> None:
+    refused = untrusted(run.store, [argv for order in action.orders for argv in order.checks])
+    if refused:  # the checks would run them: none lands until they are allowed
+        run.events.add(_untrusted_event("checks", refused))
+        return
     for landing in run.forge.land(action.orders, workers=run.workers):
         run.events.add(_landing_event(run.spec, landing))
         run.landed |= landing.outcome == "landed"
@@ -540,6 +649,7 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     Report: _report,
     Notice: _report,
     RecordStarts: _record_starts,
+    RecordSetupsDue: _record_setups_due,
     ForgetMissingWorktrees: _forget_missing_worktrees,
     FastForward: _fast_forward,
     RemoveWorktree: _remove_worktree,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_prgroups.model import BranchName, CommitGraph, Sha, Worktree
-from git_prgroups.proc import Completed, Runner
+from git_prgroups.proc import CommandFailed, Completed, Runner
 
 LITERAL_PATHS = {"GIT_LITERAL_PATHSPECS": "1"}  # file names, never patterns or magic
 NULL_SHA = Sha("0" * 40)
@@ -292,6 +292,22 @@ class Git:
         """`git status --short` lines: what removing the worktree would lose."""
         out = self._run("status", "--short", "--untracked-files=all", cwd=worktree).stdout
         return out.splitlines()
+
+    def untracked_matching(self, patterns: Path) -> list[str]:
+        """Untracked files of this worktree that the gitignore-style `patterns` name."""
+        out = self._run(
+            "ls-files", "--others", "--ignored", f"--exclude-from={patterns}", "-z"
+        ).stdout
+        return [path for path in out.split("\0") if path]
+
+    def ignored(self, paths: Sequence[str]) -> list[str]:
+        """Those of `paths` that git ignores here."""
+        result = self._run(
+            "check-ignore", "--stdin", "-z", stdin="\0".join(paths) + "\0", check=False
+        )
+        if result.returncode not in (0, 1):  # 1: none is ignored
+            raise CommandFailed(result, self.cwd)
+        return [path for path in result.stdout.split("\0") if path]
 
     def untracked_files(self, worktree: Path) -> list[str]:
         out = self._run("ls-files", "--others", "--exclude-standard", "-z", cwd=worktree).stdout

@@ -16,7 +16,7 @@ from git_prgroups.git import Git
 from git_prgroups.model import BranchName, CommitGraph, FolderState, Operation, PullRequest, Sha
 from git_prgroups.planning.world import World
 from git_prgroups.spec import Spec
-from git_prgroups.store import BACKUP_REFS, CONFLICT_REFS, MADE_REFS, PUSHED_REFS
+from git_prgroups.store import BACKUP_REFS, CONFLICT_REFS, MADE_REFS, PUSHED_REFS, Store
 
 if TYPE_CHECKING:  # prune's: status and up need not import them
     from git_prgroups.planning.prune import Leftovers, PruneFacts
@@ -106,6 +106,7 @@ def observe(
         dirty=dirty,
         folders=folders([*(e.worktree for e in spec.entries), *worktrees]),
         operations=operations(w.path for w in ours),
+        setup_failed=setup_failures(Store.of(git.common_dir())),
         prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
         graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),
         forge_lands=not forge.merges_on_its_own,
@@ -177,6 +178,15 @@ def _git_folder(worktree: Path) -> Path | None:
         return None
     folder = Path(text.removeprefix("gitdir: ").strip())
     return folder if folder.is_absolute() else worktree / folder
+
+
+def setup_failures(store: Store) -> dict[str, str]:
+    """Entries whose setup failed, with their logs (a folder listing, and a file each)."""
+    try:
+        found = list(store.setup_failures.iterdir())
+    except FileNotFoundError:
+        return {}
+    return {path.name: path.read_text(encoding="utf-8").strip() for path in found}
 
 
 def observe_prune(

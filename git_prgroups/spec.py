@@ -42,6 +42,7 @@ class Defaults:
     epic: int | None = None
     templates: Path | None = None
     checks: tuple[Argv, ...] = ()
+    setup: tuple[Argv, ...] = ()  # run in each new worktree (and each entry's own after)
     draft: bool = False
     jobs: int | None = None  # forge writes under way at once (the executor's default: 4)
 
@@ -61,6 +62,7 @@ class Entry:
     body: str | None = None
     draft: bool = False
     checks: tuple[Argv, ...] = ()
+    setup: tuple[Argv, ...] = ()
 
 
 @dataclass(frozen=True)

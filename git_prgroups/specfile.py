@@ -440,6 +440,7 @@ _DEFAULT_KEYS: dict[str, Callable[[Any], Any]] = {
     "epic": _issue_number,
     "templates": _path_text,
     "checks": _list_of(_command),
+    "setup": _list_of(_command),
     "draft": _boolean,
     "jobs": _jobs,
 }
@@ -456,6 +457,7 @@ _ENTRY_KEYS: dict[str, Callable[[Any], Any]] = {
     "body": lambda value: _text(value, one_line=False),
     "draft": _boolean,
     "checks": _list_of(_command),
+    "setup": _list_of(_command),
 }
 
 

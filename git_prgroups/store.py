@@ -13,6 +13,9 @@ The folder `<git common dir>/prgroups/`:
     local-forge.json      the local forge's PRs and issues (and .lock beside it)
     landing/              the local forge's worktree for landing PRs
     checks/N/             its clean checkouts to run checks in, one per slot
+    trusted               digests of the spec's commands allowed to run here
+    logs/setup-NAME.log   what an entry's setup printed
+    setup-failed/NAME     an entry whose setup failed (its log's path)
     undo/*.json           one record per risky step under way (see journal.py)
 """
 
@@ -70,6 +73,21 @@ class Store:
     @property
     def landing(self) -> Path:
         return self.folder / "landing"
+
+    @property
+    def trusted(self) -> Path:
+        """The digests of the spec's commands a person allowed to run here."""
+        return self.folder / "trusted"
+
+    @property
+    def logs(self) -> Path:
+        """What each entry's setup printed: `setup-NAME.log`."""
+        return self.folder / "logs"
+
+    @property
+    def setup_failures(self) -> Path:
+        """One file per entry whose setup failed, naming its log (gone once it passes)."""
+        return self.folder / "setup-failed"
 
     @property
     def checks(self) -> Path:

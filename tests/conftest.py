@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,11 +16,14 @@ import pytest
 
 from git_prgroups.cli import main
 from git_prgroups.commands.up import run_up
+from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Event, Events, event_line
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
 from git_prgroups.specfile import load_spec
+from git_prgroups.store import Store
+from git_prgroups.trust import spec_commands, trust
 
 EXAMPLE_SPEC = Path(__file__).parent.parent / "examples" / "prgroups.toml"
 
@@ -69,9 +73,15 @@ class World:
     origin: Path
     repo: Path
 
-    def write_spec(self, text: str) -> Path:
+    def write_spec(self, text: str, *, trusted: bool = True) -> Path:
+        """The spec; its setup and check commands allowed to run here, as a user who
+        wrote them would have (`trusted=False`: a clone of someone else's)."""
         path = self.repo / "prgroups.toml"
         path.write_bytes(text.encode() if isinstance(text, str) else text)
+        if trusted:
+            with contextlib.suppress(PrgroupsError):  # a spec the test means to be bad
+                spec = load_spec(path, self.repo)
+                trust(Store.of(self.repo / ".git"), spec_commands(spec, checks=True))
         return path
 
     def git(self, *args: str, cwd: Path | None = None) -> str:

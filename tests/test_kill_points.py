@@ -273,6 +273,26 @@ def test_up_killed_while_worktrees_are_made_side_by_side_ends_like_a_run_that_wa
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
 
+def test_up_killed_while_worktrees_are_set_up_ends_like_a_run_that_was_not(
+    tmp_path: Path,
+) -> None:
+    """The day's first up with a setup command: killed between making a worktree and
+    setting it up, or in the middle of its setup, `up --setup` finishes the job."""
+    spec = EXAMPLE_SPEC.read_text().replace(
+        "[defaults]\n", '[defaults]\nsetup = [["sh", "-c", "echo ready > ready.txt"]]\n', 1
+    )
+    day = Day(tmp_path / "day", spec)
+    day.world.git("pack-refs", "--all")
+    archived = archive(day.world.base, tmp_path / "day.tar")
+    up_setup = command(run_up, retry_setup=True)
+    steps, _, differing = kill_everywhere(day.world, archived, up_setup)
+    assert steps >= 22  # the made refs, seven registrations, checkouts and setups
+    assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
+    for name in GROUP_A:
+        assert (day.worktree(name) / "ready.txt").read_text() == "ready\n"
+    assert not list((day.world.repo / ".git" / "prgroups" / "setup-failed").iterdir())
+
+
 def test_sync_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
     world, archived = prepared(tmp_path, Day.ready_to_sync, before=NOTHING)
     steps, _, differing = kill_everywhere(world, archived, SYNC)

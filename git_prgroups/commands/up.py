@@ -8,6 +8,7 @@ same run.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 from git_prgroups.events import Event, Events
 from git_prgroups.execute import Execution, execute
@@ -19,6 +20,7 @@ from git_prgroups.planning.actions import (
     ArmAutoMerge,
     EditPR,
     OpenPR,
+    PrepareWorktree,
     PushBranches,
     RecordPushed,
     Report,
@@ -44,6 +46,7 @@ def run_up(
     dry_run: bool = False,
     jobs: int | None = None,
     force_body: bool = False,
+    retry_setup: bool = False,
 ) -> Events:
     renderer = Renderer(spec, spec.graph())
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
@@ -54,11 +57,17 @@ def run_up(
     git.fetch(spec.defaults.remote)
     reports: list[Report] = []
     told = len(events)
+    prepared: set[str] = set()  # a setup that failed this run is told once
     for _round in range(MAX_ROUNDS):
         world = observe(spec, git, forge, statuses, prs)
+        world = replace(world, setup_failed={
+            name: why for name, why in world.setup_failed.items() if name not in prepared
+        })  # fmt: skip
         statuses, prs = None, None
         plan = plan_up(spec, world, texts(spec, renderer, world, only), only=only,
-                       force_body=force_body)  # fmt: skip
+                       force_body=force_body, retry_setup=retry_setup)  # fmt: skip
+        retry_setup = False  # once
+        prepared |= {a.name for a in plan if isinstance(a, PrepareWorktree)}
         reports = [a for a in plan if isinstance(a, Report)]  # the last round's are told
         execute([a for a in plan if not isinstance(a, Report)], run)
         if dry_run:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from git_prgroups.events import Event
 from git_prgroups.model import (
+    Argv,
     BranchName,
     LandingOrder,
     MergeMethod,
@@ -62,6 +63,24 @@ class AddWorktree:
     new: bool
     stale: bool = False  # its folder had been deleted by hand
     onto: str = ""  # REMOTE/BASE, for the report
+
+
+@dataclass(frozen=True)
+class RecordSetupsDue:
+    """Before new worktrees are made: each marked as not yet made ready, so a run killed
+    between making one and preparing it leaves it told (and `up --setup` finishes it)."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PrepareWorktree:
+    """A new worktree made ready to work in: the ignored files `.worktreeinclude` names
+    copied from the main worktree, then the setup commands run in it."""
+
+    name: str
+    path: Path
+    setup: tuple[Argv, ...]
 
 
 @dataclass(frozen=True)
@@ -217,6 +236,8 @@ Action = (
     | RecordStarts
     | ForgetMissingWorktrees
     | AddWorktree
+    | RecordSetupsDue
+    | PrepareWorktree
     | FastForward
     | RemoveWorktree
     | DeleteBranches

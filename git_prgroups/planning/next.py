@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from git_prgroups.planning.states import EntryState
-from git_prgroups.planning.world import World, base_label
+from git_prgroups.planning.world import SETUP_DUE, SETUP_NOT_ALLOWED, World, base_label
 from git_prgroups.spec import Entry, Spec
 
 ORDER = ("merged", "open", "ready", "blocked", "conflict", "failing", "closed")
@@ -36,6 +36,13 @@ def next_step(spec: Spec, world: World, entry: Entry, state: EntryState) -> Step
             f"(or git {under_way} --abort); then git prgroups up",
             True,
         )
+    if entry.name in world.setup_failed and worktree is not None:
+        why = world.setup_failed[entry.name]
+        if why == SETUP_DUE:
+            return Step("git prgroups up --setup (a run was cut short before its setup)", True)
+        if why == SETUP_NOT_ALLOWED:
+            return Step("git prgroups trust, then git prgroups up --setup (setup not run)", True)
+        return Step(f"its setup failed (output: {why}): fix, then git prgroups up --setup", True)
     if state.state == "conflict" or world.conflicts.get(entry.name) == world.base_tip:
         return Step(
             f"cd {path} && git rebase {onto}, resolve, git rebase --continue; then git prgroups up",

@@ -19,14 +19,22 @@ from git_prgroups.planning.actions import (
     LandArmed,
     Notice,
     OpenPR,
+    PrepareWorktree,
     Push,
     PushBranches,
     RecordPushed,
+    RecordSetupsDue,
     RecordStarts,
     Report,
 )
 from git_prgroups.planning.states import EntryState, entry_states
-from git_prgroups.planning.world import World, base_label, missing_base
+from git_prgroups.planning.world import (
+    SETUP_DUE,
+    SETUP_NOT_ALLOWED,
+    World,
+    base_label,
+    missing_base,
+)
 from git_prgroups.spec import Entry, Spec
 
 Texts = Mapping[str, tuple[str, str]]  # entry name → (PR title, PR body without marker)
@@ -49,9 +57,11 @@ def plan_up(
     *,
     only: Collection[str] = (),
     force_body: bool = False,
+    retry_setup: bool = False,
 ) -> list[Action]:
-    """In the order they run: the worktrees to make (their starts recorded first), the
-    entries to move up, one push, the PRs to open, arm or edit; then what to tell."""
+    """In the order they run: the worktrees to make (their starts recorded first) and
+    make ready, the entries to move up, one push, the PRs to open, arm or edit; then
+    what to tell. `retry_setup`: the setup of entries whose setup failed runs again."""
     states = entry_states(spec, world)
     reports: list[Action] = []
     adds: list[AddWorktree] = []
@@ -105,7 +115,24 @@ def plan_up(
         plan.append(RecordStarts(starts))
     if any(a.stale for a in adds):
         plan.append(ForgetMissingWorktrees())
-    plan += [*adds, *moves]
+    if adds:
+        plan.append(RecordSetupsDue(tuple(a.name for a in adds)))
+    plan += adds
+    ready = {a.name for a in adds}
+    if retry_setup:
+        ready |= {n for n in world.setup_failed if (not only or n in only) and n in spec}
+    plan += [
+        PrepareWorktree(name, spec.entry(name).worktree, setup_of(spec, spec.entry(name)))
+        for name in (n for wave in spec.graph().waves for n in wave)
+        if name in ready
+    ]
+    reports += [
+        Report(setup_not_run(name, why))
+        for name, why in world.setup_failed.items()
+        if name not in ready and name in spec and (not only or name in only)
+        and states[name].worktree is not None
+    ]  # fmt: skip
+    plan += moves
     if records:
         plan.append(RecordPushed(records))
     if pushes:
@@ -119,6 +146,21 @@ def plan_up(
     if labels:
         plan.append(EnsureLabels(tuple(dict.fromkeys(labels))))
     return plan + forge + reports
+
+
+def setup_not_run(name: str, why: str) -> Event:
+    if why == SETUP_DUE:
+        text = "its worktree was never made ready (a run cut short): git prgroups up --setup"
+        return Event("failed", text, name)
+    if why == SETUP_NOT_ALLOWED:
+        text = "its setup never ran (not allowed): git prgroups trust, then git prgroups up --setup"
+        return Event("refused", text, name)
+    text = f"its setup failed (output: {why}): fix, then git prgroups up --setup"
+    return Event("failed", text, name)
+
+
+def setup_of(spec: Spec, entry: Entry) -> tuple[tuple[str, ...], ...]:
+    return (*spec.defaults.setup, *entry.setup)
 
 
 def closed_unmerged(name: str, pr: PullRequest) -> Event:

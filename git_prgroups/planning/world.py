@@ -17,6 +17,10 @@ from git_prgroups.model import (
 )
 from git_prgroups.spec import Entry, Spec
 
+# What a setup failure's record says, when it names no log:
+SETUP_NOT_ALLOWED = "not allowed"  # its commands were never trusted here
+SETUP_DUE = "due"  # the worktree was made, and not yet made ready
+
 
 @dataclass(frozen=True)
 class World:
@@ -32,6 +36,7 @@ class World:
     folders: Mapping[Path, FolderState]  # each entry's worktree path, each worktree's
     prs: Mapping[BranchName, PullRequest]  # head branch → newest PR
     operations: Mapping[Path, Operation] = field(default_factory=dict)  # under way, by worktree
+    setup_failed: Mapping[str, str] = field(default_factory=dict)  # entry → its log, or NOT_ALLOWED
     graph: CommitGraph = field(default_factory=CommitGraph)
     main_worktree: Path | None = None
     forge_lands: bool = False  # prgroups lands armed PRs itself (the local forge)
