@@ -132,15 +132,26 @@ class Command(cli.Application):
         git = Git(self.runner, spec.root)
         return git, choose_forge(spec, git)
 
+    interruptible = False
+
     def reporting(self, as_json: bool, body: Callable[[Events], object]) -> int:
         """Run `body`, showing each event as it comes; the exit code is the events'."""
-        from git_prgroups.events import Events
+        from git_prgroups.events import Event, Events
         from git_prgroups.face import Face
 
         face = Face(as_json=as_json, style=self.style)
         events = Events(face.show)
         try:
-            body(events)
+            if self.interruptible:
+                from git_prgroups.interrupt import Interrupted, two_step_interrupts
+
+                try:
+                    with two_step_interrupts(events, self.runner):
+                        body(events)
+                except Interrupted as stopped:
+                    events.add(Event("interrupted", str(stopped)))
+            else:
+                body(events)
         except PrgroupsError as error:
             if as_json:  # a program reading the lines hears how it ended there too
                 face.error(str(error), int(error.exit_code))
@@ -278,6 +289,8 @@ class RenderCommand(Command):
 
 class ChangingCommand(Command):
     """Switches of the commands that change things."""
+
+    interruptible = True  # the first Ctrl-C lets the step under way finish
 
     dry_run = cli.Flag(
         "--dry-run", help="print what would be done, as the exact commands; change nothing"

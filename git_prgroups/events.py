@@ -62,6 +62,7 @@ EventKind = Literal[
     "done",  # verdict: every entry merged
     "stopped",  # verdict: what is left needs the user
     "interrupted",  # verdict: Ctrl-C
+    "stopping",  # the first Ctrl-C, heard: the step under way finishes
     # commit
     "committed",
     "restaged",
@@ -149,6 +150,7 @@ _LABELS: Mapping[str, str | None] = {
     "round": None,
     "sleeping": None,
     "interrupted": None,
+    "stopping": None,
     "restaged": None,
 }
 

@@ -24,6 +24,7 @@ from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Event, Events, command_line
 from git_prgroups.forges.base import AutoMergeDisabled, Forge
 from git_prgroups.git import Git, PushUpdate, push_outcome
+from git_prgroups.interrupt import STOP
 from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import BranchName, Landing
 from git_prgroups.planning.actions import (
@@ -146,6 +147,7 @@ def execute(actions: Sequence[Action], run: Execution) -> None:
     side by side."""
     at = 0
     while at < len(actions):
+        STOP.check()  # Ctrl-C: the step before this one was the last
         action = actions[at]
         kinds = (
             (AddWorktree,) if isinstance(action, AddWorktree)
@@ -186,6 +188,8 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
     with ThreadPoolExecutor(run.workers) as pool:
         started = []
         for add in adds:
+            if STOP.asked:
+                break
             record = None
             if not run.dry_run:
                 record = run.journal.note(
@@ -221,6 +225,8 @@ def _prepare_worktrees(actions: Sequence[PrepareWorktree], run: Execution) -> No
     told = [Events() for _ in actions]
 
     def prepare(action: PrepareWorktree, events: Events) -> None:
+        if STOP.asked:  # its record says it is due: the next up tells
+            return
         allowed = not set(action.setup) & set(refused)
         _prepare(action, replace(run, events=events), included, allowed=allowed)
 
@@ -255,6 +261,8 @@ def _prepare(
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as written:
         for argv in action.setup:
+            if STOP.asked:
+                return
             result = run.git.runner.run(argv, cwd=action.path, check=False, mutating=True)
             written.write(f"$ {shlex.join(argv)}\n{result.stdout}{result.stderr}")
             if not result.ok:
@@ -302,6 +310,9 @@ def _forge_writes(actions: Sequence[Action], run: Execution) -> None:
     with ThreadPoolExecutor(run.jobs) as pool:
 
         def step(index: int, work: Callable[[], Step]) -> None:
+            if STOP.asked:  # Ctrl-C: no more writes begin
+                ended[index].set()
+                return
             try:
                 follow = work()
             except PrgroupsError as error:

@@ -7,10 +7,12 @@ the mutating ones) and turns a failure into one readable error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -94,6 +96,14 @@ class ToolMissing(PrgroupsError):
     pass
 
 
+class Halted(KeyboardInterrupt):
+    """A command killed by the second Ctrl-C, or not started after it: it ends the run
+    as Ctrl-C does, past every handler of errors."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        super().__init__(f"stopped by Ctrl-C: {shlex.join(argv)}")
+
+
 class CommandTimedOut(PrgroupsError):
     pass
 
@@ -132,6 +142,22 @@ class Runner:
     _changes: int = 0
     _changing: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # what runs now, for halt(); once halted nothing more starts
+    _live: set[subprocess.Popen[bytes]] = field(default_factory=set)
+    _halted: bool = False
+
+    def halt(self) -> None:
+        """Kill every command running now, with its children, and start no other: the
+        second Ctrl-C. What they leave is a kill's, for the next run to put right."""
+        with self._lock:
+            self._halted = True
+            live = list(self._live)
+        for process in live:
+            with contextlib.suppress(ProcessLookupError):
+                if self.shield_children:  # a session of its own: its group goes too
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.kill()
 
     def run(
         self,
@@ -214,15 +240,19 @@ class Runner:
             self.echo(redact(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}"))
         self.calls.append((argv, mutating))
         pipe = None if interactive else subprocess.PIPE  # an editor needs the terminal
-        process = subprocess.Popen(  # an argv list: never a shell
-            [program, *argv[1:]],
-            cwd=str(cwd) if cwd else None,
-            env=child_env,
-            stdin=pipe,
-            stdout=pipe,
-            stderr=pipe,
-            start_new_session=self.shield_children and not interactive,
-        )
+        with self._lock:
+            if self._halted:
+                raise Halted(argv)
+            process = subprocess.Popen(  # an argv list: never a shell
+                [program, *argv[1:]],
+                cwd=str(cwd) if cwd else None,
+                env=child_env,
+                stdin=pipe,
+                stdout=pipe,
+                stderr=pipe,
+                start_new_session=self.shield_children and not interactive,
+            )
+            self._live.add(process)
         try:
             out, err = process.communicate(
                 stdin.encode() if stdin is not None else None, timeout=timeout
@@ -233,6 +263,11 @@ class Runner:
             raise CommandTimedOut(
                 f"`{shlex.join(argv)}` did not finish within {timeout:g} s and was stopped"
             ) from None
+        finally:
+            with self._lock:
+                self._live.discard(process)
+        if self._halted:  # killed by halt(): what it did is not to be acted on
+            raise Halted(argv)
         return Completed(
             argv=argv,
             returncode=process.returncode,

@@ -179,3 +179,25 @@ def test_prune_takes_the_setup_records_with_the_worktree(world: World, cli):
     assert not (world.base / "scylla-a").exists()
     assert not (store / "setup-failed" / "a").exists()
     assert not (store / "logs" / "setup-a.log").exists()
+
+
+def test_ctrl_c_during_a_setup_lets_it_finish_and_up_setup_does_the_rest(world: World, cli):
+    """Entry a's setup presses Ctrl-C itself (it signals prgroups, its parent)."""
+    world.write_spec(
+        '[defaults]\nsetup = [["sh", "-c", "echo ready > ready.txt"]]\n'
+        '[pr.a]\ntitle = "fix: a"\n'
+        'setup = [["sh", "-c", "kill -INT $PPID; sleep 0.2; echo a > a.txt"]]\n'
+        + "".join(f'[pr.{n}]\ntitle = "fix: {n}"\n' for n in "bcdef")
+    )
+
+    outcome = cli("up", "--json", cwd=world.repo)
+
+    assert outcome.code == 130, outcome.out
+    said = events(outcome.out)
+    assert "stopping" in [e["event"] for e in said]
+    assert said[-2]["event"] == "interrupted" and said[-1]["details"] == {"code": 130}
+    assert (world.base / "scylla-a" / "a.txt").read_text() == "a\n"  # it ran to its end
+    assert cli("up", "--setup", cwd=world.repo).code == 0
+    for name in "abcdef":
+        assert (world.base / f"scylla-{name}" / "ready.txt").read_text() == "ready\n"
+    assert cli("up", cwd=world.repo).code == 0

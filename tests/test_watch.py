@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
-import threading
 import time
+from pathlib import Path
 
-from git_prgroups.commands.watch import run_watch
+from git_prgroups.commands.watch import STOPPED, run_watch
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
+from git_prgroups.interrupt import ASKED
 from git_prgroups.proc import Runner
 from git_prgroups.specfile import load_spec
 
@@ -48,41 +50,105 @@ def test_watch_runs_the_day_until_only_the_users_work_is_left(epic: World, cli) 
     assert worktree_paths(epic) == set()
 
 
-def test_ctrl_c_stops_between_steps(epic: World) -> None:
+def forge_records(world: World) -> dict:
+    return json.loads((world.repo / ".git" / "prgroups" / "local-forge.json").read_text())
+
+
+def test_the_first_ctrl_c_is_told_at_once_and_the_check_under_way_finishes(
+    epic: World,
+) -> None:
+    """The check itself presses Ctrl-C (it signals prgroups, its parent), so the press
+    lands inside the step whatever the timing."""
+    check = json.dumps(["sh", "-c", "kill -INT $PPID; sleep 0.3; echo checked"])
     spec_text = (epic.repo / "prgroups.toml").read_text()
-    epic.write_spec(spec_text.replace("epic = 403", 'epic = 403\nchecks = ["sleep 2"]'))
+    epic.write_spec(spec_text.replace("epic = 403", f"epic = 403\nchecks = [{check}]"))
     up(epic, "code-hygiene")
-    commit_in(epic.base / "scylla-code-hygiene", "x")  # watch opens it, and checks it 2 s
+    commit_in(epic.base / "scylla-code-hygiene", "x")  # watch opens it, and checks it
     before = signal.getsignal(signal.SIGINT)
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
 
     outcome, lines = watch(epic, interval=30, max_interval=30, max_rounds=None)
 
     assert outcome.interrupted and not outcome.all_merged
-    assert lines[-1] == "stopped by Ctrl-C between steps"
+    assert ASKED in lines
+    assert lines[-1] == STOPPED
+    assert [(p["checks"], p["state"]) for p in forge_records(epic)["pulls"]] == [
+        ("pass", "open")  # its check ran to the end; it lands on the next run
+    ]
     assert signal.getsignal(signal.SIGINT) is before
 
 
-def test_ctrl_c_in_the_terminal_lets_the_running_check_finish(
-    epic: World, installed_command
-) -> None:
-    started = epic.base / "check-started"
-    check = json.dumps(["sh", "-c", f"touch {started}; sleep 1.5"])
-    spec_text = (epic.repo / "prgroups.toml").read_text()
-    epic.write_spec(spec_text.replace("epic = 403", f"epic = 403\nchecks = [{check}]"))
-    up(epic, "code-hygiene")
-    commit_in(epic.base / "scylla-code-hygiene", "x")
-    watch = subprocess.Popen(
-        [str(installed_command), "watch", "--interval", "30"], cwd=epic.repo,
+def watch_in_a_terminal(world: World, command, started: Path) -> subprocess.Popen:
+    """`git prgroups watch` as a terminal runs it, once its check has started."""
+    watching = subprocess.Popen(
+        [str(command), "watch", "--interval", "30"], cwd=world.repo,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not started.exists() and time.monotonic() < deadline:
         time.sleep(0.05)  # until up is running the check
-    os.killpg(watch.pid, signal.SIGINT)  # what the terminal sends to the whole group
-    out, err = watch.communicate(timeout=60)
+    return watching
 
-    assert watch.returncode == 130, out + err
-    assert "stopped by Ctrl-C between steps" in out
-    records = json.loads((epic.repo / ".git" / "prgroups" / "local-forge.json").read_text())
-    assert [p["checks"] for p in records["pulls"]] == ["pass"]
+
+def test_ctrl_c_in_the_terminal_lets_the_running_check_finish(
+    epic: World, installed_command
+) -> None:
+    started, go_on = epic.base / "check-started", epic.base / "go-on"
+    check = ["sh", "-c", f"touch {started}; while [ ! -e {go_on} ]; do sleep 0.05; done"]
+    spec_text = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec_text.replace("epic = 403", f"epic = 403\nchecks = [{json.dumps(check)}]"))
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "x")
+    watching = watch_in_a_terminal(epic, installed_command, started)
+
+    os.killpg(watching.pid, signal.SIGINT)  # what the terminal sends to the whole group
+    assert ASKED in lines_until(watching, ASKED)  # told while the check still runs
+    go_on.touch()
+    out, err = watching.communicate(timeout=60)
+
+    assert watching.returncode == 130, out + err
+    assert out.endswith(STOPPED + "\n")
+    assert [p["checks"] for p in forge_records(epic)["pulls"]] == ["pass"]
+
+
+def test_a_second_ctrl_c_stops_the_check_and_the_next_run_checks_again(
+    epic: World, installed_command, cli
+) -> None:
+    started = epic.base / "check-started"
+    check = ["sh", "-c", f"touch {started}; exec sleep 120"]
+    spec_text = (epic.repo / "prgroups.toml").read_text()
+    epic.write_spec(spec_text.replace("epic = 403", f"epic = 403\nchecks = [{json.dumps(check)}]"))
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "x")
+    watching = watch_in_a_terminal(epic, installed_command, started)
+
+    os.killpg(watching.pid, signal.SIGINT)
+    assert ASKED in lines_until(watching, ASKED)
+    os.killpg(watching.pid, signal.SIGINT)
+    out, err = watching.communicate(timeout=60)
+
+    assert watching.returncode == 130, out + err
+    assert not checks_running_in(epic.repo / ".git" / "prgroups" / "checks"), out + err
+    assert [p["checks"] for p in forge_records(epic)["pulls"]] == ["running"]
+    epic.write_spec(spec_text.replace("epic = 403", 'epic = 403\nchecks = ["true"]'))
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "landed: code-hygiene" in outcome.out
+    assert list((epic.repo / ".git" / "prgroups" / "undo").glob("*.json")) == []
+
+
+def lines_until(process: subprocess.Popen, wanted: str) -> list[str]:
+    """What the process printed, up to the line `wanted` (or its end)."""
+    lines = []
+    while (line := process.stdout.readline()) and line.rstrip("\n") != wanted:
+        lines.append(line.rstrip("\n"))
+    return [*lines, line.rstrip("\n")]
+
+
+def checks_running_in(slots: Path) -> list[str]:
+    """The processes whose current folder is one of the check slots."""
+    found = []
+    for cwd in Path("/proc").glob("[0-9]*/cwd"):
+        with contextlib.suppress(OSError):
+            if cwd.resolve().is_relative_to(slots.resolve()):
+                found.append(cwd.parent.name)
+    return found

@@ -4,15 +4,13 @@ Each round is the commands themselves, then one more look at the world, judged b
 planning/watch.py: stop when every entry has merged, or when all that is left needs
 the user (an entry with no commits yet, a conflict, failing checks, a refusal).
 Between rounds it waits, twice as long after each round that changed nothing, up to
-a ceiling. Ctrl-C is taken between steps, never in the middle of one.
+a ceiling. The first Ctrl-C lets the step under way finish (interrupt.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 
@@ -22,10 +20,13 @@ from git_prgroups.commands.up import run_up
 from git_prgroups.events import Event, Events
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
+from git_prgroups.interrupt import STOP, Interrupted, two_step_interrupts
 from git_prgroups.observe import observe
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.watch import judge_round
 from git_prgroups.spec import Spec
+
+STOPPED = "stopped by Ctrl-C between steps: run it again to go on"
 
 
 @dataclass(frozen=True)
@@ -33,24 +34,6 @@ class WatchOutcome:
     all_merged: bool
     interrupted: bool
     rounds: int
-
-
-class _Stop:
-    """Set by Ctrl-C; steps finish, sleeps end at once."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-
-    @contextlib.contextmanager
-    def catching_interrupts(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield  # signals reach the main thread only
-            return
-        previous = signal.signal(signal.SIGINT, lambda *_: self.event.set())
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
 
 def run_watch(
@@ -69,49 +52,49 @@ def run_watch(
 ) -> WatchOutcome:
     """`guard` is held during each round's steps (the repository's lock), not between.
     A dry run shows one round's commands and stops."""
-    stop = _Stop()
-    git.runner.shield_children = True
     wait = interval
     last: dict[str, str] | None = None
     rounds = 0
-    with stop.catching_interrupts():
-        while not stop.event.is_set():
-            rounds += 1
-            events.add(Event("round", f"-- round {rounds}", details={"round": rounds}))
-            steps: list[Callable[[], object]] = [
-                lambda: run_sync(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
-                lambda: run_up(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
-            ]
-            if prune:
-                steps.append(
-                    lambda: run_prune(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
+    try:
+        with two_step_interrupts(events, git.runner):
+            while True:
+                STOP.check()
+                rounds += 1
+                events.add(Event("round", f"-- round {rounds}", details={"round": rounds}))
+                steps: list[Callable[[], object]] = [
+                    lambda: run_sync(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
+                    lambda: run_up(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
+                ]
+                if prune:
+                    steps.append(
+                        lambda: run_prune(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
+                    )
+                with guard():
+                    for step in steps:
+                        STOP.check()
+                        step()
+                STOP.check()
+                if dry_run:
+                    events.add(Event("round", "-- a dry run shows one round only"))
+                    return WatchOutcome(False, False, rounds)
+                states = entry_states(spec, observe(spec, git, forge))
+                judgement = judge_round(
+                    states, last, wait, interval=interval, max_interval=max_interval
                 )
-            with guard():
-                for step in steps:
-                    if stop.event.is_set():
-                        break
-                    step()
-            if stop.event.is_set():
-                break
-            if dry_run:
-                events.add(Event("round", "-- a dry run shows one round only"))
-                return WatchOutcome(False, False, rounds)
-            states = entry_states(spec, observe(spec, git, forge))
-            judgement = judge_round(
-                states, last, wait, interval=interval, max_interval=max_interval
-            )
-            events.extend(judgement.events)
-            if judgement.next == "done":
-                return WatchOutcome(True, False, rounds)
-            if judgement.next == "stop":
-                return WatchOutcome(False, False, rounds)
-            last = {name: state.state for name, state in states.items()}
-            if judgement.next == "again":
-                continue
-            if max_rounds is not None and rounds >= max_rounds:
-                events.add(Event("stopped", f"after {rounds} rounds"))
-                return WatchOutcome(False, False, rounds)
-            wait = judgement.wait
-            stop.event.wait(wait)
-    events.add(Event("interrupted", "stopped by Ctrl-C between steps"))
+                events.extend(judgement.events)
+                if judgement.next == "done":
+                    return WatchOutcome(True, False, rounds)
+                if judgement.next == "stop":
+                    return WatchOutcome(False, False, rounds)
+                last = {name: state.state for name, state in states.items()}
+                if judgement.next == "again":
+                    continue
+                if max_rounds is not None and rounds >= max_rounds:
+                    events.add(Event("stopped", f"after {rounds} rounds"))
+                    return WatchOutcome(False, False, rounds)
+                wait = judgement.wait
+                STOP.wait(wait)
+    except Interrupted:
+        pass
+    events.add(Event("interrupted", STOPPED))
     return WatchOutcome(False, True, rounds)

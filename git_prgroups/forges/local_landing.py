@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.git import Git
+from git_prgroups.interrupt import STOP
 from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import Landing, LandingOrder, MergeMethod, PullRequest, Sha
 from git_prgroups.proc import CommandFailed
@@ -51,6 +52,8 @@ class _Lander:
             failing = {o.name: landing for o, landing in zip(due, judged, strict=True)}
         with self._scratch() as scratch:
             for order in orders:
+                if STOP.asked:  # Ctrl-C: the landing before this one was the last
+                    return
                 yield failing.get(order.name) or self._land(order, scratch)
 
     def _checks(self, order: LandingOrder, slots: queue.Queue[Path]) -> Landing | None:
@@ -59,6 +62,8 @@ class _Lander:
         head = pr.head_oid
         if head is None:
             return Landing(order.name, pr, "waiting", "its branch is not on the remote")
+        if STOP.asked:  # Ctrl-C: checks under way finish, no other starts
+            return Landing(order.name, pr, "waiting", "not checked: stopped by Ctrl-C")
         self.forge.update(
             pr, "checks running", checks="running", checks_output="", checks_commit=head
         )
