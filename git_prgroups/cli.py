@@ -74,8 +74,9 @@ class Command(cli.Application):
             o for o in helptext.options_of(self._switches_by_name, _HIDDEN)
             if o.names not in {s.names for s in shared}
         ]  # fmt: skip
-        print(helptext.command_help(self.PROGNAME, type(self).__doc__ or "",
-                                    helptext.arguments_of(self.main), mine, shared))  # fmt: skip
+        usage = helptext.arguments_of(self.main, self.TAIL)
+        print(helptext.command_help(self.PROGNAME, type(self).__doc__ or "", usage, mine,
+                                    shared))  # fmt: skip
 
     def _switch(self, name: str) -> Any:
         app: Any = self
@@ -133,6 +134,7 @@ class Command(cli.Application):
         return git, choose_forge(spec, git)
 
     interruptible = False
+    TAIL = ""  # what the usage line shows after the arguments (exec: its command)
 
     def reporting(self, as_json: bool, body: Callable[[Events], object]) -> int:
         """Run `body`, showing each event as it comes; the exit code is the events'."""
@@ -140,7 +142,7 @@ class Command(cli.Application):
         from git_prgroups.face import Face
 
         face = Face(as_json=as_json, style=self.style)
-        events = Events(face.show)
+        events = Events(face.show, face.progress)
         try:
             if self.interruptible:
                 from git_prgroups.interrupt import Interrupted, two_step_interrupts
@@ -220,7 +222,7 @@ class Command(cli.Application):
         elif isinstance(error, PositionalArgumentsError):
             from git_prgroups.helptext import arguments_of
 
-            wanted = arguments_of(self.main)
+            wanted = arguments_of(self.main, self.TAIL)
             message = (
                 f"missing {wanted}: {self.PROGNAME} {wanted}" if "at least" in message
                 else f"too many arguments: it takes {wanted or 'none'}"
@@ -297,7 +299,7 @@ class ChangingCommand(Command):
     )
     json = cli.Flag("--json", help="one JSON object per event, and one for the end (see README)")
     jobs = cli.SwitchAttr(
-        "--jobs", cli.Range(1, 64), argname="N",
+        "--jobs", cli.Range(1, 64), argname="N", overridable=True,
         help="forge writes under way at once (default: [defaults] jobs, or 4)",
     )  # fmt: skip
 
@@ -397,6 +399,51 @@ class WatchCommand(ChangingCommand):
             )  # fmt: skip
 
         return self.reporting(self.json, watch)
+
+
+@Prgroups.subcommand("exec")
+class ExecCommand(ChangingCommand):
+    """Run a command in each entry's worktree, side by side (the command after --)."""
+
+    ready = cli.Flag("--ready", help="only entries with a worktree and no PR yet")
+    open_prs = cli.Flag("--open", help="only entries with an open PR")
+    every = cli.Flag("--all", help="every entry with a worktree (the default)")
+    jobs = cli.SwitchAttr(
+        ["-j", "--jobs"], cli.Range(1, 64), argname="N",
+        help="commands running at once (default: the number of cores)",
+    )  # fmt: skip
+    command: tuple[str, ...] = ()
+    TAIL = "-- COMMAND [ARGS...]"
+
+    def _parse_args(self, argv: list[str]) -> Any:
+        if "--" in argv:  # what follows is the command, options and all
+            at = argv.index("--")
+            argv, self.command = argv[:at], tuple(argv[at + 1 :])
+        return super()._parse_args(argv)
+
+    def main(self, *names: str) -> int:
+        from git_prgroups.commands.exec import run_exec
+
+        if not self.command:
+            raise UsageError(
+                "git prgroups exec: no command: give it after --, as in "
+                "git prgroups exec -- pytest -q"
+            )
+        chosen = [s for s, on in (("ready", self.ready), ("open", self.open_prs),
+                                  ("all", self.every)) if on]  # fmt: skip
+        if len(chosen) > 1 or (chosen and names):
+            raise UsageError(
+                "git prgroups exec: choose one of --ready, --open, --all or entry names"
+            )
+
+        def run(events: Events) -> None:
+            spec = self.load_spec_naming(names)
+            git, forge = self.git_and_forge(spec)
+            run_exec(spec, git, forge, events, self.command, names=names,
+                     selection=chosen[0] if chosen else "all", jobs=self.jobs,
+                     dry_run=self.dry_run)  # fmt: skip
+
+        return self.reporting(self.json, run)
 
 
 @Prgroups.subcommand("trust")

@@ -7,6 +7,7 @@ The face renders them as text lines or as JSON lines (see `event_line`, `event_j
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import threading
@@ -63,6 +64,9 @@ EventKind = Literal[
     "stopped",  # verdict: what is left needs the user
     "interrupted",  # verdict: Ctrl-C
     "stopping",  # the first Ctrl-C, heard: the step under way finishes
+    # exec
+    "ran",  # a command ended well in an entry's worktree
+    "summary",  # the table of what ran where
     # commit
     "committed",
     "restaged",
@@ -91,11 +95,44 @@ class Event:
         return self.kind in NEEDS_YOU
 
 
+class Progress:
+    """What a long step is doing now, for a live line on a terminal: its items as they
+    start and end. The face draws it, or nothing (piped, --json); this one shows
+    nothing. Called from the executor's threads."""
+
+    def begin(self, what: str, total: int = 0) -> None:
+        """A step of `total` items begins (0: a wait, or a count not known)."""
+
+    def started(self, item: str) -> None:
+        pass
+
+    def finished(self, item: str) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def showing(progress: Progress, what: str, total: int = 0) -> Iterator[Progress]:
+    progress.begin(what, total)
+    try:
+        yield progress
+    finally:
+        progress.end()
+
+
 class Events:
     """The events of one run, in order; each distinct event once (a run that plans
-    again after a landing finds the same conflict again)."""
+    again after a landing finds the same conflict again). `progress` is where long
+    steps say what runs now."""
 
-    def __init__(self, listener: Callable[[Event], None] | None = None) -> None:
+    def __init__(
+        self,
+        listener: Callable[[Event], None] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.progress = progress or Progress()
         self._events: list[Event] = []
         self._seen: set[tuple[str, str | None, int | None, str]] = set()
         self._listener = listener
@@ -151,6 +188,7 @@ _LABELS: Mapping[str, str | None] = {
     "sleeping": None,
     "interrupted": None,
     "stopping": None,
+    "summary": None,
     "restaged": None,
 }
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from git_prgroups.errors import PrgroupsError
-from git_prgroups.events import Event, Events, command_line
+from git_prgroups.events import Event, Events, command_line, showing
 from git_prgroups.forges.base import AutoMergeDisabled, Forge
 from git_prgroups.git import Git, PushUpdate, push_outcome
 from git_prgroups.interrupt import STOP
@@ -53,6 +53,7 @@ from git_prgroups.planning.actions import (
     Report,
     ReportPruned,
     Resync,
+    RunCommand,
 )
 from git_prgroups.planning.sync import resolve_by_hand
 from git_prgroups.planning.up import conflict_advice, landing_event
@@ -108,8 +109,10 @@ class Execution:
         *,
         dry_run: bool = False,
         jobs: int | None = None,
+        workers: int | None = None,
     ) -> Execution:
-        """A command's run; in a dry run the seam shows what would change instead."""
+        """A command's run; in a dry run the seam shows what would change instead.
+        `jobs`: forge writes at once; `workers`: local work at once (default: cores)."""
         if dry_run:
             git.runner.dry_run = True
             git.runner.would = events.add
@@ -118,7 +121,7 @@ class Execution:
         if dry_run:  # one at a time: what it would run is shown in order
             return cls(spec, git, forge, events, journal, dry_run=True, jobs=1, workers=1)
         jobs = (jobs or spec.defaults.jobs or FORGE_JOBS) if forge.concurrent_writes else 1
-        return cls(spec, git, forge, events, journal, jobs=jobs)
+        return cls(spec, git, forge, events, journal, jobs=jobs, workers=workers or cores())
 
     @property
     def store(self) -> Store:
@@ -152,6 +155,7 @@ def execute(actions: Sequence[Action], run: Execution) -> None:
         kinds = (
             (AddWorktree,) if isinstance(action, AddWorktree)
             else (PrepareWorktree,) if isinstance(action, PrepareWorktree)
+            else (RunCommand,) if isinstance(action, RunCommand)
             else FORGE_WRITES if isinstance(action, FORGE_WRITES)
             else None
         )  # fmt: skip
@@ -168,6 +172,8 @@ def execute(actions: Sequence[Action], run: Execution) -> None:
             _add_worktrees(batch, run)  # type: ignore[arg-type]
         elif kinds == (PrepareWorktree,):
             _prepare_worktrees(batch, run)  # type: ignore[arg-type]
+        elif kinds == (RunCommand,):
+            _run_commands(batch, run)  # type: ignore[arg-type]
         else:
             _forge_writes(batch, run)
         at = end
@@ -185,11 +191,13 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
     side, `workers` at a time; each under its undo record until its files are in."""
     failures: list[PrgroupsError] = []
     hook = run.git.hook_exists("post-checkout")  # looked up once, not per worktree
-    with ThreadPoolExecutor(run.workers) as pool:
+    progress = run.events.progress
+    with showing(progress, "making worktrees", len(adds)), ThreadPoolExecutor(run.workers) as pool:
         started = []
         for add in adds:
             if STOP.asked:
                 break
+            progress.started(add.name)
             record = None
             if not run.dry_run:
                 record = run.journal.note(
@@ -204,6 +212,8 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
             except PrgroupsError as error:  # its record stays: the next run finishes it
                 failures.append(error)
                 continue
+            finally:
+                progress.finished(add.name)
             if record is not None:
                 run.journal.forget(record)
             start = f"{add.onto} {add.commit[:7]}" if add.new else "its existing branch"
@@ -224,13 +234,19 @@ def _prepare_worktrees(actions: Sequence[PrepareWorktree], run: Execution) -> No
     included = [] if run.dry_run else included_files(run.git, run.spec.root)
     told = [Events() for _ in actions]
 
+    progress = run.events.progress
+
     def prepare(action: PrepareWorktree, events: Events) -> None:
         if STOP.asked:  # its record says it is due: the next up tells
             return
         allowed = not set(action.setup) & set(refused)
-        _prepare(action, replace(run, events=events), included, allowed=allowed)
+        progress.started(action.name)
+        try:
+            _prepare(action, replace(run, events=events), included, allowed=allowed)
+        finally:
+            progress.finished(action.name)
 
-    with ThreadPoolExecutor(run.workers) as pool:
+    with showing(progress, "setting up", len(actions)), ThreadPoolExecutor(run.workers) as pool:
         list(pool.map(prepare, actions, told))
     for events in told:
         run.events.extend(list(events))
@@ -281,6 +297,48 @@ def _prepare(
     run.tell(Event("set-up", text, action.name, details={"log": str(log)}))
 
 
+def _run_commands(actions: Sequence[RunCommand], run: Execution) -> None:
+    """`exec`: each command in its worktree, `workers` at once, each told as it ends
+    (with its exit code, seconds and last line of output; its log for the rest)."""
+    progress = run.events.progress
+    what = shlex.join(actions[0].argv) if actions else ""
+
+    def one(action: RunCommand) -> None:
+        if STOP.asked:
+            return
+        log = run.store.logs / f"exec-{action.name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        progress.started(action.name)
+        started = time.monotonic()
+        try:
+            code = run.git.runner.run_logged(
+                action.argv, cwd=action.path, log=log, env=dict(action.env)
+            )
+        finally:
+            progress.finished(action.name)
+        if run.dry_run:
+            return
+        seconds = time.monotonic() - started
+        last = _last_line(log)
+        text = f"exit {code} in {seconds:.1f} s" + (f": {last}" if last else "")
+        if code != 0:
+            text += f" (output in {log})"
+        details = {"code": code, "seconds": round(seconds, 2), "last_line": last, "log": str(log)}
+        run.events.add(Event("ran" if code == 0 else "failed", text, action.name,
+                             details=details))  # fmt: skip
+
+    with showing(progress, what, len(actions)), ThreadPoolExecutor(run.workers) as pool:
+        list(pool.map(one, actions))
+
+
+def _last_line(log: Path, tail: int = 4096) -> str:
+    """The last line of output that is not blank."""
+    with log.open("rb") as file:
+        file.seek(max(file.seek(0, os.SEEK_END) - tail, 0))
+        lines = file.read().decode("utf-8", "replace").splitlines()
+    return next((line.strip() for line in reversed(lines) if line.strip()), "")
+
+
 def _record_setup_failure(record: Path, why: str) -> None:
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(f"{why}\n", encoding="utf-8")
@@ -306,13 +364,19 @@ def _forge_writes(actions: Sequence[Action], run: Execution) -> None:
     told = [Events() for _ in actions]
     ended = [threading.Event() for _ in actions]
     bugs: list[BaseException] = []
+    progress = run.events.progress
+    labels = [_label(action) for action in actions]
 
-    with ThreadPoolExecutor(run.jobs) as pool:
+    with (
+        showing(progress, "writing to the forge", len(actions)),
+        ThreadPoolExecutor(run.jobs) as pool,
+    ):
 
         def step(index: int, work: Callable[[], Step]) -> None:
             if STOP.asked:  # Ctrl-C: no more writes begin
                 ended[index].set()
                 return
+            progress.started(labels[index])
             try:
                 follow = work()
             except PrgroupsError as error:
@@ -322,6 +386,7 @@ def _forge_writes(actions: Sequence[Action], run: Execution) -> None:
                 bugs.append(error)
                 follow = None
             if follow is None:
+                progress.finished(labels[index])
                 ended[index].set()
             elif run.jobs == 1:  # one at a time: each PR's writes together, in plan order
                 step(index, follow)
@@ -349,6 +414,13 @@ def _forge_writes(actions: Sequence[Action], run: Execution) -> None:
 
 
 Step = Callable[[], "Step"] | None  # a write that may have one more to do after it
+
+
+def _label(action: Action) -> str:
+    """What a forge write is about, for the progress line."""
+    return getattr(action, "name", None) or f"#{getattr(action, 'number', '?')}"
+
+
 AUTO_MERGE_OFF_AGAIN = "auto-merge is turned off for the repository (above)"
 
 
@@ -620,7 +692,7 @@ def _land_armed(action: LandArmed, run: Execution) -> None:
     if refused:  # the checks would run them: none lands until they are allowed
         run.events.add(_untrusted_event("checks", refused))
         return
-    for landing in run.forge.land(action.orders, workers=run.workers):
+    for landing in run.forge.land(action.orders, workers=run.workers, progress=run.events.progress):
         run.events.add(_landing_event(run.spec, landing))
         run.landed |= landing.outcome == "landed"
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from git_prgroups.events import Event, event_json, event_line
+from git_prgroups.events import Event, Progress, event_json, event_line
 from git_prgroups.output import Style
+
+if TYPE_CHECKING:
+    from git_prgroups.progress_line import ProgressLine
 
 
 def to_stderr(line: str) -> None:
@@ -34,11 +37,21 @@ class Face:
         self.style = style or Style()
         self.out = out or sys.stdout
         self.err = err or sys.stderr
+        self.progress: Progress = (
+            _LiveProgress(self.err) if not as_json and _terminal(self.out, self.err)
+            else Progress()
+        )  # fmt: skip
 
     def show(self, event: Event) -> None:
         if self.as_json:
             print(event_json(event), file=self.out, flush=True)
             return
+        if isinstance(self.progress, _LiveProgress) and self.progress.line is not None:
+            self.progress.line.around(lambda: self._print(event))
+        else:
+            self._print(event)
+
+    def _print(self, event: Event) -> None:
         line = event_line(event)
         if event.needs_you:
             line = self.style(line, "red")
@@ -60,3 +73,34 @@ class Face:
             summary = {"event": "error", "entry": None, "pr": None, "message": message,
                        "needs_you": True, "details": {"code": code}}  # fmt: skip
             print(json.dumps(summary, ensure_ascii=False), file=self.out, flush=True)
+
+
+def _terminal(*streams: TextIO) -> bool:
+    return all(getattr(stream, "isatty", lambda: False)() for stream in streams)
+
+
+class _LiveProgress(Progress):
+    """The progress line, its module imported when the first step begins."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.line: ProgressLine | None = None
+
+    def begin(self, what: str, total: int = 0) -> None:
+        if self.line is None:
+            from git_prgroups.progress_line import ProgressLine
+
+            self.line = ProgressLine(self.stream)
+        self.line.begin(what, total)
+
+    def started(self, item: str) -> None:
+        if self.line is not None:
+            self.line.started(item)
+
+    def finished(self, item: str) -> None:
+        if self.line is not None:
+            self.line.finished(item)
+
+    def end(self) -> None:
+        if self.line is not None:
+            self.line.end()

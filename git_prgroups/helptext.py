@@ -43,7 +43,7 @@ def options_of(switches: Mapping[str, object], hidden: Iterable[str] = ()) -> li
     return sorted(found.values(), key=lambda o: o.names[-1])
 
 
-def arguments_of(main: object) -> str:
+def arguments_of(main: object, tail: str = "") -> str:
     """How a command's `main` takes its arguments, as its usage line shows them."""
     spec = inspect.getfullargspec(main)  # type: ignore[arg-type]
     words = []
@@ -54,6 +54,8 @@ def arguments_of(main: object) -> str:
         words.append(f"[{word}]" if index >= len(positional) - defaults else word)
     if spec.varargs == "names":
         words.append("[NAME...]")
+    if tail:
+        words.append(tail)
     elif spec.varargs == "git_options":
         words.append("[-- GIT-COMMIT-OPTIONS]")
     return " ".join(words)

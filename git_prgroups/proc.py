@@ -120,6 +120,15 @@ def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def find_program(name: str, cwd: Path | None, env: Mapping[str, str]) -> str | None:
+    """Where `name` is: on PATH, or (`./run-tests.sh`, `bin/lint`) in the folder the
+    command runs in, as a shell would take it."""
+    if os.sep in name:
+        path = Path(name) if cwd is None else cwd / name
+        return str(path) if os.access(path, os.X_OK) and path.is_file() else None
+    return shutil.which(name, path=env.get("PATH"))
+
+
 @dataclass
 class Runner:
     """Runs commands; one per process, shared by every git and forge verb."""
@@ -232,7 +241,7 @@ class Runner:
         interactive: bool = False,
     ) -> Completed:
         child_env = child_environment(env)
-        program = shutil.which(argv[0], path=child_env.get("PATH"))
+        program = find_program(argv[0], cwd, child_env)
         if program is None:
             raise ToolMissing(f"`{argv[0]}` was not found on PATH")
         if self.verbose and self.echo is not None:
@@ -274,6 +283,43 @@ class Runner:
             stdout=(out or b"").decode("utf-8", "surrogateescape"),
             stderr=(err or b"").decode("utf-8", "surrogateescape"),
         )
+
+    def run_logged(
+        self, argv: Sequence[str], *, cwd: Path, log: Path, env: Mapping[str, str]
+    ) -> int:
+        """A command of the user's (`exec`): its output, both streams, written to `log` as
+        it comes (to follow with tail -f), no input; its exit code (127: not found)."""
+        argv = tuple(argv)
+        if self.dry_run:
+            self.calls.append((argv, True))
+            self.tell_would("would-run", command_line(argv, cwd), argv=list(argv))
+            return 0
+        child_env = child_environment(env)
+        program = find_program(argv[0], cwd, child_env)
+        if self.verbose and self.echo is not None:
+            self.echo(redact(f"$ (cd {shlex.quote(str(cwd))} && {shlex.join(argv)})"))
+        self.calls.append((argv, True))
+        with log.open("wb") as output:
+            if program is None:
+                output.write(f"`{argv[0]}` was not found on PATH\n".encode())
+                return 127
+            with self._lock:
+                if self._halted:
+                    raise Halted(argv)
+                process = subprocess.Popen(  # an argv list: never a shell
+                    [program, *argv[1:]], cwd=str(cwd), env=child_env,
+                    stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                    start_new_session=self.shield_children,
+                )  # fmt: skip
+                self._live.add(process)
+            try:
+                code = process.wait()
+            finally:
+                with self._lock:
+                    self._live.discard(process)
+        if self._halted:
+            raise Halted(argv)
+        return code
 
     def tell_would(self, kind: EventKind, text: str, **details: object) -> None:
         """In a dry run: what would have been done."""

@@ -46,7 +46,8 @@ def day(epic: World, tmp_path_factory: pytest.TempPathFactory) -> tuple[World, P
     "argv",
     [
         ("plan",), ("plan", "--format", "names"), ("status",), ("status", "--json"),
-        ("render", "code-hygiene"), ("aliases", "bash"),
+        ("render", "code-hygiene"), ("aliases", "bash"), ("show", "code-hygiene"),
+        ("trust", "--list"), ("exec", "--dry-run", "--", "git", "status", "--short"),
     ],
     ids=" ".join,
 )  # fmt: skip

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from git_prgroups.commands.prune import run_prune
 from git_prgroups.commands.sync import run_sync
 from git_prgroups.commands.up import run_up
-from git_prgroups.events import Event, Events
+from git_prgroups.events import Event, Events, showing
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.interrupt import STOP, Interrupted, two_step_interrupts
@@ -93,7 +93,8 @@ def run_watch(
                     events.add(Event("stopped", f"after {rounds} rounds"))
                     return WatchOutcome(False, False, rounds)
                 wait = judgement.wait
-                STOP.wait(wait)
+                with showing(events.progress, f"waiting {wait:.0f} s for the next round"):
+                    STOP.wait(wait)
     except Interrupted:
         pass
     events.add(Event("interrupted", STOPPED))

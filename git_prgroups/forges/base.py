@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from git_prgroups.errors import PrgroupsError
+from git_prgroups.events import Progress
 from git_prgroups.model import (
     BranchName,
     Issue,
@@ -66,6 +67,12 @@ class Forge(Protocol):
     def close_issue(self, number: int, comment: str | None) -> None:
         """Close as completed, with the comment first (None: it is there already)."""
 
-    def land(self, orders: Sequence[LandingOrder], *, workers: int = 1) -> Iterator[Landing]:
+    def land(
+        self,
+        orders: Sequence[LandingOrder],
+        *,
+        workers: int = 1,
+        progress: Progress | None = None,
+    ) -> Iterator[Landing]:
         """Run the armed PRs' checks (`workers` at once) and land each that passes on the
         base, in order (a forge that merges on its own is never asked)."""

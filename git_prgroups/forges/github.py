@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from git_prgroups.events import Progress
 from git_prgroups.forges.base import AutoMergeDisabled
 from git_prgroups.forges.gh import Gh, GhError
 from git_prgroups.model import (
@@ -242,7 +243,13 @@ class GitHubForge:
                 f"--title={title}", f"--body-file={body_file}", mutating=True,
             )  # fmt: skip
 
-    def land(self, orders: Sequence[LandingOrder], *, workers: int = 1) -> Iterator[Landing]:
+    def land(
+        self,
+        orders: Sequence[LandingOrder],
+        *,
+        workers: int = 1,
+        progress: Progress | None = None,
+    ) -> Iterator[Landing]:
         """GitHub merges armed PRs itself: prgroups never lands there."""
         return iter(())
 

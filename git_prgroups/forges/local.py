@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from git_prgroups.events import Progress
 from git_prgroups.git import Git
 from git_prgroups.model import (
     NEW_PR,
@@ -179,13 +180,19 @@ class LocalForge:
 
     # landing (forges/local_landing.py)
 
-    def land(self, orders: Sequence[LandingOrder], *, workers: int = 1) -> Iterator[Landing]:
+    def land(
+        self,
+        orders: Sequence[LandingOrder],
+        *,
+        workers: int = 1,
+        progress: Progress | None = None,
+    ) -> Iterator[Landing]:
         """Run the checks that are due, `workers` PRs' at once, each in a clean checkout
         of the PR's head (never the user's worktree), its output kept apart; then land
         each PR that passed, in order."""
         from git_prgroups.forges.local_landing import land
 
-        return land(self, orders, workers)
+        return land(self, orders, workers, progress or Progress())
 
     def mark_merged(self, pr: PullRequest, merged_commit: Sha) -> None:
         self._update(

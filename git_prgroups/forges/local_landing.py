@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_prgroups.errors import PrgroupsError
+from git_prgroups.events import Progress, showing
 from git_prgroups.git import Git
 from git_prgroups.interrupt import STOP
 from git_prgroups.journal import Journal, UndoRecord
@@ -29,13 +30,16 @@ if TYPE_CHECKING:
 OUTPUT_TAIL = 15  # lines of a failing check's output kept
 
 
-def land(forge: LocalForge, orders: Sequence[LandingOrder], workers: int) -> Iterator[Landing]:
-    return _Lander(forge).land(orders, workers)
+def land(
+    forge: LocalForge, orders: Sequence[LandingOrder], workers: int, progress: Progress
+) -> Iterator[Landing]:
+    return _Lander(forge, progress).land(orders, workers)
 
 
 class _Lander:
-    def __init__(self, forge: LocalForge) -> None:
+    def __init__(self, forge: LocalForge, progress: Progress) -> None:
         self.forge = forge
+        self.progress = progress
         self.git = forge.git
         self.remote, self.base = forge.remote, forge.base
 
@@ -47,7 +51,7 @@ class _Lander:
         if due:
             at_once = max(1, min(workers, len(due)))
             slots = CheckSlots(self.git, self.forge.store).ready(at_once)
-            with ThreadPoolExecutor(at_once) as pool:
+            with showing(self.progress, "checks", len(due)), ThreadPoolExecutor(at_once) as pool:
                 judged = list(pool.map(lambda order: self._checks(order, slots), due))
             failing = {o.name: landing for o, landing in zip(due, judged, strict=True)}
         with self._scratch() as scratch:
@@ -68,6 +72,7 @@ class _Lander:
             pr, "checks running", checks="running", checks_output="", checks_commit=head
         )
         slot = slots.get()
+        self.progress.started(order.name)
         try:
             self.git.at(slot).clean_checkout(head)
             for argv in order.checks:
@@ -81,6 +86,7 @@ class _Lander:
                     return Landing(order.name, pr, "failing", output)
         finally:
             slots.put(slot)
+            self.progress.finished(order.name)
         self.forge.update(pr, "checks passing", checks="pass", checks_output="")
         return None
 

@@ -34,6 +34,17 @@ class Notice:
     event: Event
 
 
+@dataclass(frozen=True)
+class RunCommand:
+    """`exec`: the user's command in an entry's worktree, with the entry in its
+    environment (PRGROUPS_ENTRY, _BRANCH, _WORKTREE, _ISSUES, _TITLE)."""
+
+    name: str
+    path: Path
+    argv: Argv
+    env: tuple[tuple[str, str], ...]
+
+
 # -- worktrees and refs -----------------------------------------------------------------------
 
 
@@ -236,6 +247,7 @@ Action = (
     | RecordStarts
     | ForgetMissingWorktrees
     | AddWorktree
+    | RunCommand
     | RecordSetupsDue
     | PrepareWorktree
     | FastForward
