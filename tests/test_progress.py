@@ -1,4 +1,5 @@
-"""The live progress line: on a terminal (a pseudo-terminal here) and never when piped."""
+"""What only a terminal gets (a pseudo-terminal here): the live progress line, never
+shown when piped, and the question before the spec's commands first run."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from conftest import World
 SLEEPY = ("exec", "-j", "1", "--", "sh", "-c", "sleep 0.05")
 
 
-def in_a_terminal(argv: list[str], cwd: Path) -> tuple[int, str]:
+def in_a_terminal(
+    argv: list[str], cwd: Path, answer: tuple[str, str] | None = None
+) -> tuple[int, str]:
     """Run `argv` with a pseudo-terminal as its stdin, stdout and stderr; its exit code
-    and everything it wrote there."""
+    and everything it wrote there. `answer`: once the first text is shown, type the
+    second."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: never returns to pytest
         try:
@@ -34,6 +38,9 @@ def in_a_terminal(argv: list[str], cwd: Path) -> tuple[int, str]:
         if not chunk:
             break
         output += chunk
+        if answer and answer[0].encode() in output:
+            os.write(fd, answer[1].encode())
+            answer = None
     os.close(fd)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), output.decode()
@@ -125,3 +132,34 @@ def test_up_shows_the_worktrees_it_makes_and_the_checks_it_runs(
     assert ERASE + "writing to the forge 0/3 · " in shown
     assert ERASE + "checks 3/3 · " in shown
     assert shown.count("landed: ") == 3
+
+
+def test_up_asks_before_a_clones_commands_first_run(world: World, installed_command) -> None:
+    world.write_spec(
+        '[defaults]\nsetup = [["sh", "-c", "echo set > set.txt"]]\n[pr.a]\ntitle = "fix: a"\n',
+        trusted=False,
+    )
+
+    code, shown = in_a_terminal(
+        [str(installed_command), "up"], world.repo, ("now and in later runs? [y/N] ", "y\n")
+    )
+
+    assert code == 0, shown
+    assert "prgroups.toml asks to run these commands here, with your rights:" in shown
+    assert "  sh -c 'echo set > set.txt'" in shown
+    assert (world.base / "scylla-a" / "set.txt").read_text() == "set\n"
+
+
+def test_a_no_leaves_the_commands_unrun(world: World, installed_command) -> None:
+    world.write_spec(
+        '[defaults]\nsetup = [["sh", "-c", "echo set > set.txt"]]\n[pr.a]\ntitle = "fix: a"\n',
+        trusted=False,
+    )
+
+    code, shown = in_a_terminal(
+        [str(installed_command), "up"], world.repo, ("now and in later runs? [y/N] ", "\n")
+    )
+
+    assert code == 1, shown
+    assert "git prgroups trust allows them" in shown
+    assert not (world.base / "scylla-a" / "set.txt").exists()
