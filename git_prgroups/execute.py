@@ -648,7 +648,7 @@ def _open_pr(action: OpenPR, run: Execution) -> Step:
         return None  # its push was refused
     pr = run.forge.create(action.request)
     run.tell(
-        Event("opened", f"#{pr.number} {pr.title}  {pr.url}", action.name, pr.number,
+        Event("opened", f"#{pr.number} {pr.title}{_web_address(pr.url)}", action.name, pr.number,
               {"url": pr.url, "title": pr.title})
     )  # fmt: skip
     if not action.method:
@@ -750,3 +750,8 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     CloseIssue: _close_issue,
     ReportPruned: _report_pruned,
 }  # type: ignore[dict-item]
+
+
+def _web_address(url: str) -> str:
+    """A PR's address worth showing: a web page (the local forge's record is no page)."""
+    return f"  {url}" if url.startswith(("http://", "https://")) else ""

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
@@ -48,3 +49,40 @@ def table(rows: Sequence[Sequence[str]], *, indent: str = "  ", gap: str = "  ")
         cells = [cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=False)]
         lines.append((indent + gap.join([*cells, row[-1]])).rstrip())
     return lines
+
+
+def relative_paths(text: str, cwd: Path) -> str:
+    """Paths in `text` under the current folder or near it, as a person would type them
+    from there: `../scylla-fix-a` rather than `/home/me/src/scylla-fix-a` (the worktrees
+    sit beside each other), `.git/prgroups/logs/x.log` under it. Two levels up at most,
+    and never the file system's top folders, where a relative path reads worse."""
+    places = [(cwd, "")] + [
+        (ancestor, f"..{os.sep}" * up) for up, ancestor in enumerate(cwd.parents[:2], 1)
+    ]
+    for place, typed in places:
+        if len(place.parts) > 2:  # not "/" nor "/tmp"
+            # a path begins the text or follows a space or bracket; not inside a file:// URL
+            text = re.sub(rf"(?<![\w/.:~-]){re.escape(f'{place}{os.sep}')}", typed, text)
+    return text
+
+
+def wrapped(line: str, columns: int, indent: str = "    ") -> str:
+    """A line longer than `columns` broken between words, its rest indented; a word too
+    long for a line (a URL) is never cut."""
+    if width(line) <= columns:
+        return line
+    import textwrap
+
+    pieces = textwrap.wrap(
+        line, columns, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+    return "\n".join(pieces)
+
+
+def columns(stream: TextIO) -> int:
+    """The terminal's width; 80 where there is none (piped), so what is kept reads well."""
+    if getattr(stream, "isatty", lambda: False)():
+        import shutil
+
+        return shutil.get_terminal_size((80, 24)).columns
+    return 80

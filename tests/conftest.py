@@ -126,6 +126,11 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     return run
 
 
+def typed(path: Path, cwd: Path) -> str:
+    """A path as text output shows it to someone in `cwd`: relative, `../scylla-x`."""
+    return os.path.relpath(path, cwd)
+
+
 def snapshot(*roots: Path) -> dict[str, str]:
     """Every file and folder under `roots` with a hash of its content: what 'nothing
     changed on disk' compares."""

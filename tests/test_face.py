@@ -3,7 +3,11 @@ a spec left open."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from git_prgroups.output import relative_paths, wrapped
 
 from conftest import World, git, up
 
@@ -116,3 +120,28 @@ def test_something_left_open_in_the_spec_is_named_where_it_opens(world: World, c
     assert outcome.code == 2
     assert outcome.err.startswith(f"error: {said}"), outcome.err
     assert "\\x00" not in outcome.err
+
+
+def test_paths_are_shown_as_typed_from_where_one_is() -> None:
+    here = Path("/home/me/src/scylla")
+    said = (
+        "ready: /home/me/src/scylla-fix-a, log /home/me/src/scylla/.git/prgroups/x.log "
+        "(file:///home/me/src/scylla/.git/f.json) /home/me/other /opt/tool"
+    )
+
+    assert relative_paths(said, here) == (
+        "ready: ../scylla-fix-a, log .git/prgroups/x.log "
+        "(file:///home/me/src/scylla/.git/f.json) ../../other /opt/tool"
+    )
+    assert relative_paths("in /tmp/x", Path("/tmp/sandbox")) == "in /tmp/x"  # not "../x"
+
+
+def test_a_long_line_is_broken_between_words_and_a_long_word_is_left_whole() -> None:
+    url = "https://github.com/acme/scylla/pull/512/" + "x" * 60
+    line = f"opened: fix-model-configs: #512 fix(config): model pricing mismatches  {url}"
+
+    pieces = wrapped(line, 80).split("\n")
+
+    assert pieces[0] == "opened: fix-model-configs: #512 fix(config): model pricing mismatches"
+    assert pieces[1] == f"    {url}"
+    assert wrapped("short", 80) == "short"

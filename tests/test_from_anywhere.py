@@ -3,6 +3,8 @@ a subdirectory of either: the same output, the same exit code, the same world af
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,13 @@ def test_a_read_is_the_same_from_everywhere(day, cli, argv: tuple[str, ...]) -> 
         assert outcome == first, where
 
 
+def whole(text: str, cwd: Path) -> str:
+    """Text output with the paths shown relative to `cwd` made whole again, to compare
+    what was said in different places."""
+    text = text.replace("../../", f"{cwd.parent.parent}/")
+    return re.sub(r"(?<![\w./])\.\./", f"{cwd.parent}/", text)
+
+
 @pytest.mark.parametrize(
     "argv",
     [("up",), ("sync",), ("prune",), ("watch", "--prune"), ("up", "--dry-run"),
@@ -77,11 +86,13 @@ def test_a_change_is_the_same_from_everywhere(day, cli, argv: tuple[str, ...]) -
     for where, path in places(world).items():
         restore(world.base, archived)
         outcome = cli(*argv, cwd=path)
-        seen[where] = (outcome.code, outcome.out, outcome.err, fingerprint(world))
+        said = whole(outcome.out, path)
+        seen[where] = (outcome.code, said, whole(outcome.err, path), fingerprint(world))
     first = seen["main worktree"]
     assert first[1], "the command did something to compare"
     for where, found in seen.items():
-        assert found == first, where
+        told = difflib.unified_diff(first[1].splitlines(), found[1].splitlines(), lineterm="")
+        assert found == first, f"{where}:\n" + "\n".join(told)
 
 
 def test_commit_is_the_same_from_an_entrys_worktree_and_its_subdirectory(day, cli) -> None:

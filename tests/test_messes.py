@@ -8,7 +8,7 @@ import subprocess
 
 from test_sync import advance_base
 
-from conftest import World, commit_in, git, status, up
+from conftest import World, commit_in, git, status, typed, up
 
 
 def test_a_worktree_folder_deleted_by_hand_is_made_again_with_its_commits(epic: World, cli) -> None:
@@ -36,7 +36,10 @@ def test_a_locked_worktree_is_not_pruned(epic: World, cli) -> None:
     outcome = cli("prune", cwd=epic.repo)
 
     assert outcome.code == 1
-    assert f"refused: code-hygiene: {path} is locked (git worktree unlock it first)" in outcome.out
+    assert (
+        f"refused: code-hygiene: {typed(path, epic.repo)} is locked (git worktree unlock it first)"
+        in outcome.out
+    )
     assert path.is_dir()
 
 
@@ -195,7 +198,7 @@ def test_a_folder_in_a_worktrees_place_is_used_when_empty_and_left_when_not(
 
     assert outcome.code == 1
     assert (
-        f"refused: fix-model-configs: {holding} exists and is not a worktree of this "
+        f"refused: fix-model-configs: {typed(holding, epic.repo)} exists and is not a worktree of this "
         "repository: move it away" in outcome.out
     )
     assert (holding / "notes.txt").read_text() == "mine\n"
@@ -244,7 +247,7 @@ def test_a_rebase_the_person_left_under_way_is_named_and_left_alone(epic: World,
 
     assert outcome.code == 1
     assert (
-        f"skipped: code-hygiene: a rebase is under way in {path}: finish it (git rebase "
+        f"skipped: code-hygiene: a rebase is under way in {typed(path, epic.repo)}: finish it (git rebase "
         "--continue) or stop it (git rebase --abort), then sync again"
     ) in outcome.out
     assert git("status", "--porcelain=v2", "--branch", cwd=path) == before

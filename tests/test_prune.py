@@ -7,7 +7,7 @@ from pathlib import Path
 
 from git_prgroups.specfile import load_spec
 
-from conftest import EXAMPLE_SPEC, GROUP_A, World, commit_in, git, up, worktree_paths
+from conftest import EXAMPLE_SPEC, GROUP_A, World, commit_in, git, typed, up, worktree_paths
 
 
 def branch_of(world: World, name: str) -> str:
@@ -55,7 +55,7 @@ def test_prune_clears_merged_entries_and_closes_issues_after_their_last_pr(
     assert "401" not in closed  # shared with fix-language-defaults, not merged yet
     assert closed["400"]["comment"] == "Fixed in #1."
     assert closed["408"]["comment"] == "Fixed in #3."
-    assert f"pruned: code-hygiene: worktree {epic.base / 'scylla-code-hygiene'}" in outcome.out
+    assert "pruned: code-hygiene: worktree ../scylla-code-hygiene" in outcome.out
 
     again = cli("--verbose", "prune", cwd=epic.repo)
     assert "nothing to prune" in again.out
@@ -88,8 +88,9 @@ def test_prune_refuses_dirty_worktrees_and_unsaved_commits_unless_forced(epic: W
     outcome = cli("prune", cwd=epic.repo)
 
     assert outcome.code == 1
-    assert f"refused: code-hygiene: {dirty} has uncommitted or untracked files: ?? notes.txt" in (
-        outcome.out
+    assert (
+        f"refused: code-hygiene: {typed(dirty, epic.repo)} has uncommitted or untracked files: ?? notes.txt"
+        in (outcome.out)
     )
     assert "refused: fix-model-configs: 400-fix-model-configs has commits the merged PR lacks" in (
         outcome.out
@@ -174,7 +175,10 @@ def test_a_detached_worktree_and_the_main_worktree_are_never_pruned(epic: World,
     outcome = cli("prune", cwd=epic.repo)
 
     assert outcome.code == 1
-    assert f"refused: code-hygiene: {detached} is not on 415-code-hygiene" in outcome.out
+    assert (
+        f"refused: code-hygiene: {typed(detached, epic.repo)} is not on 415-code-hygiene"
+        in outcome.out
+    )
     assert (
         "refused: fix-model-configs: 400-fix-model-configs is checked out in the main worktree"
         in outcome.out

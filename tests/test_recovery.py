@@ -18,7 +18,7 @@ from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.proc import Runner
 from git_prgroups.store import Store
 
-from conftest import World, commit_in, git, up
+from conftest import World, commit_in, git, typed, up
 
 LOCK_FOLDER = (".git", "prgroups")
 
@@ -158,13 +158,14 @@ def test_a_worktree_half_removed_by_a_killed_prune_is_finished(
 
     if changed:
         assert outcome.code == 1
-        assert f"{path} was being removed when the run was killed and holds changes" in (
-            outcome.out + outcome.err
+        assert (
+            f"{typed(path, epic.repo)} was being removed when the run was killed and holds changes"
+            in (outcome.out + outcome.err)
         )
         assert (path / "code-hygiene.txt").read_text() == "edited after the kill\n"
     else:
         assert outcome.code == 0, outcome.out + outcome.err
-        assert f"the half-removed worktree {path}" in outcome.out + outcome.err
+        assert f"the half-removed worktree {typed(path, epic.repo)}" in outcome.out + outcome.err
         assert not path.exists()
         assert str(path) not in epic.git("worktree", "list", "--porcelain")
     assert journal(epic).pending() == []

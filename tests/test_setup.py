@@ -85,7 +85,7 @@ def test_a_failed_setup_is_told_with_its_output_and_runs_again_with_setup(world:
     assert again.code == 1
     assert again.out.splitlines()[1] == (
         "failed: a: its setup failed (output: "
-        f"{world.repo}/.git/prgroups/logs/setup-a.log): fix, then git prgroups up --setup"
+        ".git/prgroups/logs/setup-a.log): fix, then git prgroups up --setup"
     )
     assert (worktree / "runs").read_text() == "ran\n"
 

@@ -8,7 +8,7 @@ import subprocess
 
 from test_sync import advance_base
 
-from conftest import EXAMPLE_SPEC, World, commit_in, git, up
+from conftest import EXAMPLE_SPEC, World, commit_in, git, typed, up
 
 
 def failing_checks(epic: World) -> None:
@@ -122,9 +122,9 @@ def test_up_says_what_it_left_out_of_a_push_and_why_it_did_not_move_an_entry_up(
     outcome = cli("up", "code-hygiene", "fix-model-configs", cwd=epic.repo)
 
     assert (
-        f"note: code-hygiene: {hygiene} has uncommitted changes: they are not in what is pushed"
+        f"note: code-hygiene: {typed(hygiene, epic.repo)} has uncommitted changes: they are not in what is pushed"
     ) in outcome.out
     assert (
-        f"note: fix-model-configs: not moved up to origin/main: {configs} has uncommitted or "
+        f"note: fix-model-configs: not moved up to origin/main: {typed(configs, epic.repo)} has uncommitted or "
         "untracked files"
     ) in outcome.out

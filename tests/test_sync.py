@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import World, commit_in, git, snapshot, up
+from conftest import World, commit_in, git, snapshot, typed, up
 
 NAMES = ("code-hygiene", "fix-model-configs")
 
@@ -96,7 +96,7 @@ def test_a_conflict_leaves_branch_and_files_as_they_were(epic: World, cli) -> No
     assert outcome.code == 1
     assert (
         f"conflict: code-hygiene (files README.md): left as it was; resolve by hand: "
-        f"cd {clashing} && git rebase origin/main"
+        f"cd {typed(clashing, epic.repo)} && git rebase origin/main"
     ) in outcome.out
     assert tip(epic, "HEAD", clashing) == before_tip
     assert git("branch", "--show-current", cwd=clashing) == branches["code-hygiene"]
@@ -167,7 +167,10 @@ def test_a_dirty_worktree_is_skipped_and_nothing_is_stashed(epic: World, cli) ->
     outcome = cli("sync", cwd=epic.repo)
 
     assert outcome.code == 1
-    assert f"skipped: code-hygiene: {path} has uncommitted or untracked files" in outcome.out
+    assert (
+        f"skipped: code-hygiene: {typed(path, epic.repo)} has uncommitted or untracked files"
+        in outcome.out
+    )
     assert tip(epic, f"refs/heads/{branch}") == before
     assert (path / "wip.txt").read_text() == "work in progress\n"
     assert git("stash", "list", cwd=path) == ""

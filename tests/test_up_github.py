@@ -251,10 +251,7 @@ def test_a_pr_squashed_by_hand_on_github_counts_as_merged(
         pruned = cli("prune", cwd=epic.repo)
 
         assert pruned.code == 1
-        assert (
-            f"pruned: delete-mojo-guides: worktree {epic.base / 'scylla-delete-mojo-guides'}"
-            in (pruned.out)
-        )
+        assert "pruned: delete-mojo-guides: worktree ../scylla-delete-mojo-guides" in (pruned.out)
         assert "refused: code-hygiene: 415-code-hygiene has commits the merged PR lacks" in (
             pruned.out
         )
