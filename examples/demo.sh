@@ -9,10 +9,12 @@ sandbox="$(mktemp -d "${TMPDIR:-/tmp}/prgroups-demo.XXXXXX")"
 export GIT_AUTHOR_NAME="Demo" GIT_AUTHOR_EMAIL="demo@example.com"
 export GIT_COMMITTER_NAME="Demo" GIT_COMMITTER_EMAIL="demo@example.com"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+if [ -t 1 ]; then bold=$'\033[1m' dim=$'\033[2m' plain=$'\033[0m'; else bold="" dim="" plain=""; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+run() { printf '%s$ %s%s\n' "$dim" "$*" "$plain"; "$@"; }
 
-step "A bare origin and a clone, with the example spec committed ($sandbox)"
+step "A bare origin and a clone, with the example spec committed, in"
+echo "$sandbox"
 git init -q --bare -b main "$sandbox/origin.git"
 git clone -q "$sandbox/origin.git" "$sandbox/scylla" 2>/dev/null
 cd "$sandbox/scylla"
@@ -23,17 +25,17 @@ git add README.md prgroups.toml
 git commit -q -m "start the audit epic"
 git push -q origin main
 
-step "The plan: group A now, B after delete-mojo-guides, C after update-claude-md-tree"
+step "The plan: group A now, then B and C once what they wait for merges"
 run git prgroups plan
 
 step "up: worktrees for group A only, cut from origin/main"
 run git prgroups up
-run git worktree list
+run ls ..
 
-commit_in() {  # a change in an entry's worktree, as the maintainer would make
+commit_in() {  # a change in an entry's worktree, committed as the maintainer would
   local name="$1"
   (cd "$sandbox/scylla-$name" && echo "$name" > "$name.md" && git add "$name.md" \
-    && git commit -q -m "$(git prgroups render "$name" --what title)")
+    && git prgroups commit > /dev/null)
 }
 
 step "Work in each group-A worktree: one commit each"
@@ -42,13 +44,13 @@ for name in fix-model-configs delete-mojo-guides remove-python-justification \
   commit_in "$name"
 done
 
-step "up: one push, seven PRs with auto-merge; they land, and groups B and C start"
+step "up: seven PRs with auto-merge; they land, and groups B and C start"
 run git prgroups up
 run git prgroups status
 
-step "prune: the seven merged worktrees and branches go; their finished issues close"
+step "prune: the merged worktrees and branches go; finished issues close"
 run git prgroups prune
-run git worktree list
+run ls ..
 
 step "Work in groups B and C; meanwhile a colleague pushes to main"
 commit_in fix-language-defaults
@@ -57,19 +59,20 @@ git clone -q "$sandbox/origin.git" "$sandbox/colleague"
 (cd "$sandbox/colleague" && echo "a colleague's fix" > NEWS.md && git add NEWS.md \
   && git commit -q -m "docs: add NEWS" && git push -q origin main)
 
-step "sync: rebase B and C onto the new origin/main (old tips kept as backup refs)"
+step "sync: B and C rebased onto the new origin/main (old tips kept)"
 run git prgroups sync
 run git prgroups status
 
 step "up: the last two are pushed and land"
 run git prgroups up
 
-step "prune: the rest goes, and issue #401 (shared by three PRs) closes with the last"
+step "prune: the rest goes; #401 (shared by three PRs) closes with the last"
 run git prgroups prune
-run git worktree list
+run ls ..
 
 step "up once more: nothing left to do"
 run git prgroups up
-run git -C "$sandbox/origin.git" log --oneline main
+git fetch -q origin
+run git log --oneline origin/main
 
-printf '\nThe sandbox stays in %s for you to look at; delete it when done.\n' "$sandbox"
+printf '\nThe sandbox stays for you to look at; delete it when done:\n%s\n' "$sandbox"

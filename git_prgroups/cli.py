@@ -18,7 +18,7 @@ from plumbum.cli.switches import PositionalArgumentsError
 from git_prgroups import __version__
 from git_prgroups.errors import ExitCode, PrgroupsError, UsageError, did_you_mean
 from git_prgroups.face import to_stderr
-from git_prgroups.output import Style, wants_color
+from git_prgroups.output import Page, Style, wants_color
 from git_prgroups.proc import Runner
 
 if TYPE_CHECKING:
@@ -267,7 +267,9 @@ class PlanCommand(Command):
         from git_prgroups.commands.plan import render_plan
 
         spec = self.load_spec()
-        print(render_plan(spec, "json" if self.json else self.format, self.style))
+        print(
+            render_plan(spec, "json" if self.json else self.format, self.style, Page.of(sys.stdout))
+        )
         return 0
 
 
@@ -525,7 +527,11 @@ class StatusCommand(Command):
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
         status = read_status(spec, git, forge, statuses)
-        print(status_json(status) if self.json else status_text(status, self.style))
+        print(
+            status_json(status)
+            if self.json
+            else status_text(status, self.style, Page.of(sys.stdout))
+        )
         for warning in status.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         return int(ExitCode.NEEDS_USER if self.exit_code and status.needs_you else ExitCode.OK)
@@ -546,7 +552,7 @@ class ShowCommand(Command):
         status = read_status(spec, git, forge)
         pr = forge.read([spec.entry(name).branch]).get(spec.entry(name).branch)
         shown = show_entry(status, name, forge.checks_output(pr) if pr else "")
-        print(show_json(shown) if self.json else show_text(shown, self.style))
+        print(show_json(shown) if self.json else show_text(shown, self.style, Page.of(sys.stdout)))
         return 0
 
 

@@ -216,10 +216,17 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
                 progress.finished(add.name)
             if record is not None:
                 run.journal.forget(record)
-            start = f"{add.onto} {add.commit[:7]}" if add.new else "its existing branch"
+            start = f"from {add.onto} {add.commit[:7]}" if add.new else f"on {add.branch}"
             if add.stale:
                 start += " (its folder had been deleted: made again)"
-            run.tell(Event("worktree", f"{add.path} on {add.branch} from {start}", add.name))
+            run.tell(
+                Event(
+                    "worktree",
+                    f"{add.path} {start}",
+                    add.name,
+                    details={"branch": add.branch, "path": str(add.path)},
+                )
+            )
     if failures:
         raise failures[0]
 

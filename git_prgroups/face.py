@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from git_prgroups.events import Event, Progress, event_json, event_line
-from git_prgroups.output import Style, columns, relative_paths, wrapped
+from git_prgroups.output import Page, Style
 
 if TYPE_CHECKING:
     from git_prgroups.progress_line import ProgressLine
@@ -39,7 +38,7 @@ class Face:
         self.style = style or Style()
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.cwd = _current_folder()
+        self.page = Page.of(self.out)
         self.progress: Progress = (
             _LiveProgress(self.err) if not as_json and _terminal(self.out, self.err)
             else Progress()
@@ -57,22 +56,13 @@ class Face:
     def _print(self, event: Event) -> None:
         line = event_line(event)
         if event.kind not in _COMMANDS:  # run elsewhere: its paths must stay whole
-            line = self.fit(line)
+            line = self.page.fit(line)
         if event.needs_you:
             line = self.style(line, "red")
         elif event.kind in _STYLES:
             line = self.style(line, _STYLES[event.kind])
         # waiting for another run's lock is news about the run, not its result
         print(line, file=self.err if event.kind == "lock-wait" else self.out, flush=True)
-
-    def fit(self, text: str) -> str:
-        """Text for a person: paths as typed from here; on a terminal, lines broken to
-        its width (piped, a line stays whole for whatever reads it)."""
-        text = relative_paths(text, self.cwd) if self.cwd else text
-        if not _terminal(self.out):
-            return text
-        width = columns(self.out)
-        return "\n".join(wrapped(line, width) for line in text.split("\n"))
 
     def finish(self, code: int) -> None:
         """The last JSON line: how the run ended."""
@@ -87,13 +77,6 @@ class Face:
             summary = {"event": "error", "entry": None, "pr": None, "message": message,
                        "needs_you": True, "details": {"code": code}}  # fmt: skip
             print(json.dumps(summary, ensure_ascii=False), file=self.out, flush=True)
-
-
-def _current_folder() -> Path | None:
-    try:
-        return Path.cwd()
-    except FileNotFoundError:
-        return None
 
 
 def _terminal(*streams: TextIO) -> bool:

@@ -51,6 +51,53 @@ def table(rows: Sequence[Sequence[str]], *, indent: str = "  ", gap: str = "  ")
     return lines
 
 
+def fitting_table(
+    rows: Sequence[Sequence[str]], columns: int, *, drop: Sequence[int] = (), indent: str = ""
+) -> tuple[list[str], list[int]]:
+    """A table no wider than `columns` where it can be: the columns numbered in `drop` go,
+    in that order, while it is wider. Returns its lines and the columns left out."""
+    left_out: list[int] = []
+    lines = table(rows, indent=indent)
+    for column in drop:
+        if max(map(width, lines), default=0) <= columns:
+            break
+        left_out.append(column)
+        lines = table([without(row, left_out) for row in rows], indent=indent)
+    return lines, left_out
+
+
+def without(row: Sequence[str], columns: Sequence[int]) -> list[str]:
+    return [cell for i, cell in enumerate(row) if i not in columns]
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where text for a person goes: how wide it is, and the folder paths are shown from.
+    Scripts read --json; this text is for reading."""
+
+    columns: int = 80
+    cwd: Path | None = None
+
+    @classmethod
+    def of(cls, stream: TextIO) -> Page:
+        return cls(columns(stream), current_folder())
+
+    def paths(self, text: str) -> str:
+        return relative_paths(text, self.cwd) if self.cwd else text
+
+    def fit(self, text: str, indent: str = "    ") -> str:
+        """`text` with paths as typed from here and its lines broken to the page's width."""
+        lines = self.paths(text).split("\n")
+        return "\n".join(wrapped(line, self.columns, indent) for line in lines)
+
+
+def current_folder() -> Path | None:
+    try:
+        return Path.cwd()
+    except FileNotFoundError:  # removed under the process (prune from inside a worktree)
+        return None
+
+
 def relative_paths(text: str, cwd: Path) -> str:
     """Paths in `text` under the current folder or near it, as a person would type them
     from there: `../scylla-fix-a` rather than `/home/me/src/scylla-fix-a` (the worktrees
@@ -73,16 +120,22 @@ def wrapped(line: str, columns: int, indent: str = "    ") -> str:
         return line
     import textwrap
 
+    lead = line[: len(line) - len(line.lstrip(" "))]  # an indented line keeps its indent
     pieces = textwrap.wrap(
-        line, columns, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
-    )
+        line, columns, initial_indent="", subsequent_indent=lead + indent,
+        break_long_words=False, break_on_hyphens=False, drop_whitespace=True,
+    )  # fmt: skip
     return "\n".join(pieces)
 
 
 def columns(stream: TextIO) -> int:
-    """The terminal's width; 80 where there is none (piped), so what is kept reads well."""
-    if getattr(stream, "isatty", lambda: False)():
-        import shutil
-
-        return shutil.get_terminal_size((80, 24)).columns
+    """The width text is broken to: $COLUMNS where set, else the terminal's, else 80."""
+    given = os.environ.get("COLUMNS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):
+        pass
     return 80

@@ -58,6 +58,9 @@ def isolated_environment(
             monkeypatch.delenv(key)
     monkeypatch.setenv("PRGROUPS_DEBUG", "")  # `--debug` sets it; put back after the test
     monkeypatch.setenv("HOME", str(home))
+    # text output is broken at 80 columns when piped; tests read whole lines, and the
+    # tests of fitting to a page set their own width
+    monkeypatch.setenv("COLUMNS", "10000")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-02-12T10:00:00+00:00")

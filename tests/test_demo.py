@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ def test_the_demo_runs_the_day_to_an_empty_worktree_list(installed_command, tmp_
     repository = EXAMPLE_SPEC.parent.parent
     before = snapshot(repository / "examples")
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "COLUMNS"},  # as on a fresh shell
         "TMPDIR": str(tmp_path),
         "PATH": f"{installed_command.parent}:{os.environ['PATH']}",
     }
@@ -29,10 +28,18 @@ def test_the_demo_runs_the_day_to_an_empty_worktree_list(installed_command, tmp_
 
     assert done.returncode == 0, done.stdout + done.stderr
     [sandbox] = tmp_path.glob("prgroups-demo.*")
-    out = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)
+    out = done.stdout
+    assert "\x1b" not in out  # piped: no colour, no progress line
     assert out.count("landed: ") == 9
     assert "closed: #401: Fixed in #2, #3 and #8." in out
-    assert out.rstrip().splitlines()[-1].startswith("The sandbox stays in")
+    assert out.rstrip().splitlines()[-2:] == [
+        "The sandbox stays for you to look at; delete it when done:",
+        str(sandbox),
+    ]
+    # an 80-column terminal shows every line whole; paths are relative, bar the sandbox's
+    assert [line for line in out.splitlines() if len(line) > 80 and line != str(sandbox)] == []
+    assert out.count(str(sandbox)) == 2
+    assert "git prgroups commit" in (repository / "examples" / "demo.sh").read_text()
     worktrees = subprocess.run(
         ["git", "worktree", "list", "--porcelain"], cwd=sandbox / "scylla",
         capture_output=True, text=True, check=True,

@@ -60,7 +60,8 @@ def test_a_read_is_the_same_from_everywhere(day, cli, argv: tuple[str, ...]) -> 
     for where, path in places(world).items():
         outcome = cli(*argv, cwd=path)
         # the spec's path is shown as typed from where one is: the same file
-        seen[where] = (outcome.code, outcome.out.replace(str(spec), "prgroups.toml"), outcome.err)
+        said = whole(outcome.out, path).replace(str(spec), "prgroups.toml")
+        seen[where] = (outcome.code, said, outcome.err)
     first = seen["main worktree"]
     assert first[0] == 0, first[2]
     for where, outcome in seen.items():

@@ -35,7 +35,7 @@ def test_status_sums_up_and_says_each_next_step(epic: World, cli) -> None:
     mojo = epic.base / "scylla-delete-mojo-guides"
     assert "  code-hygiene: git prgroups up (pushes what is committed)" in text
     assert (
-        f"  delete-mojo-guides: work in {mojo}, then git prgroups commit and git prgroups up"
+        f"  delete-mojo-guides: work in {typed(mojo, epic.repo)}, then git prgroups commit and git prgroups up"
         in text
     )
     assert (
@@ -79,12 +79,12 @@ def test_a_conflict_names_the_commands_and_a_rebase_under_way_how_to_finish(
     cli("sync", cwd=epic.repo)  # the conflict, aborted and remembered
 
     said = cli("status", cwd=epic.repo).out
-    assert f"  code-hygiene: cd {path} && git rebase origin/main, resolve" in said
+    assert f"  code-hygiene: cd {typed(path, epic.repo)} && git rebase origin/main, resolve" in said
 
     subprocess.run(["git", "rebase", "-q", "origin/main"], cwd=path, capture_output=True)
     said = cli("status", cwd=epic.repo).out
     assert (
-        f"  code-hygiene: finish the rebase in {path}: resolve, git add, git rebase --continue"
+        f"  code-hygiene: finish the rebase in {typed(path, epic.repo)}: resolve, git add, git rebase --continue"
     ) in said
 
 
@@ -128,3 +128,26 @@ def test_up_says_what_it_left_out_of_a_push_and_why_it_did_not_move_an_entry_up(
         f"note: fix-model-configs: not moved up to origin/main: {typed(configs, epic.repo)} has uncommitted or "
         "untracked files"
     ) in outcome.out
+
+
+def test_status_and_plan_fit_the_page_by_leaving_out_what_show_tells(
+    epic: World, cli, monkeypatch
+) -> None:
+    up(epic, "code-hygiene", "delete-mojo-guides")
+    wide = cli("status", cwd=epic.repo).out  # the tests' page is 10,000 columns
+
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = cli("status", cwd=epic.repo).out
+    plan = cli("plan", cwd=epic.repo).out
+    monkeypatch.setenv("COLUMNS", "66")
+    narrower = cli("status", cwd=epic.repo).out
+
+    assert wide.split()[:3] == ["NAME", "WAVE", "BRANCH"]
+    assert "blocked (waits for delete-mojo-guides)" in wide
+    assert narrow.split()[:3] == ["NAME", "WAVE", "WORKTREE"]
+    assert "401-delete-mojo-guides" not in narrow and "415-code-hygiene" not in plan
+    assert "#404 #405 #406 #407 #409 #410 #411 #412" in plan
+    assert narrower.split()[:2] == ["NAME", "WORKTREE"]
+    assert "\nfix-language-defaults waits for delete-mojo-guides\n" in narrower
+    for text, columns in ((narrow, 80), (plan, 80), (narrower, 66)):
+        assert max(map(len, text.splitlines())) <= columns, text

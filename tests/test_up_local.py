@@ -73,7 +73,7 @@ def test_the_seed_epic_day_on_the_local_forge(epic, cli):
         assert "change delete-mojo-guides" in git("log", "--format=%s", cwd=path)
         assert states[name]["state"] == "ready"
     assert (
-        f"ready: fix-language-defaults: worktree at {base / 'scylla-fix-language-defaults'}, no commits yet"
+        f"ready: fix-language-defaults: no commits yet in {base / 'scylla-fix-language-defaults'}"
         in lines
     )
 
@@ -139,9 +139,7 @@ def test_no_commits_no_pr(epic, cli):
     up(epic, "code-hygiene")
     _, lines = up(epic, "code-hygiene")
 
-    assert lines == [
-        f"ready: code-hygiene: worktree at {epic.base / 'scylla-code-hygiene'}, no commits yet"
-    ]
+    assert lines == [f"ready: code-hygiene: no commits yet in {epic.base / 'scylla-code-hygiene'}"]
     assert not (epic.repo / ".git" / "prgroups" / "local-forge.json").exists()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from git_prgroups.errors import display_path
 from git_prgroups.graph import Graph
-from git_prgroups.output import Style, table
+from git_prgroups.output import Page, Style, fitting_table, table
 from git_prgroups.render import title_of
 from git_prgroups.spec import Spec
 
@@ -40,13 +40,16 @@ def plan_data(spec: Spec, graph: Graph) -> dict[str, Any]:
     }
 
 
-def plan_text(spec: Spec, graph: Graph, style: Style) -> str:
+def plan_text(spec: Spec, graph: Graph, style: Style, page: Page | None = None) -> str:
+    """The groups and their entries; on a narrow page without the branches."""
+    page = page or Page()
     counts = (
         f"{_plural(len(spec.entries), 'entry', 'entries')} in "
         f"{_plural(len(graph.groups), 'group')} and {_plural(len(graph.waves), 'wave')}"
     )
     epic = f", epic #{spec.defaults.epic}" if spec.defaults.epic else ""
     lines = [f"{style(display_path(spec.path), 'bold')}: {counts}{epic}"]
+    tables: list[tuple[int, list[list[str]]]] = []
     for group in graph.groups:
         if group.after:
             verb = "merges" if len(group.after) == 1 else "merge"
@@ -64,7 +67,12 @@ def plan_text(spec: Spec, graph: Graph, style: Style) -> str:
             ]
             for name in group.entries
         ]
-        lines += table(rows)
+        tables.append((len(lines), rows))
+    # every group's table drops the same columns, so that the groups line up
+    left_out = max((fitting_table(rows, page.columns, drop=(1,), indent="  ")[1]
+                    for _, rows in tables), default=[])  # fmt: skip
+    for at, rows in reversed(tables):
+        lines[at:at] = table([[c for i, c in enumerate(row) if i not in left_out] for row in rows])
     return "\n".join(lines)
 
 
@@ -97,7 +105,7 @@ def plan_dot(spec: Spec, graph: Graph) -> str:
     return "\n".join(lines)
 
 
-def render_plan(spec: Spec, fmt: str, style: Style) -> str:
+def render_plan(spec: Spec, fmt: str, style: Style, page: Page | None = None) -> str:
     graph = spec.graph()
     if fmt == "json":
         return json.dumps(plan_data(spec, graph), indent=2, ensure_ascii=False)
@@ -107,7 +115,7 @@ def render_plan(spec: Spec, fmt: str, style: Style) -> str:
         return plan_dot(spec, graph)
     if fmt == "names":  # one per line, in wave order: what shell completion offers
         return "\n".join(name for wave in graph.waves for name in wave)
-    return plan_text(spec, graph, style)
+    return plan_text(spec, graph, style, page)
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:

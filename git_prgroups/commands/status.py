@@ -10,7 +10,7 @@ from typing import Any
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.observe import WorktreeStatuses, observe
-from git_prgroups.output import Style, table
+from git_prgroups.output import Page, Style, fitting_table, table, without
 from git_prgroups.planning.next import next_step, summary
 from git_prgroups.planning.states import EntryState, entry_states
 from git_prgroups.planning.world import World, base_label, missing_base
@@ -93,7 +93,30 @@ def status_json(status: Status) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def status_text(status: Status, style: Style) -> str:
+def status_text(status: Status, style: Style, page: Page | None = None) -> str:
+    """The table, its summary and the next steps, fitted to the page: on a narrow one the
+    branch and wave columns go first (`show` has them), then what each entry waits for moves
+    below the table."""
+    page = page or Page()
+    waiting = [e for e in status.entries if e["blocked_by"]]
+    lines, left_out = _status_table(status, style, page.columns, waits_inline=True)
+    if waiting and _STATE in left_out:
+        lines, _ = _status_table(status, style, page.columns, waits_inline=False)
+        lines += [""] + [f"{e['name']} waits for {', '.join(e['blocked_by'])}" for e in waiting]
+    lines += ["", status.summary]
+    steps = [e for e in status.entries if e["next"]]
+    if steps:
+        lines += ["", "next:"]
+        lines += [page.fit(f"  {e['name']}: {e['next']}") for e in steps]
+    return "\n".join(lines)
+
+
+_BRANCH, _WAVE, _STATE = 2, 1, 7
+
+
+def _status_table(
+    status: Status, style: Style, columns: int, *, waits_inline: bool
+) -> tuple[list[str], list[int]]:
     header = ["NAME", "WAVE", "BRANCH", "WORKTREE", "PR", "CHECKS", "AUTO", "STATE"]
     rows = [[style(c, "bold") for c in header]]
     for e in status.entries:
@@ -102,7 +125,7 @@ def status_text(status: Status, style: Style) -> str:
         if e["worktree"] and (e["ahead"] or e["behind"]) and e["state"] != "merged":
             worktree += f" +{e['ahead']}/-{e['behind']}"
         state = style(e["state"], _STATE_STYLE[e["state"]])
-        if e["blocked_by"]:
+        if e["blocked_by"] and waits_inline:
             state += style(" (waits for " + ", ".join(e["blocked_by"]) + ")", "dim")
         rows.append(
             [
@@ -111,12 +134,11 @@ def status_text(status: Status, style: Style) -> str:
                 "on" if e["auto_merge"] else "-", state,
             ]
         )  # fmt: skip
-    lines = [*table(rows, indent=""), "", status.summary]
-    steps = [e for e in status.entries if e["next"]]
-    if steps:
-        lines += ["", "next:"]
-        lines += [f"  {e['name']}: {e['next']}" for e in steps]
-    return "\n".join(lines)
+    # the state itself is never left out: offered last, it says the waits do not fit
+    left_out = fitting_table(rows, columns, drop=(_BRANCH, _WAVE, _STATE))[1]
+    if _STATE in left_out:
+        return table([without(row, left_out[:-1]) for row in rows], indent=""), left_out
+    return table([without(row, left_out) for row in rows], indent=""), left_out
 
 
 def show_entry(status: Status, name: str, output: str) -> dict[str, Any]:
@@ -125,14 +147,16 @@ def show_entry(status: Status, name: str, output: str) -> dict[str, Any]:
     return entry | {"checks_output": output}
 
 
-def show_text(shown: dict[str, Any], style: Style) -> str:
+def show_text(shown: dict[str, Any], style: Style, page: Page | None = None) -> str:
+    page = page or Page()
     e = shown
     worktree = e["worktree"] or "none yet"
     if e["worktree"]:
         worktree += f" ({e['worktree_state']}, {e['ahead']} ahead and {e['behind']} behind "
         worktree += f"{e['onto']})"
     waits = " (waits for " + ", ".join(e["blocked_by"]) + ")" if e["blocked_by"] else ""
-    pr = f"#{e['pr']} {e['url']}" if e["pr"] else "none yet"
+    address = e["url"] if e["url"].startswith(("http://", "https://")) else ""  # a web page
+    pr = f"#{e['pr']} {address}".rstrip() if e["pr"] else "none yet"
     if e["pr"]:
         pr += ", auto-merge on" if e["auto_merge"] else ", auto-merge off"
     rows = [
@@ -146,7 +170,10 @@ def show_text(shown: dict[str, Any], style: Style) -> str:
         ["state", e["state"] + waits],
         ["next", e["next"] or "-"],
     ]
-    lines = [style(f"{e['name']} (wave {e['wave']})", "bold"), *table(rows)]
+    values_at = " " * (max(len(k) for k, _ in rows) + 2)  # where a long value goes on
+    rows = [[k, page.paths(v)] for k, v in rows]
+    lines = [style(f"{e['name']} (wave {e['wave']})", "bold")]
+    lines += [page.fit(line, values_at) for line in table(rows)]
     if e["checks_output"]:
         lines += ["", "checks' output (its last lines):"]
         lines += [f"  {line}" for line in e["checks_output"].splitlines()]

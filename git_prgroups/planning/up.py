@@ -176,7 +176,7 @@ def _unstarted(
     reports: list[Action] = []
     if state.pr is None:
         path = worktree.path if worktree else entry.worktree
-        reports.append(Report(Event("ready", f"worktree at {path}, no commits yet", entry.name)))
+        reports.append(Report(Event("ready", f"no commits yet in {path}", entry.name)))
     movable = worktree is not None and not worktree.prunable and worktree.branch == entry.branch
     if worktree is not None and movable and state.behind and world.base_tip:
         if state.dirty:
