@@ -716,7 +716,10 @@ def _ensure_labels(action: EnsureLabels, run: Execution) -> None:
 
 
 def _close_issue(action: CloseIssue, run: Execution) -> None:
-    run.forge.close_issue(action.number, None if action.commented else action.comment)
+    if action.closed:
+        run.forge.comment_issue(action.number, action.comment)
+    else:
+        run.forge.close_issue(action.number, None if action.commented else action.comment)
     run.tell(
         Event("issue-closed", f"#{action.number}: {action.comment}",
               details={"issue": action.number, "comment": action.comment})

@@ -100,6 +100,7 @@ class Renderer:
         entry = self.spec.entry(name)
         prs = prs or {}
         shared = [i for i in entry.issues if len(self.spec.sharing(i)) > 1]
+        parts = {i: p for i in entry.issues if (p := self.spec.issue(i).parts.get(name))}
         return {
             "entry": entry,
             "name": entry.name,
@@ -107,6 +108,7 @@ class Renderer:
             "issues": list(entry.issues),
             "closes": [i for i in entry.issues if i not in shared],
             "part_of": shared,
+            "parts": parts,
             "epic": self.spec.defaults.epic,
             "labels": list(entry.labels),
             "wave": self.graph.wave_of(name),
@@ -131,7 +133,11 @@ class Renderer:
         return self._with_title(COMMIT, name, context)
 
     def issue_comment(self, issue: int, prs: Iterable[Mapping[str, Any]]) -> str:
-        text = self.render(ISSUE_COMMENT, {"issue": issue, "prs": list(prs)})
+        said = self.spec.issue(issue)
+        text = self.render(ISSUE_COMMENT, {
+            "issue": issue, "prs": list(prs), "note": said.note,
+            "description": said.description, "resolution": said.resolution,
+        })  # fmt: skip
         return text.strip() + "\n"
 
     def _with_title(self, template_name: str, name: str, context: Mapping[str, Any]) -> str:

@@ -27,6 +27,8 @@ SYSTEM_FOLDERS = frozenset(
 )  # fmt: skip
 
 ForgeKind = Literal["auto", "github", "local"]
+Resolution = Literal["fixed", "no-fix"]
+RESOLUTIONS = ("fixed", "no-fix")
 MAIN = BranchName("main")
 
 
@@ -66,11 +68,25 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class IssueNote:
+    """What the spec says of one issue beyond the entries that name it: what it is about
+    (for the report), what its closing comment says, whether it needed no fix, and which
+    part of it each entry carries."""
+
+    number: int
+    description: str | None = None
+    note: str | None = None
+    resolution: Resolution = "fixed"
+    parts: Mapping[str, str] = field(default_factory=dict)  # entry name → "P1"
+
+
+@dataclass(frozen=True)
 class Spec:
     path: Path
     root: Path  # the main worktree: relative paths in the spec start here
     defaults: Defaults
     entries: tuple[Entry, ...]
+    issue_notes: Mapping[int, IssueNote] = field(default_factory=dict)
     _by_name: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +105,17 @@ class Spec:
     def sharing(self, issue: int) -> tuple[str, ...]:
         """Names of the entries that name `issue`, in spec order."""
         return tuple(e.name for e in self.entries if issue in e.issues)
+
+    def issue(self, number: int) -> IssueNote:
+        """The spec's word on an issue; an issue with no [issue.N] table has the defaults."""
+        return self.issue_notes.get(number) or IssueNote(number)
+
+    def unnamed_issues(self) -> tuple[int, ...]:
+        """The "no-fix" issues that no entry names: prune closes them with their note."""
+        return tuple(
+            n for n, said in self.issue_notes.items()
+            if said.resolution == "no-fix" and not self.sharing(n)
+        )  # fmt: skip
 
     def graph(self) -> Graph:
         """Waves and groups of the entries (the spec has no cycles: it was checked)."""

@@ -20,11 +20,13 @@ from git_prgroups.refname import branch_name_problem
 from git_prgroups.spec import (
     FORGES,
     MERGE_METHODS,
+    RESOLUTIONS,
     SYSTEM_FOLDERS,
     WORKTREE_FIELDS,
     Argv,
     Defaults,
     Entry,
+    IssueNote,
     Spec,
 )
 from git_prgroups.tomllines import KeyPath, line_of, second_definition, unclosed
@@ -108,7 +110,7 @@ class _Validator:
         return SpecError(self.path, problem, line=line, where=".".join(key))
 
     def spec(self, data: dict[str, Any]) -> Spec:
-        self.known_keys(data, (), ("defaults", "pr"))
+        self.known_keys(data, (), ("defaults", "pr", "issue"))
         defaults = self.defaults(self.table(data, ("defaults",)))
         entries_data = self.table(data, ("pr",))
         if not entries_data:
@@ -122,7 +124,39 @@ class _Validator:
         self.check_graph(entries)
         self.check_branches(entries)
         self.check_worktrees(entries, defaults.worktree)
-        return Spec(path=self.path, root=self.root, defaults=defaults, entries=tuple(entries))
+        notes = self.issue_notes(self.table(data, ("issue",)), entries)
+        return Spec(
+            path=self.path, root=self.root, defaults=defaults, entries=tuple(entries),
+            issue_notes=notes,
+        )  # fmt: skip
+
+    def issue_notes(self, data: dict[str, Any], entries: list[Entry]) -> dict[int, IssueNote]:
+        notes = {}
+        for key, body in data.items():
+            at = ("issue", key)
+            if not key.isdigit() or int(key) <= 0 or key.startswith("0"):
+                raise self.fail(at, f"[issue.{key}]: issues are named by their number, as in "
+                                    "[issue.401]")  # fmt: skip
+            if not isinstance(body, dict):
+                raise self.fail(at, f"must be a table [issue.{key}], not a value")
+            self.known_keys(body, at, _ISSUE_KEYS)
+            values = {k: self.get(body, at, k, check) for k, check in _ISSUE_KEYS.items()}
+            given = {k: v for k, v in values.items() if v is not None}
+            number = int(key)
+            naming = [e.name for e in entries if number in e.issues]
+            if given.get("resolution") == "no-fix" and "note" not in given:
+                why = 'a "no-fix" issue needs a "note" saying why: "verified, no fix needed"'
+                raise self.fail((*at, "resolution"), why)
+            if not naming and given.get("resolution", "fixed") == "fixed" and "note" in given:
+                raise self.fail(at, f"no entry names issue {number}: add it to an entry's "
+                                    'issues, or give it resolution = "no-fix"')  # fmt: skip
+            for name in given.get("parts", {}):
+                if name not in naming:
+                    hint = did_you_mean(name, [e.name for e in entries])
+                    problem = f"pr.{name} does not name issue {number}{hint}"
+                    raise self.fail((*at, "parts"), f"{problem}: parts are of its entries")
+            notes[number] = IssueNote(number, **given)
+        return notes
 
     # tables and keys
 
@@ -443,6 +477,22 @@ _DEFAULT_KEYS: dict[str, Callable[[Any], Any]] = {
     "setup": _list_of(_command),
     "draft": _boolean,
     "jobs": _jobs,
+}
+
+
+def _parts(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _Invalid('must be a table of entry names and parts, as in '
+                       '{ delete-mojo-guides = "P0", fix-language-defaults = "P1" }, not '
+                       f"{_kind(value)}")  # fmt: skip
+    return {name: _name_text(part) for name, part in value.items()}
+
+
+_ISSUE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "description": _name_text,
+    "note": _name_text,
+    "resolution": _choice(*RESOLUTIONS),
+    "parts": _parts,
 }
 
 _ENTRY_KEYS: dict[str, Callable[[Any], Any]] = {

@@ -95,7 +95,9 @@ def test_prune_dry_run_shows_every_removal_and_closing(epic: World, cli) -> None
     ]
     assert "origin :refs/heads/415-code-hygiene" in lines[2]
     assert [line for line in lines if "issue" in line] == [
-        f"would record: issue #{n} closed: Fixed in #1." for n in (415, 416, 417)
+        "would record: issue #415 closed: Fixed in #1.",
+        "would record: issue #416 closed: Fixed in #1.",
+        "would record: issue #417 closed: Closed with #1: verified, no fix needed.",
     ]
     assert "pruned: " not in outcome.out
 

@@ -185,7 +185,8 @@ def summary(actions: list) -> list[str]:
         elif isinstance(a, ReportPruned):
             said.append(f"pruned {a.name}")
         elif isinstance(a, CloseIssue):
-            said.append(f"close #{a.number}" + (" (commented)" if a.commented else ""))
+            verb = "comment on" if a.closed else "close"
+            said.append(f"{verb} #{a.number}" + (" (commented)" if a.commented else ""))
         else:
             raise AssertionError(a)
     return said
@@ -482,7 +483,8 @@ def test_prune(why: str, options: dict, the_world: World, facts: PruneFacts, exp
     ("states", "expected"),
     [
         ({"1-a": "open", "1-b": "open"}, ["close #5"]),  # the issue's last entry merged
-        ({"1-a": "open", "1-b": "closed"}, []),  # closed already
+        # closed already (by the forge, for the merged PR's "Closes #5"): the note is due
+        ({"1-a": "open", "1-b": "closed"}, ["comment on #5"]),
         ({"1-a": "open"}, []),  # b, which shares it, has not merged
     ],
 )

@@ -55,6 +55,9 @@ def test_prune_clears_merged_entries_and_closes_issues_after_their_last_pr(
     assert "401" not in closed  # shared with fix-language-defaults, not merged yet
     assert closed["400"]["comment"] == "Fixed in #1."
     assert closed["408"]["comment"] == "Fixed in #3."
+    # the spec's notes: [issue.405] note, and #417 that needed no fix
+    assert closed["405"]["comment"] == "Fixed in #5: changed header."
+    assert closed["417"]["comment"] == "Closed with #6: verified, no fix needed."
     assert "pruned: code-hygiene: worktree ../scylla-code-hygiene" in outcome.out
 
     again = cli("--verbose", "prune", cwd=epic.repo)
@@ -64,11 +67,11 @@ def test_prune_clears_merged_entries_and_closes_issues_after_their_last_pr(
     land(epic, "fix-language-defaults")
     outcome = cli("prune", cwd=epic.repo)
     numbers = {p["head"]: p["number"] for p in _pulls(epic)}
-    shared = sorted(numbers[branch_of(epic, n)] for n in
-                    ("delete-mojo-guides", "remove-python-justification", "fix-language-defaults"))  # fmt: skip
-    assert (
-        issues(epic)["401"]["comment"] == f"Fixed in #{shared[0]}, #{shared[1]} and #{shared[2]}."
-    )
+    p0, p2, p1 = (numbers[branch_of(epic, n)] for n in
+                  ("delete-mojo-guides", "remove-python-justification", "fix-language-defaults"))  # fmt: skip
+    assert p0 < p2 < p1  # the comment lists them in the order they were opened, with parts
+    assert issues(epic)["401"]["comment"] == f"Fixed in #{p0} (P0), #{p2} (P2) and #{p1} (P1)."
+
     assert "413" not in issues(epic)  # consolidate-docs has not merged
     assert "closed: #401: Fixed in" in outcome.out
 
@@ -224,3 +227,21 @@ def test_prune_from_inside_a_merged_entrys_worktree_finishes_and_says_where_to_g
     assert not merged & heads(epic.origin)
     assert {"400", "415", "416", "417"} <= set(issues(epic))
     assert f"cd {epic.repo}" in outcome.out  # the folder the shell was in is gone
+
+
+def test_an_issue_no_entry_names_closes_with_its_note_once(epic: World, cli) -> None:
+    epic.write_spec(
+        EXAMPLE_SPEC.read_text()
+        + '\n[issue.420]\ndescription = "Flaky clock"\nresolution = "no-fix"\n'
+        'note = "verified, no fix needed"\n'
+    )
+
+    outcome = cli("prune", cwd=epic.repo)
+    again = cli("prune", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "closed: #420: Closed: verified, no fix needed." in outcome.out
+    assert issues(epic)["420"]["comment"] == "Closed: verified, no fix needed."
+    assert issues(epic)["420"]["state"] == "closed"
+    assert set(issues(epic)) == {"420"}  # nothing else has merged
+    assert "nothing to prune" in again.out

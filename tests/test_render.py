@@ -38,7 +38,7 @@ def test_body_closes_own_issues_and_is_part_of_shared_ones(world):
 
     assert "## Summary" in body and "## Changes" in body and "## Verification" in body
     assert "Closes #408\n" in body
-    assert "Part of #401\n" in body
+    assert "Part of #401 (P2)\n" in body  # [issue.401] parts: its part of the issue
     assert "Closes #401" not in body
     assert "Part of epic #403" in body
 

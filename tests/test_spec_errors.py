@@ -209,6 +209,41 @@ BAD_SPECS = [
     ("check-unsplittable", GOOD_A + "checks = ['echo \"x']\n", ["prgroups.toml:3:", "pr.a.checks"]),
     ("nul-in-body", GOOD_A + 'body = "a\\u0000b"\n', ["prgroups.toml:3:", "pr.a.body", "NUL"]),
     ("not-utf8", b'[pr.a]\ntitle = "caf\xe9"\n', ["prgroups.toml:2:", "not UTF-8", "0xe9"]),
+    (
+        "issue-unknown-key",
+        GOOD_A + 'issues = [7]\n\n[issue.7]\nnotes = "x"\n',
+        ["prgroups.toml:6:", "issue.7", '"notes"', 'did you mean "note"'],
+    ),
+    (
+        "issue-not-a-number",
+        GOOD_A + '\n[issue.seven]\nnote = "x"\n',
+        ["prgroups.toml:4:", "issue.seven", "named by their number"],
+    ),
+    (
+        "issue-note-without-entry",
+        GOOD_A + '\n[issue.7]\nnote = "changed header"\n',
+        ["prgroups.toml:4:", "issue.7", "no entry names issue 7", 'resolution = "no-fix"'],
+    ),
+    (
+        "issue-no-fix-without-note",
+        GOOD_A + '\n[issue.7]\nresolution = "no-fix"\n',
+        ["prgroups.toml:5:", "issue.7.resolution", 'needs a "note"'],
+    ),
+    (
+        "issue-resolution-unknown",
+        GOOD_A + '\n[issue.7]\nresolution = "wontfix"\nnote = "x"\n',
+        ["prgroups.toml:5:", "issue.7.resolution", "fixed, no-fix"],
+    ),
+    (
+        "issue-part-of-another-entry",
+        GOOD_A + 'issues = [7]\n\n[pr.b]\ntitle = "b"\n\n[issue.7]\nparts = { b = "P1" }\n',
+        ["prgroups.toml:9:", "issue.7.parts", "pr.b does not name issue 7"],
+    ),
+    (
+        "issue-note-not-text",
+        GOOD_A + "issues = [7]\n\n[issue.7]\nnote = 5\n",
+        ["prgroups.toml:6:", "issue.7.note", "must be a string"],
+    ),
 ]
 
 

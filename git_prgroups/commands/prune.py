@@ -65,6 +65,11 @@ def closing_comments(spec: Spec, world: World, issues: Collection[int]) -> dict[
     renderer = Renderer(spec, spec.graph())
     comments = {}
     for issue in issues:
-        prs = sorted(world.prs[spec.entry(n).branch].number for n in spec.sharing(issue))
-        comments[issue] = renderer.issue_comment(issue, [{"number": n} for n in prs]).strip()
+        parts = spec.issue(issue).parts
+        prs = [
+            {"number": world.prs[spec.entry(n).branch].number, "name": n, "part": parts.get(n)}
+            for n in spec.sharing(issue)
+        ]
+        prs.sort(key=lambda pr: pr["number"])
+        comments[issue] = renderer.issue_comment(issue, prs).strip()
     return comments

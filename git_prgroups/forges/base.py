@@ -67,6 +67,9 @@ class Forge(Protocol):
     def close_issue(self, number: int, comment: str | None) -> None:
         """Close as completed, with the comment first (None: it is there already)."""
 
+    def comment_issue(self, number: int, comment: str) -> None:
+        """Comment on an issue the forge closed itself (a merged PR's "Closes #N")."""
+
     def land(
         self,
         orders: Sequence[LandingOrder],

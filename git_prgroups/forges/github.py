@@ -223,6 +223,12 @@ class GitHubForge:
             "--reason=completed", mutating=True,
         )  # fmt: skip
 
+    def comment_issue(self, number: int, comment: str) -> None:
+        self.gh.run(
+            "issue", "comment", str(number), "-R", self.repository.slug, f"--body={comment}",
+            mutating=True,
+        )  # fmt: skip
+
     def _auto_merge_disabled(self, pr: PullRequest) -> AutoMergeDisabled:
         return AutoMergeDisabled(
             f"auto-merge is turned off for {self.repository.owner}/{self.repository.name}, so "

@@ -166,6 +166,13 @@ class LocalForge:
                 "closed_at": _now(),
             }
 
+    def comment_issue(self, number: int, comment: str) -> None:
+        if self._dry_run:
+            self._would(f"issue #{number}: {comment}")
+            return
+        with self._editing() as data:
+            data["issues"].setdefault(str(number), {})["comment"] = comment
+
     def _update(self, pr: PullRequest, what: str, **changes: Any) -> None:
         if self._dry_run:
             name = f"#{pr.number}" if pr.number != NEW_PR else f"the new PR of {pr.head}"

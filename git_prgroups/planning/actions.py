@@ -229,6 +229,7 @@ class CloseIssue:
     number: int
     comment: str
     commented: bool = False  # the comment is there already: only the closing is left
+    closed: bool = False  # closed already (the forge does, on a merge): only the comment
 
 
 @dataclass(frozen=True)

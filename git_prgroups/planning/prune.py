@@ -94,14 +94,15 @@ def orphans(spec: Spec, world: World) -> list[Leftovers]:
 
 
 def finished_issues(spec: Spec, world: World, merged: Collection[str]) -> list[int]:
-    """The issues of `merged` whose entries have all merged."""
+    """The issues of `merged` whose entries have all merged, and those that no entry names
+    (a "no-fix" issue: closed with its note)."""
     done = set(merged) | {
         e.name
         for e in spec.entries
         if (pr := world.prs.get(e.branch)) is not None and pr.state == "merged"
     }
-    issues = sorted({i for name in merged for i in spec.entry(name).issues})
-    return [i for i in issues if set(spec.sharing(i)) <= done]
+    issues = {i for name in merged for i in spec.entry(name).issues if set(spec.sharing(i)) <= done}
+    return sorted(issues | set(spec.unnamed_issues()))
 
 
 def plan_prune(
@@ -238,7 +239,12 @@ def _closings(spec: Spec, world: World, facts: PruneFacts, merged: list[str]) ->
     closings: list[Action] = []
     for number in finished_issues(spec, world, merged):
         issue, comment = facts.issues.get(number), facts.comments.get(number)
-        if issue is None or issue.state != "open" or comment is None:
+        if issue is None or comment is None:
+            continue
+        if issue.state != "open":
+            # the forge closed it when a PR saying "Closes #N" merged: the note is still due
+            if spec.sharing(number) and comment not in issue.comments:
+                closings.append(CloseIssue(number, comment, closed=True))
             continue
         # commented already, by a run cut off before it closed the issue
         closings.append(CloseIssue(number, comment, comment in issue.comments))

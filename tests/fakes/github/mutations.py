@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -254,8 +255,21 @@ class Mutations(ObjectGraph):
         pr.merge_commit = tip
         pr.auto_merge_method = pr.auto_merge_enabled_at = None
         pr.merge_state_status = "UNKNOWN"
+        if pr.base == self.default_branch:  # as GitHub does: "Closes #N" closes N
+            for number in _closing_references(pr.body):
+                issue = self.issues.get(number)
+                if issue is not None and issue.state == "OPEN":
+                    issue.state, issue.state_reason, issue.closed_at = "CLOSED", "COMPLETED", now()
         return tip
 
     def _close(self, pr: FakePR) -> None:
         pr.state, pr.closed_at = "CLOSED", now()
         pr.auto_merge_method = pr.auto_merge_enabled_at = None
+
+
+_CLOSING = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+#(\d+)\b", re.IGNORECASE)
+
+
+def _closing_references(body: str) -> list[int]:
+    """The issues a PR body closes by GitHub's keywords ("Closes #12", "fixes #3")."""
+    return [int(n) for n in _CLOSING.findall(body)]
