@@ -75,4 +75,7 @@ run git prgroups up
 git fetch -q origin
 run git log --oneline origin/main
 
+step "report: the day's record, from the forge and prgroups' own history"
+run git prgroups report
+
 printf '\nThe sandbox stays for you to look at; delete it when done:\n%s\n' "$sandbox"

@@ -556,6 +556,23 @@ class ShowCommand(Command):
         return 0
 
 
+@Prgroups.subcommand("report")
+class ReportCommand(Command):
+    """The day's record in Markdown: which PR carried each issue, each PR's files, lines,
+    CI failures and merge by group, and the day's figures."""
+
+    json = cli.Flag("--json", help="one JSON document instead of the Markdown")
+
+    def main(self) -> int:
+        from git_prgroups.commands.report import read_report, report_json, report_markdown
+
+        spec = self.load_spec()
+        git, forge = self.git_and_forge(spec)
+        report = read_report(spec, git, forge)
+        print(report_json(report) if self.json else report_markdown(report))
+        return 0
+
+
 @Prgroups.subcommand("init")
 class InitCommand(Command):
     """Write a starter prgroups.toml at the top of the main worktree."""

@@ -135,8 +135,12 @@ class Events:
         self.progress = progress or Progress()
         self._events: list[Event] = []
         self._seen: set[tuple[str, str | None, int | None, str]] = set()
-        self._listener = listener
+        self._listeners = [listener] if listener is not None else []
         self._lock = threading.Lock()
+
+    def also(self, listener: Callable[[Event], None]) -> None:
+        """Hand each event to `listener` too, after those before it."""
+        self._listeners.append(listener)
 
     def add(self, event: Event) -> None:
         key = (event.kind, event.entry, event.pr, event.message)
@@ -145,8 +149,8 @@ class Events:
                 return
             self._seen.add(key)
             self._events.append(event)
-        if self._listener is not None:
-            self._listener(event)
+        for listener in self._listeners:
+            listener(event)
 
     def extend(self, events: Sequence[Event]) -> None:
         for event in events:

@@ -24,6 +24,7 @@ from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Event, Events, command_line, showing
 from git_prgroups.forges.base import AutoMergeDisabled, Forge
 from git_prgroups.git import Git, PushUpdate, push_outcome
+from git_prgroups.history import History
 from git_prgroups.interrupt import STOP
 from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import BranchName, Landing
@@ -120,6 +121,7 @@ class Execution:
         journal = Journal(store.undo)
         if dry_run:  # one at a time: what it would run is shown in order
             return cls(spec, git, forge, events, journal, dry_run=True, jobs=1, workers=1)
+        events.also(History(store.history).record)
         jobs = (jobs or spec.defaults.jobs or FORGE_JOBS) if forge.concurrent_writes else 1
         return cls(spec, git, forge, events, journal, jobs=jobs, workers=workers or cores())
 

@@ -8,6 +8,7 @@ what the idempotency tests count.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +179,13 @@ class Git:
             graph.parents[sha] = parents.split()
             graph.subjects[sha] = subject
         return graph
+
+    def diff_stat(self, old: Sha, new: Sha) -> tuple[int, int, int]:
+        """Files changed, lines added and lines removed from `old` to `new`."""
+        out = self._run("diff", "--shortstat", old, new).stdout
+        counts = [re.search(rf"(\d+) {word}", out) for word in ("file", "insertion", "deletion")]
+        files, added, removed = (int(m.group(1)) if m else 0 for m in counts)
+        return files, added, removed
 
     def merge_base_all(self, commits: Sequence[Sha]) -> Sha | None:
         if len(set(commits)) < 2:

@@ -76,6 +76,19 @@ class PullRequest:
     conflict_seen: tuple[Sha, Sha] | None = None  # (base, head) it last failed to apply on
 
 
+@dataclass(frozen=True)
+class PullFacts:
+    """What the report reads of a PR beyond its state: when, how big, how often red."""
+
+    number: int
+    created_at: str | None = None  # ISO 8601
+    merged_at: str | None = None
+    changed_files: int | None = None
+    additions: int | None = None
+    deletions: int | None = None
+    check_failures: int | None = None  # None: the forge does not keep count
+
+
 NEW_PR = 0  # the number of a PR a dry run would open
 
 

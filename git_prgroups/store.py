@@ -95,6 +95,11 @@ class Store:
         return self.folder / "checks"
 
     @property
+    def history(self) -> Path:
+        """What runs saw happen, one JSON line each, for the report (see history.py)."""
+        return self.folder / "history.jsonl"
+
+    @property
     def undo(self) -> Path:
         """The undo records of the steps under way (see journal.py)."""
         return self.folder / "undo"

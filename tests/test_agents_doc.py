@@ -49,7 +49,7 @@ def test_the_guides_day_runs_as_written_to_every_pr_merged(
     agent.chmod(0o755)
     env = {**os.environ, "PATH": f"{tools}:{installed_command.parent}:{os.environ['PATH']}"}
     commands = the_days_commands()
-    assert len(commands) == 7
+    assert len(commands) == 8
 
     said = []
     for command in commands:
@@ -58,7 +58,7 @@ def test_the_guides_day_runs_as_written_to_every_pr_merged(
         assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
         said.append(json_said(done.stdout))
 
-    plan, first_up, work, second_up, more_work, watch, status = said
+    plan, first_up, work, second_up, more_work, watch, status, report = said
     made = {e["entry"] for e in first_up if e["event"] == "worktree"}
     assert made == set(plan[0]["waves"][0]) and len(made) == 7
     assert sum(e["event"] == "ran" for e in work) == 7
@@ -67,6 +67,7 @@ def test_the_guides_day_runs_as_written_to_every_pr_merged(
     assert [e["event"] for e in watch if e["event"] in ("done", "exit")] == ["done", "exit"]
     assert {e["state"] for e in status[0]["entries"]} == {"merged"}
     assert worktree_paths(epic) == set()
+    assert report[0]["metrics"]["merged"] == 9
     assert all(issue["state"] == "closed" for issue in issues(epic).values())
     landed = epic.git("log", "--format=%s", "origin/main").splitlines()
     assert len(landed) == 9 + 2  # nine PRs on the initial commit and the spec

@@ -34,6 +34,9 @@ def test_the_demo_runs_the_day_to_an_empty_worktree_list(installed_command, tmp_
     assert "closed: #401: Fixed in #2 (P0), #3 (P2) and #8 (P1)." in out
     assert "closed: #405: Fixed in #5: changed header." in out
     assert "closed: #417: Closed with #6: verified, no fix needed." in out
+    # it ends with the report: the seed's tables, from the local forge's records
+    assert "| #401 P1 | #8 | Mojo references |" in out
+    assert "- Issues closed: 18 of 18" in out and "- Rebases done by sync: 2" in out
     assert out.rstrip().splitlines()[-2:] == [
         "The sandbox stays for you to look at; delete it when done:",
         str(sandbox),

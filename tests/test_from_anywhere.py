@@ -50,6 +50,7 @@ def day(epic: World, tmp_path_factory: pytest.TempPathFactory) -> tuple[World, P
         ("plan",), ("plan", "--format", "names"), ("status",), ("status", "--json"),
         ("render", "code-hygiene"), ("aliases", "bash"), ("show", "code-hygiene"),
         ("trust", "--list"), ("exec", "--dry-run", "--", "git", "status", "--short"),
+        ("report",),
     ],
     ids=" ".join,
 )  # fmt: skip

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -738,3 +739,40 @@ def test_dry_runs_on_github_print_the_gh_commands_and_change_nothing(
     )
     assert hub.mutations == [] and hub.prs == {} and "refactor" not in hub.labels
     assert epic.git("for-each-ref") + git("for-each-ref", cwd=epic.origin) == refs
+
+
+def test_the_report_on_github_reads_sizes_and_dates_in_one_query(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    for name in ("code-hygiene", "delete-mojo-guides"):
+        up(epic, name)
+        commit_in(epic.base / f"scylla-{name}", name)
+    up(epic, "code-hygiene", "delete-mojo-guides")
+    for number in list(hub.prs):
+        hub.merge(number)
+    before = len(hub.received)
+
+    outcome = cli("report", "--json", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    report = json.loads(outcome.out)
+    rows = {row["entry"]: row for group in report["groups"] for row in group["prs"]}
+    for name, row in rows.items():
+        if row["pr"] is None:
+            continue
+        fake = hub.prs[row["pr"]]
+        fork = git("merge-base", "main", fake.head_oid, cwd=epic.origin)
+        assert (row["changed_files"], row["additions"], row["deletions"]) == diff_shortstat(
+            fork, fake.head_oid, epic.origin
+        ), name
+        assert row["merged_at"] == fake.merged_at
+    assert report["metrics"]["merged"] == 2
+    asked = [r.operation for r in hub.received[before:]]
+    assert asked.count("PrgroupsPullFacts") == 1, asked
+
+
+def diff_shortstat(old: str, new: str, cwd: Path) -> tuple[int, int, int]:
+    out = git("diff", "--shortstat", old, new, cwd=cwd)
+    found = [re.search(rf"(\d+) {w}", out) for w in ("file", "insertion", "deletion")]
+    files, added, removed = (int(m.group(1)) if m else 0 for m in found)
+    return files, added, removed

@@ -18,6 +18,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    PullFacts,
     PullRequest,
 )
 
@@ -60,6 +61,9 @@ class Forge(Protocol):
     def checks_output(self, pr: PullRequest) -> str:
         """The last lines of what the PR's failing checks printed, when the forge keeps
         them ("" when it does not)."""
+
+    def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
+        """When each PR was opened and merged, its size and failed checks, in one read."""
 
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         """Each issue's state and newest comments, in one query; unknown ones left out."""

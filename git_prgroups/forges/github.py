@@ -29,6 +29,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    PullFacts,
     PullRequest,
     Sha,
 )
@@ -181,6 +182,33 @@ class GitHubForge:
 
     def checks_output(self, pr: PullRequest) -> str:
         return ""  # GitHub keeps it in each check run's log
+
+    def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
+        """One query for every PR; failed checks are counted from prgroups' own history
+        (GitHub keeps a rollup per commit, which a force-push forgets)."""
+        wanted = sorted({pr.number for pr in prs})
+        if not wanted:
+            return {}
+        fields = "createdAt mergedAt changedFiles additions deletions"
+        aliases = " ".join(f"p{n}: pullRequest(number: {n}) {{ {fields} }}" for n in wanted)
+        query = (
+            "query PrgroupsPullFacts($owner: String!, $repo: String!) "
+            f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
+        )
+        done = self.gh.run(
+            "api", "graphql", "--hostname", self.repository.host,
+            "-f", f"owner={self.repository.owner}", "-f", f"repo={self.repository.name}",
+            "-f", f"query={query}",
+        )  # fmt: skip
+        repository = (self._json(done.stdout).get("data") or {}).get("repository") or {}
+        return {
+            n: PullFacts(
+                n, found.get("createdAt"), found.get("mergedAt"), found.get("changedFiles"),
+                found.get("additions"), found.get("deletions"),
+            )
+            for n in wanted
+            if (found := repository.get(f"p{n}"))
+        }  # fmt: skip
 
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         wanted = sorted({int(n) for n in numbers})

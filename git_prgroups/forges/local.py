@@ -28,6 +28,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    PullFacts,
     PullRequest,
     Sha,
 )
@@ -146,6 +147,27 @@ class LocalForge:
         record = next((r for r in self._load()["pulls"] if r["number"] == pr.number), {})
         return record.get("checks_output", "") if record.get("checks") == "fail" else ""
 
+    def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
+        wanted = {pr.number for pr in prs}
+        return {
+            r["number"]: PullFacts(
+                r["number"], r.get("created_at"), r.get("merged_at"), r.get("changed_files"),
+                r.get("additions"), r.get("deletions"), r.get("check_failures", 0),
+            )
+            for r in self._load()["pulls"] if r["number"] in wanted
+        }  # fmt: skip
+
+    def record_check_failure(self, pr: PullRequest, output: str) -> None:
+        """The checks failed on the PR's head: say so, and count it for the report."""
+        if self._dry_run:
+            self._would(f"#{pr.number}: checks failing")
+            return
+        with self._editing() as data:
+            for record in data["pulls"]:
+                if record["number"] == pr.number:
+                    record.update(checks="fail", checks_output=output)
+                    record["check_failures"] = record.get("check_failures", 0) + 1
+
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         recorded = self._load()["issues"]
         found = {}
@@ -201,10 +223,15 @@ class LocalForge:
 
         return land(self, orders, workers, progress or Progress())
 
-    def mark_merged(self, pr: PullRequest, merged_commit: Sha) -> None:
+    def mark_merged(
+        self, pr: PullRequest, merged_commit: Sha, size: tuple[int, int, int] = (0, 0, 0)
+    ) -> None:
+        """Landed as `merged_commit`; `size`: files, lines added and removed."""
+        files, added, removed = size
         self._update(
             pr, "merged", state="merged", merged_commit=merged_commit, merged_at=_now(),
-            head_oid=pr.head_oid, conflict=False,
+            head_oid=pr.head_oid, conflict=False, changed_files=files, additions=added,
+            deletions=removed,
         )  # fmt: skip
 
     def update(self, pr: PullRequest, what: str, **changes: Any) -> None:

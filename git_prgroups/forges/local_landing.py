@@ -82,7 +82,7 @@ class _Lander:
                     tail = "\n".join(lines[-OUTPUT_TAIL:])
                     header = f"`{shlex.join(argv)}` failed (exit {result.returncode})"
                     output = f"{header}\n{tail}"
-                    self.forge.update(pr, "checks failing", checks="fail", checks_output=output)
+                    self.forge.record_check_failure(pr, output)
                     return Landing(order.name, pr, "failing", output)
         finally:
             slots.put(slot)
@@ -109,7 +109,7 @@ class _Lander:
                 return Landing(order.name, pr, "conflict", base=base)
             if scratch.git().push_commit(self.remote, tip, self.base):
                 self.git.fetch(self.remote)
-                self.forge.mark_merged(pr, tip)
+                self.forge.mark_merged(pr, tip, self.git.diff_stat(base, tip))
                 return Landing(
                     order.name, pr, "landed", f"{order.method} onto {base[:7]} → {tip[:7]}"
                 )

@@ -313,7 +313,7 @@ def _why_not_landing(
 def landing_event(kind: EventKind, name: str, pr: PullRequest, detail: str = "") -> Event:
     """`KIND: NAME: #N DETAIL`, as landings are told."""
     message = f"#{pr.number} {detail}" if detail else f"#{pr.number}"
-    return Event(kind, message, name, pr.number)
+    return Event(kind, message, name, pr.number, {"head": pr.head_oid} if pr.head_oid else {})
 
 
 def conflict_advice(spec: Spec, entry: Entry, base: Sha | None) -> str:

@@ -267,6 +267,13 @@ class ObjectGraph:
         result["issueCount"] = len(found)
         return result
 
+    def _size(self, pr: FakePR) -> tuple[int, int, int]:
+        head = self._head_oid(pr)
+        base = self.origin.branches().get(pr.base, "")
+        if not head or not base:
+            return 0, 0, 0
+        return self.origin.diff_stat(self.origin.git("merge-base", base, head), head)
+
     def _head_oid(self, pr: FakePR) -> str:
         if pr.state != "MERGED":
             pr.head_oid = self.origin.branches().get(pr.head, pr.head_oid)
@@ -424,9 +431,10 @@ class ObjectGraph:
                 [self._comment(url, i, text) for i, text in enumerate(pr.comments)], a
             ),
             "commits": lambda a: self._commits(pr, a),
-            "additions": 0,
-            "deletions": 0,
-            "changedFiles": 0,
+            # as GitHub counts them: the head against where it forked from the base
+            "additions": lambda _a: self._size(pr)[1],
+            "deletions": lambda _a: self._size(pr)[2],
+            "changedFiles": lambda _a: self._size(pr)[0],
             "milestone": None,
             "reactionGroups": [],
             "assignees": empty,

@@ -7,6 +7,7 @@ live and merges are real git operations on it.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -128,6 +129,13 @@ class Origin:
             for r in out.split("\x1e")
             if r.strip()
         ]
+
+    def diff_stat(self, old: str, new: str) -> tuple[int, int, int]:
+        """Files changed, lines added and lines removed from `old` to `new`."""
+        out = self.git("diff", "--shortstat", old, new)
+        counts = [re.search(rf"(\d+) {word}", out) for word in ("file", "insertion", "deletion")]
+        files, added, removed = (int(m.group(1)) if m else 0 for m in counts)
+        return files, added, removed
 
     def commits(self, base: str, head: str) -> list[dict[str, str]]:
         """Commits in head and not in base, oldest first."""
