@@ -573,6 +573,51 @@ class ReportCommand(Command):
         return 0
 
 
+@Prgroups.subcommand("add")
+class AddCommand(Command):
+    """Add an entry to the spec after the others, every other line of the file kept."""
+
+    issues = cli.SwitchAttr("--issue", int, list=True, argname="N", help="an issue it fixes")
+    after = cli.SwitchAttr("--after", str, list=True, argname="NAME",
+                           help="an entry that must merge first")  # fmt: skip
+    title = cli.SwitchAttr("--title", str, argname="TEXT", help="the PR title")
+    kind = cli.SwitchAttr("--type", str, argname="TYPE", help="fix, docs, ...: with --summary")
+    scope = cli.SwitchAttr("--scope", str, argname="SCOPE", help="the title's (scope)")
+    summary = cli.SwitchAttr("--summary", str, argname="TEXT", help="the title after the type")
+    branch = cli.SwitchAttr("--branch", str, argname="BRANCH", help="default: N-NAME")
+
+    def main(self, name: str) -> int:
+        from git_prgroups.commands.edit import add_to_spec
+
+        fields = {
+            "branch": self.branch, "title": self.title, "type": self.kind, "scope": self.scope,
+            "summary": self.summary, "issues": list(self.issues) or None,
+            "after": list(self.after) or None,
+        }  # fmt: skip
+        spec = self.load_spec()
+        line = add_to_spec(spec, name, {k: v for k, v in fields.items() if v is not None})
+        print(f"added pr.{name} at {spec.path.name}:{line}; git prgroups up starts it")
+        return 0
+
+
+@Prgroups.subcommand("remove")
+class RemoveCommand(Command):
+    """Take an entry out of the spec; refused while it has an open PR or work that has not
+    merged."""
+
+    force = cli.Flag("--force", help="take it out anyway (its worktree and branch stay)")
+
+    def main(self, name: str) -> int:
+        from git_prgroups.commands.edit import remove_from_spec
+
+        spec = self.load_spec_naming((name,))
+        git, forge = self.git_and_forge(spec)
+        remove_from_spec(spec, git, forge, name, force=self.force)
+        print(f"removed pr.{name} from {spec.path.name}; git prgroups prune --orphans "
+              "removes its worktree and branch")  # fmt: skip
+        return 0
+
+
 @Prgroups.subcommand("init")
 class InitCommand(Command):
     """Write a starter prgroups.toml at the top of the main worktree."""

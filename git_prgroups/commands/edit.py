@@ -1,0 +1,72 @@
+"""`git prgroups add` and `remove`: the spec edited from the command line, every other
+byte of it kept. The new text is validated as a whole spec before it is written, so a
+mistake changes nothing on disk."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from git_prgroups.commands.status import read_status
+from git_prgroups.errors import ExitCode, PrgroupsError, SpecError, UsageError
+from git_prgroups.forges.base import Forge
+from git_prgroups.git import Git
+from git_prgroups.spec import Spec
+from git_prgroups.specedit import add_entry, remove_entry
+from git_prgroups.specfile import parse_spec
+
+
+def add_to_spec(spec: Spec, name: str, fields: Mapping[str, Any]) -> int:
+    """Append the entry; returns the line its table starts on."""
+    if name in spec:
+        raise UsageError(f"git prgroups add: {spec.path.name} already has pr.{name}")
+    text = spec.path.read_text(encoding="utf-8")
+    edited, line = add_entry(text, name, fields)
+    _write_valid(spec, edited)
+    return line
+
+
+def remove_from_spec(spec: Spec, git: Git, forge: Forge, name: str, *, force: bool) -> str:
+    """Take the entry out; refused while it has an open PR or work not merged (`force`
+    takes it out anyway: its worktree and branch stay, for `prune --orphans`)."""
+    waiting = [e.name for e in spec.entries if name in e.after]
+    if waiting:
+        raise UsageError(
+            f"git prgroups remove: {', '.join(waiting)} waits for {name}: take {name} out of "
+            "its after first"
+        )
+    if not force:
+        entry = next(e for e in read_status(spec, git, forge).entries if e["name"] == name)
+        held = _work_held(entry)
+        if held:
+            raise Refused(f"pr.{name} {held}: git prgroups remove --force {name} takes it out "
+                          "anyway (its worktree and branch stay)")  # fmt: skip
+    _write_valid(spec, remove_entry(spec.path.read_text(encoding="utf-8"), name))
+    return name
+
+
+class Refused(PrgroupsError):
+    """Not done: it would leave work behind unseen. Exit 1, as refusals are."""
+
+    exit_code = ExitCode.NEEDS_USER
+
+
+def _work_held(entry: Mapping[str, Any]) -> str | None:
+    if entry["pr"] and entry["state"] not in ("merged", "closed"):
+        return f"has an open PR (#{entry['pr']})"
+    if entry["worktree_state"] == "dirty":
+        return f"has uncommitted changes in {entry['worktree']}"
+    if entry["ahead"] and entry["state"] != "merged":
+        return f"has {entry['ahead']} commit(s) on {entry['branch']} that have not merged"
+    return None
+
+
+def _write_valid(spec: Spec, text: str) -> None:
+    try:
+        parse_spec(text, spec.path, spec.root)
+    except SpecError as error:  # said of the file as it would be: nothing was written
+        raise UsageError(f"not written, the spec would be invalid: {error}") from None
+    temporary = spec.path.with_name(f".{spec.path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(spec.path)
