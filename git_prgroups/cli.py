@@ -620,14 +620,74 @@ class RemoveCommand(Command):
 
 @Prgroups.subcommand("init")
 class InitCommand(Command):
-    """Write a starter prgroups.toml at the top of the main worktree."""
+    """Write a starter prgroups.toml at the top of the main worktree: an example, or one
+    entry per open sub-issue of a GitHub epic (--epic) or per issue a search finds."""
+
+    epic = cli.SwitchAttr(
+        "--epic", int, argname="N", help="an entry per open sub-issue of N; blocked-by: after"
+    )
+    search = cli.SwitchAttr("--from-issues", str, argname="QUERY",
+                            help='one entry per open issue found, as in "label:audit"')  # fmt: skip
+    github = cli.SwitchAttr("--github", str, argname="[HOST/]OWNER/REPO",
+                            help="the repository, when the remote's URL does not say")  # fmt: skip
+    remote = cli.SwitchAttr("--remote", str, default="origin", argname="NAME",
+                            help="the remote PRs go to (default: origin)")  # fmt: skip
+    base = cli.SwitchAttr("--base", str, default="main", argname="BRANCH",
+                          help="the branch PRs start from (default: main)")  # fmt: skip
 
     def main(self) -> int:
-        from git_prgroups.commands.init import write_starter_spec
+        from git_prgroups.commands.init import STARTER, write_starter_spec
 
-        path = write_starter_spec(self.spec_path, Path.cwd(), self.runner)
+        if self.epic is not None and self.search is not None:
+            raise UsageError("git prgroups init: give --epic N or --from-issues QUERY, not both")
+        text, notes = STARTER, []
+        if self.epic is not None or self.search is not None:
+            text, notes = self._from_github()
+        path = write_starter_spec(self.spec_path, Path.cwd(), self.runner, text)
+        for note in notes:
+            print(f"note: {note}")
         print(f"wrote {path}: edit its entries, then run `git prgroups plan`")
         return 0
+
+    def _from_github(self) -> tuple[str, list[str]]:
+        from git_prgroups.commands.init import spec_from_issues
+        from git_prgroups.forges.gh import Gh, repository_from_setting, repository_from_url
+        from git_prgroups.forges.github import GitHubForge
+        from git_prgroups.git import Git
+
+        if self.github:
+            if not re.fullmatch(r"([\w.-]+/)?[\w.-]+/[\w.-]+", self.github):
+                raise UsageError(
+                    f"git prgroups init: --github {self.github!r}: give OWNER/REPO or "
+                    "HOST/OWNER/REPO"
+                )
+            repository = repository_from_setting(self.github)
+        else:
+            url = Git(self.runner, Path.cwd()).remote_url(self.remote)
+            repository = repository_from_url(url) if url else None
+            if repository is None:
+                raise UsageError(
+                    f"git prgroups init: the remote {self.remote!r} is not on GitHub "
+                    f"({url or 'no such remote'}): give --github OWNER/REPO"
+                )
+        forge = GitHubForge(Gh(self.runner, repository))
+        if self.epic is not None:
+            found, known = forge.epic_issues(self.epic)
+            source = f"the open sub-issues of #{self.epic}"
+            if not found:
+                raise UsageError(
+                    f"git prgroups init: #{self.epic} has no open sub-issues on "
+                    f"{repository.slug}: use --from-issues QUERY to list issues by a search"
+                )
+        else:
+            found, known = forge.search_issues(self.search)
+            source = f"the open issues found by {self.search!r}"
+            if not found:
+                raise UsageError(f"git prgroups init: no open issue found by {self.search!r}")
+        return spec_from_issues(
+            found, source=source, epic=self.epic, github=self.github,
+            dependencies_known=known, base=self.base, remote=self.remote,
+        )  # fmt: skip
 
 
 def _require_a_current_folder() -> None:

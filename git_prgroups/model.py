@@ -89,6 +89,16 @@ class PullFacts:
     check_failures: int | None = None  # None: the forge does not keep count
 
 
+@dataclass(frozen=True)
+class IssueFacts:
+    """An issue as a starter spec is written from it."""
+
+    number: int
+    title: str
+    labels: tuple[str, ...] = ()
+    blocked_by: tuple[int, ...] = ()  # open issues it waits for
+
+
 NEW_PR = 0  # the number of a PR a dry run would open
 
 

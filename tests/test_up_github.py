@@ -776,3 +776,86 @@ def diff_shortstat(old: str, new: str, cwd: Path) -> tuple[int, int, int]:
     found = [re.search(rf"(\d+) {w}", out) for w in ("file", "insertion", "deletion")]
     files, added, removed = (int(m.group(1)) if m else 0 for m in found)
     return files, added, removed
+
+
+GITHUB = "github.localhost/octo/scylla"
+SEED_SUB_ISSUES = [  # number, title, labels: the epic #403's open parts
+    (400, "Model pricing mismatches", ["bug"]),
+    (401, "docs: delete Mojo guides", []),
+    (408, "Remove Python Justification comments", ["refactor"]),
+    (402, "Update the CLAUDE.md repository tree", ["documentation"]),
+    (404, "Clean up config and tooling leftovers", ["chore"]),
+    (415, "Timezone-aware datetimes", ["bug"]),
+    (418, "Remove the WorkspaceManager wrapper", ["refactoring"]),
+    (414, "fix(agents): default language to python", []),
+    (413, "Link metrics tables instead of copying them", ["documentation"]),
+]
+
+
+def add_labelled_issue(fake: FakeGitHub, number: int, title: str, labels: list[str]) -> None:
+    for label in labels:
+        fake.labels.setdefault(label, f"LA_{label}")
+    fake.add_issue(number, title).labels.extend(labels)
+
+
+def test_init_from_an_epic_writes_its_sub_issues_and_their_blocks_as_waves(
+    world: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, world.base / "gh-bin", monkeypatch)
+    with serve(world, monkeypatch) as fake:
+        fake.add_issue(403, "Code-quality audit")
+        for number, title, labels in SEED_SUB_ISSUES:
+            add_labelled_issue(fake, number, title, labels)
+        fake.add_issue(499, "Closed already").state = "CLOSED"
+        fake.issues[403].sub_issues = [n for n, _, _ in SEED_SUB_ISSUES] + [499]
+        fake.issues[414].blocked_by = [401]  # fix-language-defaults after delete-mojo-guides
+        fake.issues[413].blocked_by = [402, 499]  # 499 is closed: no longer blocks
+        before = list(fake.mutations)
+
+        outcome = cli("init", "--epic", "403", "--github", GITHUB,
+                      cwd=world.repo)  # fmt: skip
+        again = cli("init", "--epic", "403", "--github", GITHUB,
+                    cwd=world.repo)  # fmt: skip
+        plan = cli("plan", "--json", cwd=world.repo)
+
+        assert fake.mutations == before  # it only reads
+    assert outcome.code == 0, outcome.err
+    spec = (world.repo / "prgroups.toml").read_text()
+    assert spec.startswith("# Written by git prgroups init from the open sub-issues of #403.")
+    assert again.code == 2 and "already exists" in again.err
+    assert (world.repo / "prgroups.toml").read_text() == spec  # never overwritten
+    waves = json.loads(plan.out)["waves"]
+    assert [len(w) for w in waves] == [7, 2]
+    assert set(waves[1]) == {"default-language-python", "link-metrics-tables-instead"}
+    entries = load_spec(world.repo / "prgroups.toml", world.repo).entries
+    by_issue = {e.issues[0]: e for e in entries}
+    assert (by_issue[400].type, by_issue[400].summary) == ("fix", "model pricing mismatches")
+    assert (by_issue[414].type, by_issue[414].scope) == ("fix", "agents")
+    assert by_issue[402].type == "docs" and by_issue[418].type == "refactor"
+    assert by_issue[414].after == ("delete-mojo-guides",)
+    assert by_issue[413].after == ("update-claude-md-repository",)
+    assert 'after = ["delete-mojo-guides"] # blocked by #401' in spec
+    assert 499 not in by_issue
+
+
+def test_init_from_a_search_without_blocks_says_every_entry_starts_at_once(
+    world: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, world.base / "gh-bin", monkeypatch)
+    with serve(world, monkeypatch) as fake:
+        for number, title, labels in SEED_SUB_ISSUES[:3]:
+            add_labelled_issue(fake, number, title, [*labels, "audit"])
+        fake.add_issue(450, "Unrelated")
+
+        outcome = cli("init", "--from-issues", "label:audit", "--github", GITHUB,
+                      cwd=world.repo)  # fmt: skip
+        nothing = cli("init", "--epic", "450", "--github", GITHUB, "--spec", "x.toml",
+                      cwd=world.repo)  # fmt: skip
+
+    assert outcome.code == 0, outcome.err
+    assert "note: no issue is blocked by another: every entry starts at once" in outcome.out
+    entries = load_spec(world.repo / "prgroups.toml", world.repo).entries
+    assert sorted(e.issues[0] for e in entries) == [400, 401, 408]
+    assert all(not e.after for e in entries)
+    assert nothing.code == 2 and "#450 has no open sub-issues" in nothing.err
+    assert not (world.repo / "x.toml").exists()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from git_prgroups.model import (
     BranchName,
     Checks,
     Issue,
+    IssueFacts,
     Landing,
     LandingOrder,
     MergeMethod,
@@ -209,6 +210,68 @@ class GitHubForge:
             for n in wanted
             if (found := repository.get(f"p{n}"))
         }  # fmt: skip
+
+    def epic_issues(self, epic: int) -> tuple[list[IssueFacts], bool]:
+        """The open sub-issues of `epic`, each with the open issues it is blocked by; and
+        whether this GitHub keeps issue dependencies at all (GHES may not)."""
+
+        def query(fields: str) -> str:
+            return (
+                "query PrgroupsEpic($owner: String!, $repo: String!) { repository(owner: $owner, "
+                f"name: $repo) {{ issue(number: {int(epic)}) {{ subIssues(first: 100) "
+                f"{{ nodes {{ {fields} }} }} }} }} }}"
+            )
+
+        return self._issue_facts(query, ("repository", "issue", "subIssues", "nodes"))
+
+    def search_issues(self, words: str) -> tuple[list[IssueFacts], bool]:
+        """The open issues an issue search finds (GitHub's search syntax)."""
+        import json
+
+        where = f"{self.repository.owner}/{self.repository.name}"
+        search = json.dumps(f"repo:{where} is:issue is:open {words}")
+
+        def query(fields: str) -> str:
+            return (
+                f"query PrgroupsIssueSearch {{ search(query: {search}, type: ISSUE, first: 100) "
+                f"{{ nodes {{ ... on Issue {{ {fields} }} }} }} }}"
+            )
+
+        return self._issue_facts(query, ("search", "nodes"))
+
+    def _issue_facts(
+        self, query: Callable[[str], str], path: Sequence[str]
+    ) -> tuple[list[IssueFacts], bool]:
+        plain = "number title state labels(first: 20) { nodes { name } }"
+        with_dependencies = f"{plain} blockedBy(first: 50) {{ nodes {{ number state }} }}"
+        variables = {"owner": self.repository.owner, "repo": self.repository.name}
+        known = True
+        done = self.gh.run(
+            "api", "graphql", "--hostname", self.repository.host,
+            *(a for k, v in variables.items() for a in ("-f", f"{k}={v}")),
+            "-f", f"query={query(with_dependencies)}", check=False,
+        )  # fmt: skip
+        if not done.ok and "blockedBy" in done.stdout + done.stderr:
+            known = False  # this GitHub keeps no issue dependencies: ask without them
+            done = self.gh.run(
+                "api", "graphql", "--hostname", self.repository.host,
+                *(a for k, v in variables.items() for a in ("-f", f"{k}={v}")),
+                "-f", f"query={query(plain)}",
+            )  # fmt: skip
+        elif not done.ok:
+            raise self.gh.failure(done)
+        found: Any = self._json(done.stdout).get("data") or {}
+        for key in path:
+            found = (found or {}).get(key) or ([] if key == "nodes" else {})
+        return [
+            IssueFacts(
+                node["number"], node["title"],
+                tuple(label["name"] for label in (node.get("labels") or {}).get("nodes") or []),
+                tuple(b["number"] for b in (node.get("blockedBy") or {}).get("nodes") or []
+                      if b.get("state") == "OPEN"),
+            )
+            for node in found if node and node.get("state") == "OPEN"
+        ], known  # fmt: skip
 
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         wanted = sorted({int(n) for n in numbers})

@@ -252,7 +252,21 @@ class ObjectGraph:
 
     def _search(self, args: dict[str, Any]) -> dict[str, Any]:
         """`pr list --label/--author/--search`: the qualifiers gh writes, nothing more."""
-        terms = dict(t.split(":", 1) for t in str(args.get("query") or "").split() if ":" in t)
+        words = str(args.get("query") or "").split()
+        terms = dict(t.split(":", 1) for t in words if ":" in t)
+        kinds = {t.split(":", 1)[1] for t in words if t.startswith("is:")}
+        if "issue" in kinds:  # an issue search: its state, labels and words of its title
+            text = [w.lower() for w in words if ":" not in w]
+            issues = [
+                i for i in sorted(self.issues.values(), key=lambda i: i.number)
+                if ("open" not in kinds or i.state == "OPEN")
+                and ("closed" not in kinds or i.state == "CLOSED")
+                and ("label" not in terms or terms["label"].strip('"') in i.labels)
+                and all(w in i.title.lower() for w in text)
+            ]  # fmt: skip
+            result = connection([self._issue(i) for i in issues], args)
+            result["issueCount"] = len(issues)
+            return result
         state = terms.get("state", "").upper()
         found = [
             pr
@@ -464,6 +478,13 @@ class ObjectGraph:
             "viewerDidAuthor": True,
         }
 
+    def _issues_numbered(self, numbers: list[int], args: dict[str, Any]) -> dict[str, Any]:
+        return connection([self._issue(self.issues[n]) for n in numbers if n in self.issues], args)
+
+    def _parent(self, issue: FakeIssue) -> dict[str, Any] | None:
+        parent = next((i for i in self.issues.values() if issue.number in i.sub_issues), None)
+        return self._issue(parent) if parent else None
+
     def _issue(self, issue: FakeIssue) -> dict[str, Any]:
         url = f"{self.web_url}/issues/{issue.number}"
         return {
@@ -489,12 +510,18 @@ class ObjectGraph:
                 [self._comment(url, i, text) for i, text in enumerate(issue.comments)], a
             ),
             "issueType": None,
-            "parent": None,
-            "subIssuesSummary": {"total": 0, "completed": 0, "percentCompleted": 0},
-            "blockedBy": empty,
-            "blocking": empty,
+            "parent": lambda _a: self._parent(issue),
+            "subIssuesSummary": {
+                "total": len(issue.sub_issues),
+                "completed": 0,
+                "percentCompleted": 0,
+            },
+            "blockedBy": lambda a: self._issues_numbered(issue.blocked_by, a),
+            "blocking": lambda a: self._issues_numbered(
+                [i.number for i in self.issues.values() if issue.number in i.blocked_by], a
+            ),
             "closedByPullRequestsReferences": empty,
-            "subIssues": empty,
+            "subIssues": lambda a: self._issues_numbered(issue.sub_issues, a),
             "assignees": empty,
             "assignedActors": empty,
             "projectCards": empty,

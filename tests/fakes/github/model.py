@@ -48,6 +48,8 @@ class FakeIssue:
     body: str = ""
     labels: list[str] = field(default_factory=list)
     closed_at: str | None = None
+    sub_issues: list[int] = field(default_factory=list)  # an epic's parts, in order
+    blocked_by: list[int] = field(default_factory=list)  # issue dependencies
 
 
 @dataclass(frozen=True)
