@@ -562,13 +562,26 @@ class ReportCommand(Command):
     CI failures and merge by group, and the day's figures."""
 
     json = cli.Flag("--json", help="one JSON document instead of the Markdown")
+    post = cli.Flag("--post", help="put it on the epic as one comment, edited on later runs")
 
     def main(self) -> int:
-        from git_prgroups.commands.report import read_report, report_json, report_markdown
+        from git_prgroups.commands.report import (
+            post_report,
+            read_report,
+            report_json,
+            report_markdown,
+        )
 
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
         report = read_report(spec, git, forge)
+        if self.post:
+            if not spec.defaults.epic:
+                raise UsageError("git prgroups report --post: the spec names no epic: set "
+                                 "defaults.epic = N, the issue the report goes on")  # fmt: skip
+            done = post_report(forge, spec.defaults.epic, report_markdown(report))
+            print(f"{done}: the report on #{spec.defaults.epic}")
+            return 0
         print(report_json(report) if self.json else report_markdown(report))
         return 0
 

@@ -99,6 +99,10 @@ class IssueFacts:
     blocked_by: tuple[int, ...] = ()  # open issues it waits for
 
 
+Posted = Literal["posted", "updated", "unchanged"]
+REPORT_MARK = "<!-- git prgroups report: edited in place by each report --post -->"
+
+
 NEW_PR = 0  # the number of a PR a dry run would open
 
 

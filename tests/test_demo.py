@@ -31,7 +31,7 @@ def test_the_demo_runs_the_day_to_an_empty_worktree_list(installed_command, tmp_
     out = done.stdout
     assert "\x1b" not in out  # piped: no colour, no progress line
     assert out.count("landed: ") == 9
-    assert "closed: #401: Fixed in #2 (P0), #3 (P2) and #8 (P1)." in out
+    assert "closed: #401: Fixed in #2 (P0), #8 (P1) and #3 (P2)." in out
     assert "closed: #405: Fixed in #5: changed header." in out
     assert "closed: #417: Closed with #6: verified, no fix needed." in out
     # it ends with the report: the seed's tables, from the local forge's records

@@ -112,3 +112,24 @@ def test_a_spec_without_issue_tables_reports_with_empty_descriptions(epic: World
 
     assert {r["description"] for r in report["issues"]} == {""}
     assert rows(report)["code-hygiene"]["state"] == "merged"
+
+
+def test_report_post_keeps_one_record_on_the_epic_and_edits_it(epic: World, cli) -> None:
+    land(epic, "code-hygiene")
+
+    first = cli("report", "--post", cwd=epic.repo)
+    same = cli("report", "--post", cwd=epic.repo)
+    land(epic, "fix-model-configs")
+    changed = cli("report", "--post", cwd=epic.repo)
+
+    assert [first.out, same.out, changed.out] == [
+        "posted: the report on #403\n", "unchanged: the report on #403\n",
+        "updated: the report on #403\n",
+    ]  # fmt: skip
+    path = epic.repo / ".git" / "prgroups" / "local-forge.json"
+    posted = json.loads(path.read_text())["issues"]["403"]["report"]
+    assert posted == (
+        "<!-- git prgroups report: edited in place by each report --post -->\n"
+        + cli("report", cwd=epic.repo).out
+    )
+    assert "2 of 9 PRs merged" in posted

@@ -859,3 +859,67 @@ def test_init_from_a_search_without_blocks_says_every_entry_starts_at_once(
     assert all(not e.after for e in entries)
     assert nothing.code == 2 and "#450 has no open sub-issues" in nothing.err
     assert not (world.repo / "x.toml").exists()
+
+
+def test_report_post_on_github_is_one_comment_on_the_epic_edited_in_place(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    hub.add_issue(403, "Code-quality audit")
+    hub.issues[403].comments.append("a person's own words, never touched")
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
+    up(epic, "code-hygiene")
+
+    first = cli("report", "--post", cwd=epic.repo)
+    for number in list(hub.prs):
+        hub.merge(number)
+    edited = cli("report", "--post", cwd=epic.repo)
+    before = list(hub.mutations)
+    same = cli("report", "--post", cwd=epic.repo)
+
+    assert (first.out, edited.out, same.out) == (
+        "posted: the report on #403\n", "updated: the report on #403\n",
+        "unchanged: the report on #403\n",
+    ), first.err + edited.err  # fmt: skip
+    comments = hub.issues[403].comments
+    assert len(comments) == 2 and comments[0] == "a person's own words, never touched"
+    assert "1 of 9 PRs merged" in comments[1] and "0 of 9 PRs merged" not in comments[1]
+    assert hub.mutations == before
+
+
+def test_the_seed_day_on_github_closes_every_issue_with_its_own_comment(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    spec = load_spec(epic.repo / "prgroups.toml", epic.repo)
+    numbers = sorted({i for e in spec.entries for i in e.issues})
+    for number in numbers:
+        hub.add_issue(number)
+    for wave in spec.graph().waves:
+        up(epic, *wave)
+        for name in wave:
+            commit_in(spec.entry(name).worktree, name)
+        up(epic, *wave)
+        for number, pr in list(hub.prs.items()):
+            if pr.state == "OPEN":
+                hub.merge(number)
+
+    outcome = cli("prune", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert {n: hub.issues[n].state for n in numbers} == dict.fromkeys(numbers, "CLOSED")
+    assert all(len(hub.issues[n].comments) == 1 for n in numbers), {
+        n: hub.issues[n].comments for n in numbers
+    }
+    pr = {p.head.split("-", 1)[1]: n for n, p in hub.prs.items()}
+    assert hub.issues[405].comments == [
+        f"Fixed in #{pr['config-tooling-cleanup']}: changed header."
+    ]
+    assert hub.issues[417].comments == [
+        f"Closed with #{pr['code-hygiene']}: verified, no fix needed."
+    ]
+    assert hub.issues[401].comments == [
+        f"Fixed in #{pr['delete-mojo-guides']} (P0), #{pr['fix-language-defaults']} (P1) "
+        f"and #{pr['remove-python-justification']} (P2)."
+    ]
+    again = cli("prune", cwd=epic.repo)
+    assert "nothing to prune" in again.out

@@ -70,6 +70,7 @@ def closing_comments(spec: Spec, world: World, issues: Collection[int]) -> dict[
             {"number": world.prs[spec.entry(n).branch].number, "name": n, "part": parts.get(n)}
             for n in spec.sharing(issue)
         ]
-        prs.sort(key=lambda pr: pr["number"])
+        # in the order of their parts (P0, P1, ...) where the spec names them
+        prs.sort(key=lambda pr: (pr["part"] is None, pr["part"] or "", pr["number"]))
         comments[issue] = renderer.issue_comment(issue, prs).strip()
     return comments

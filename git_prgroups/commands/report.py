@@ -15,7 +15,7 @@ from typing import Any
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.history import History
-from git_prgroups.model import BranchName, Issue, PullFacts, PullRequest
+from git_prgroups.model import REPORT_MARK, BranchName, Issue, Posted, PullFacts, PullRequest
 from git_prgroups.planning.world import base_label
 from git_prgroups.render import title_of
 from git_prgroups.spec import Spec
@@ -182,6 +182,11 @@ def report_markdown(report: dict[str, Any]) -> str:
                  f"of {m['opened']} PRs{rate}")  # fmt: skip
     lines.append(f"- Rebases done by sync: {m['rebases']}")
     return "\n".join(lines)
+
+
+def post_report(forge: Forge, epic: int, markdown: str) -> Posted:
+    """The report on the epic, marked so that the next run edits this same comment."""
+    return forge.post_report(epic, f"{REPORT_MARK}\n{markdown}\n")
 
 
 def report_json(report: dict[str, Any]) -> str:

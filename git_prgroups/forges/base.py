@@ -18,6 +18,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    Posted,
     PullFacts,
     PullRequest,
 )
@@ -64,6 +65,10 @@ class Forge(Protocol):
 
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
         """When each PR was opened and merged, its size and failed checks, in one read."""
+
+    def post_report(self, issue: int, body: str) -> Posted:
+        """The report as one comment on `issue`: made the first time, edited after (never
+        a second comment), left alone when it says the same."""
 
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         """Each issue's state and newest comments, in one query; unknown ones left out."""

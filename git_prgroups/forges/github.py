@@ -22,6 +22,7 @@ from git_prgroups.forges.base import AutoMergeDisabled
 from git_prgroups.forges.gh import Gh, GhError
 from git_prgroups.model import (
     NEW_PR,
+    REPORT_MARK,
     BranchName,
     Checks,
     Issue,
@@ -30,6 +31,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    Posted,
     PullFacts,
     PullRequest,
     Sha,
@@ -272,6 +274,38 @@ class GitHubForge:
             )
             for node in found if node and node.get("state") == "OPEN"
         ], known  # fmt: skip
+
+    def post_report(self, issue: int, body: str) -> Posted:
+        """Found again by the mark at its top, among the comments prgroups' user wrote."""
+        found = self.gh.graphql(
+            "query PrgroupsReportComment($owner: String!, $repo: String!) { repository(owner: "
+            f"$owner, name: $repo) {{ issue(number: {int(issue)}) {{ comments(last: 100) "
+            "{ nodes { id body viewerDidAuthor } } } } }",
+            {"owner": self.repository.owner, "repo": self.repository.name},
+        )
+        data = self._json(found.stdout).get("data") or {}
+        comments = ((data.get("repository") or {}).get("issue") or {}).get("comments") or {}
+        ours = [
+            c for c in comments.get("nodes") or []
+            if c and c.get("viewerDidAuthor") and REPORT_MARK in (c.get("body") or "")
+        ]  # fmt: skip
+        if ours and ours[-1]["body"].strip() == body.strip():
+            return "unchanged"
+        with _text_file(body) as body_file:
+            if ours:
+                self.gh.run(
+                    "api", "graphql", "--hostname", self.repository.host,
+                    "-f", f"id={ours[-1]['id']}", "-F", f"body=@{body_file}",
+                    "-f", "query=mutation PrgroupsEditReport($id: ID!, $body: String!) "
+                    "{ updateIssueComment(input: {id: $id, body: $body}) { issueComment { id } } }",
+                    mutating=True,
+                )  # fmt: skip
+                return "updated"
+            self.gh.run(
+                "issue", "comment", str(issue), "-R", self.repository.slug,
+                f"--body-file={body_file}", mutating=True,
+            )  # fmt: skip
+        return "posted"
 
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         wanted = sorted({int(n) for n in numbers})

@@ -28,6 +28,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    Posted,
     PullFacts,
     PullRequest,
     Sha,
@@ -156,6 +157,14 @@ class LocalForge:
             )
             for r in self._load()["pulls"] if r["number"] in wanted
         }  # fmt: skip
+
+    def post_report(self, issue: int, body: str) -> Posted:
+        recorded = self._load()["issues"].get(str(issue), {})
+        if recorded.get("report") == body:
+            return "unchanged"
+        with self._editing() as data:
+            data["issues"].setdefault(str(issue), {}).update(report=body, report_at=_now())
+        return "updated" if "report" in recorded else "posted"
 
     def record_check_failure(self, pr: PullRequest, output: str) -> None:
         """The checks failed on the PR's head: say so, and count it for the report."""

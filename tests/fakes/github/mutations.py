@@ -56,6 +56,7 @@ class Mutations(ObjectGraph):
                 self._remove_labels, "RemoveLabelsFromLabelablePayload"
             ),
             "addComment": mutation(self._add_comment, "AddCommentPayload"),
+            "updateIssueComment": mutation(self._update_comment, "UpdateIssueCommentPayload"),
             "closeIssue": mutation(self._close_issue, "CloseIssuePayload"),
             "reopenIssue": mutation(self._reopen_issue, "ReopenIssuePayload"),
         }
@@ -214,6 +215,18 @@ class Mutations(ObjectGraph):
             "commentEdge": {"__typename": "IssueCommentEdge", "node": node},
             "subject": self._node(str(given.get("subjectId"))),
         }
+
+    def _update_comment(self, given: dict[str, Any]) -> dict[str, Any]:
+        """A comment edited in place; its id is "IC_<its thread's URL>_<index>"."""
+        node_id = str(given.get("id") or "")
+        url, _, index = node_id.removeprefix("IC_").rpartition("_")
+        number = url.rsplit("/", 1)[-1]
+        table: dict[int, Any] = self.prs if "/pull/" in url else self.issues
+        target = table.get(int(number)) if number.isdigit() else None
+        if target is None or not index.isdigit() or int(index) >= len(target.comments):
+            raise GraphQLError(f"Could not resolve to a node with the global id of '{node_id}'.")
+        target.comments[int(index)] = str(given.get("body", ""))
+        return {"issueComment": self._comment(url, int(index), target.comments[int(index)])}
 
     def _close_issue(self, given: dict[str, Any]) -> dict[str, Any]:
         issue: FakeIssue = self._lookup(given.get("issueId"), FakeIssue)
