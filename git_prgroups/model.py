@@ -74,6 +74,7 @@ class PullRequest:
     # what a forge that lands in prgroups (the local one) remembers between runs
     checks_commit: Sha | None = None  # the head its checks were last judged on
     conflict_seen: tuple[Sha, Sha] | None = None  # (base, head) it last failed to apply on
+    failed_checks: tuple[str, ...] = ()  # the names of the checks that failed on its head
 
 
 @dataclass(frozen=True)

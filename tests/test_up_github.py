@@ -923,3 +923,38 @@ def test_the_seed_day_on_github_closes_every_issue_with_its_own_comment(
     ]
     again = cli("prune", cwd=epic.repo)
     assert "nothing to prune" in again.out
+
+
+def test_status_names_a_failing_actions_job_and_shows_its_log_tail(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    up(epic, "fix-model-configs")
+    commit_in(epic.base / "scylla-fix-model-configs", "pricing")
+    up(epic, "fix-model-configs")
+    [number] = hub.prs
+    pr = hub.prs[number]
+    pr.checks, pr.check_name = "FAILURE", "test (3.12)"
+    pr.check_log = "".join(
+        f"2026-12-01T10:00:{n:02d}.1234567Z {line}\n"
+        for n, line in enumerate(["collecting", *[f"test {i} ok" for i in range(30)],
+                                  "E   AssertionError: test expected old pricing",
+                                  "1 failed, 30 passed"])
+    )  # fmt: skip
+
+    outcome = cli("status", cwd=epic.repo)
+    as_json = cli("status", "--json", "--exit-code", cwd=epic.repo)
+    watched = cli("watch", cwd=epic.repo)  # it stops at once: all that is left needs you
+
+    assert outcome.code == 0, outcome.err
+    assert "  fix-model-configs: test (3.12) failed; read the checks' output" in outcome.out
+    assert "        E   AssertionError: test expected old pricing\n        1 failed, 30 passed\n" in (
+        outcome.out
+    )  # the log's last lines, under the step, without GitHub's timestamps
+    entry = next(e for e in json.loads(as_json.out)["entries"] if e["name"] == "fix-model-configs")
+    assert as_json.code == 1 and entry["state"] == "failing"
+    tail = entry["checks_output"].splitlines()
+    assert tail[0] == f"test (3.12) failed: {hub.web_url}/actions/runs/{number}/job/{number}01"
+    assert tail[1:] == [f"  {line}" for line in
+                        [*(f"test {i} ok" for i in range(12, 30)),
+                         "E   AssertionError: test expected old pricing", "1 failed, 30 passed"]]  # fmt: skip
+    assert watched.code == 1 and "fix-model-configs: failing: test (3.12)" in watched.out

@@ -45,6 +45,10 @@ def read_status(
         for wave, names in enumerate(graph.waves)
         for name in names
     ]
+    for entry in entries:  # what failed, read only where something did
+        pr = states[entry["name"]].pr
+        if entry["state"] == "failing" and pr is not None:
+            entry["checks_output"] = forge.checks_output(pr)
     return Status(entries, summary(states), [] if world.base_tip else [missing_base(spec)])
 
 
@@ -107,11 +111,15 @@ def status_text(status: Status, style: Style, page: Page | None = None) -> str:
     steps = [e for e in status.entries if e["next"]]
     if steps:
         lines += ["", "next:"]
-        lines += [page.fit(f"  {e['name']}: {e['next']}") for e in steps]
+        for e in steps:
+            lines.append(page.fit(f"  {e['name']}: {e['next']}"))
+            told = (e.get("checks_output") or "").splitlines()
+            lines += [page.fit(f"      {line}", "  ") for line in told[-STATUS_TAIL:]]
     return "\n".join(lines)
 
 
 _BRANCH, _WAVE, _STATE = 2, 1, 7
+STATUS_TAIL = 8  # lines of a failing entry's checks output under its next step
 
 
 def _status_table(

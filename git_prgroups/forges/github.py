@@ -42,8 +42,14 @@ _PR_FIELDS = (
     "number state title body url isDraft isCrossRepository headRefName baseRefName "
     "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
     "labels(first: 100) { nodes { name } } "
-    "commits(last: 1) { nodes { commit { statusCheckRollup { state } } } }"
+    "commits(last: 1) { nodes { commit { statusCheckRollup { state contexts(first: 50) "
+    "{ nodes { __typename ... on CheckRun { name conclusion } "
+    "... on StatusContext { context state } } } } } } }"
 )
+_FAILED = frozenset({"FAILURE", "ERROR", "TIMED_OUT", "CANCELLED", "STARTUP_FAILURE"})
+_ACTIONS_JOB = re.compile(r"/actions/runs/\d+/job/(\d+)")
+LOG_TAIL = 20  # lines of a failed job's log shown
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ")
 _ROLLUP: dict[str | None, Checks] = {
     "SUCCESS": "pass",
     "FAILURE": "fail",
@@ -184,7 +190,43 @@ class GitHubForge:
             raise self.gh.failure(done)
 
     def checks_output(self, pr: PullRequest) -> str:
-        return ""  # GitHub keeps it in each check run's log
+        """Each failed check of the PR's head, named with its page; for a GitHub Actions
+        job, the last lines of its log too (one request each), as `gh run view
+        --log-failed` would show them."""
+        found = self.gh.graphql(
+            "query PrgroupsFailedChecks($owner: String!, $repo: String!) { repository(owner: "
+            f"$owner, name: $repo) {{ pullRequest(number: {int(pr.number)}) {{ commits(last: 1) "
+            "{ nodes { commit { statusCheckRollup { contexts(first: 50) { nodes { __typename "
+            "... on CheckRun { name conclusion detailsUrl } ... on StatusContext { context "
+            "state targetUrl } } } } } } } } } }",
+            self._repo_variables(),
+        )
+        data = self._json(found.stdout).get("data") or {}
+        pull = (data.get("repository") or {}).get("pullRequest") or {}
+        commits = (pull.get("commits") or {}).get("nodes") or []
+        rollup = (commits[0].get("commit") or {}).get("statusCheckRollup") if commits else None
+        told = []
+        for node in ((rollup or {}).get("contexts") or {}).get("nodes") or []:
+            if not node or not (node.get("conclusion") in _FAILED or node.get("state") in _FAILED):
+                continue
+            name = node.get("name") or node.get("context") or "?"
+            url = node.get("detailsUrl") or node.get("targetUrl") or ""
+            told.append(f"{name} failed" + (f": {url}" if url else ""))
+            job = _ACTIONS_JOB.search(url)
+            if job:
+                told += [f"  {line}" for line in self._job_log_tail(int(job.group(1)))]
+        return "\n".join(told)
+
+    def _job_log_tail(self, job: int) -> list[str]:
+        done = self.gh.run(
+            "api", "--hostname", self.repository.host,
+            f"repos/{self.repository.owner}/{self.repository.name}/actions/jobs/{job}/logs",
+            check=False,
+        )  # fmt: skip
+        if not done.ok:  # expired, or no right to read it: the page is named above
+            return []
+        lines = [_TIMESTAMP.sub("", line) for line in done.stdout.rstrip().splitlines()]
+        return lines[-LOG_TAIL:]
 
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
         """One query for every PR; failed checks are counted from prgroups' own history
@@ -412,6 +454,15 @@ def _would_open(request: NewPullRequest) -> PullRequest:
     )
 
 
+def _failed_checks(rollup: dict[str, Any] | None) -> tuple[str, ...]:
+    nodes = (((rollup or {}).get("contexts") or {}).get("nodes")) or []
+    return tuple(
+        node.get("name") or node.get("context") or "?"
+        for node in nodes
+        if node and (node.get("conclusion") in _FAILED or node.get("state") in _FAILED)
+    )
+
+
 def _pull_request(node: dict[str, Any]) -> PullRequest:
     commits = (node.get("commits") or {}).get("nodes") or []
     rollup = commits[0]["commit"].get("statusCheckRollup") if commits else None
@@ -427,6 +478,7 @@ def _pull_request(node: dict[str, Any]) -> PullRequest:
         head_oid=Sha(node["headRefOid"]) if node.get("headRefOid") else None,
         draft=bool(node.get("isDraft")),
         checks=_ROLLUP.get((rollup or {}).get("state"), "pending"),
+        failed_checks=_failed_checks(rollup),
         auto_merge=auto["mergeMethod"].lower() if auto else None,
         conflict=node.get("mergeStateStatus") == "DIRTY" or node.get("mergeable") == "CONFLICTING",
         labels=tuple(n["name"] for n in ((node.get("labels") or {}).get("nodes") or [])),

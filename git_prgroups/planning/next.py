@@ -49,8 +49,10 @@ def next_step(spec: Spec, world: World, entry: Entry, state: EntryState) -> Step
             True,
         )
     if state.state == "failing":
+        names = ", ".join(pr.failed_checks) if pr is not None else ""
         return Step(
-            f"read the checks' output (git prgroups show {entry.name}); fix, git prgroups "
+            (f"{names} failed; " if names else "")
+            + f"read the checks' output (git prgroups show {entry.name}); fix, git prgroups "
             "commit, git prgroups up",
             True,
         )

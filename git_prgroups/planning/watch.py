@@ -64,6 +64,8 @@ def needs_you(states: Mapping[str, EntryState]) -> list[tuple[str, str]]:
             found.append((name, "ready, no commits yet"))
         elif state.state == "closed":
             found.append((name, f"#{state.pr.number if state.pr else '?'} closed without merging"))
+        elif state.state == "failing" and state.pr is not None and state.pr.failed_checks:
+            found.append((name, f"failing: {', '.join(state.pr.failed_checks)}"))
         elif state.state in ("conflict", "failing"):
             found.append((name, state.state))
         elif state.state == "open" and state.pr is not None and not state.pr.auto_merge:

@@ -13,6 +13,12 @@ from typing import Any
 from .graphql import GraphQLError, connection, empty
 from .model import FakeIssue, FakePR, Origin, now
 
+
+def job_id(pr: int) -> int:
+    """The id of the Actions job behind a PR's one check run."""
+    return pr * 100 + 1
+
+
 _CHECK_RUN = {  # rollup state → (status, conclusion) of the one check run "ci"
     "SUCCESS": ("COMPLETED", "SUCCESS"),
     "FAILURE": ("COMPLETED", "FAILURE"),
@@ -300,12 +306,12 @@ class ObjectGraph:
         run = {
             "__typename": "CheckRun",
             "id": f"CR_{pr.number}",
-            "name": "ci",
+            "name": pr.check_name,
             "status": status,
             "conclusion": conclusion,
             "startedAt": pr.created_at,
             "completedAt": pr.created_at if status == "COMPLETED" else None,
-            "detailsUrl": f"{self.web_url}/actions/runs/{pr.number}",
+            "detailsUrl": f"{self.web_url}/actions/runs/{pr.number}/job/{job_id(pr.number)}",
             "isRequired": False,
             "title": "ci",
             "summary": "",

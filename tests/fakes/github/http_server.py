@@ -46,11 +46,15 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status == 0:
             self.close_connection = True
             return
+        text = isinstance(reply.body, bytes)  # a log, served as GitHub's storage serves it
         payload = (
-            b"" if reply.body is None else json.dumps(reply.body, separators=(",", ":")).encode()
-        )
+            reply.body if isinstance(reply.body, bytes)
+            else b"" if reply.body is None
+            else json.dumps(reply.body, separators=(",", ":")).encode()
+        )  # fmt: skip
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        kind = "text/plain" if text else "application/json"
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)

@@ -36,6 +36,8 @@ class FakePR:
     closed_at: str | None = None
     auto_merge_enabled_at: str | None = None
     head_oid: str | None = None  # last head SHA seen; frozen once merged
+    check_name: str = "ci"  # its one check run, a GitHub Actions job
+    check_log: str = ""  # that job's log, as GitHub serves it (timestamped lines)
 
 
 @dataclass

@@ -448,6 +448,11 @@ class FakeGitHub(Mutations):
             found = self._label(unquote(label.group(1)))
             if found:
                 return Reply(200, self._rest_label(found["name"], found["id"]))
+        job = re.fullmatch(re.escape(repo_path) + r"/actions/jobs/(\d+)/logs", path)
+        if job and method == "GET":  # GitHub redirects to the log; served here directly
+            pr = self.prs.get(int(job.group(1)) // 100)
+            if pr is not None and pr.check_log:
+                return Reply(200, pr.check_log.encode())
         if path == "/user" and method == "GET":
             return Reply(200, {"login": self.owner, "id": 1, "node_id": "U_1", "type": "User"})
         return Reply(
