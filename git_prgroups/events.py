@@ -33,6 +33,7 @@ EventKind = Literal[
     "blocked",
     "ready",
     "kept",  # left as it is, on purpose
+    "rerun",  # a PR's failed CI jobs started again (checks_retry)
     "note",  # worth knowing: nothing is wrong
     "closed",  # a PR closed without merging
     "refused",  # not done: it would lose work, or the forge or remote said no

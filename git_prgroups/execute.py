@@ -53,6 +53,7 @@ from git_prgroups.planning.actions import (
     RemoveWorktree,
     Report,
     ReportPruned,
+    RerunChecks,
     Resync,
     RunCommand,
 )
@@ -144,7 +145,7 @@ class Execution:
 
 
 # Writes to the forge, each about one PR or issue: different PRs' go side by side.
-FORGE_WRITES = (OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue)
+FORGE_WRITES = (OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue, RerunChecks)
 
 
 def execute(actions: Sequence[Action], run: Execution) -> None:
@@ -457,6 +458,9 @@ def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
     if isinstance(action, EditPR):
         text = f"#{action.pr.number}: title and body not updated: {error}"
         return Event("failed", text, action.name, action.pr.number)
+    if isinstance(action, RerunChecks):
+        text = f"#{action.pr.number}: failed checks not run again: {error}"
+        return Event("failed", text, action.name, action.pr.number)
     assert isinstance(action, CloseIssue)
     return Event("failed", f"#{action.number} not closed: {error}")
 
@@ -680,6 +684,22 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
 
 
+def _rerun(action: RerunChecks, run: Execution) -> None:
+    pr = action.pr
+    assert pr.head_oid is not None
+    marker = run.store.reruns / pr.head_oid
+    if not run.dry_run:  # counted before it is asked for: a kill loses a rerun, never adds one
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"{action.attempt}\n", encoding="utf-8")
+    run.forge.rerun_failed(action.runs)
+    names = ", ".join(pr.failed_checks) or "its checks"
+    text = (
+        f"#{pr.number} {names} failed on {pr.head_oid[:7]}: its failed jobs run again "
+        f"({action.attempt} of {action.most})"
+    )
+    run.tell(Event("rerun", text, action.name, pr.number, {"head": pr.head_oid}))
+
+
 def _add_labels(action: AddLabels, run: Execution) -> None:
     if action.pr.head in run.not_pushed:
         return
@@ -755,6 +775,7 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     DeleteRemoteBranches: _delete_remote_branches,
     Resync: _resync,
     ArmAutoMerge: _arm,
+    RerunChecks: _rerun,
     AddLabels: _add_labels,
     EditPR: _edit_pr,
     LandArmed: _land_armed,

@@ -13,7 +13,7 @@ from typing import Any
 
 from git_prgroups.events import Event
 
-KEPT = frozenset({"opened", "failing", "synced", "landed", "merged"})
+KEPT = frozenset({"opened", "failing", "rerun", "synced", "landed", "merged"})
 
 
 class History:

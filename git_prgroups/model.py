@@ -75,6 +75,7 @@ class PullRequest:
     checks_commit: Sha | None = None  # the head its checks were last judged on
     conflict_seen: tuple[Sha, Sha] | None = None  # (base, head) it last failed to apply on
     failed_checks: tuple[str, ...] = ()  # the names of the checks that failed on its head
+    failed_runs: tuple[int, ...] = ()  # the CI runs (GitHub Actions) those checks are of
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class LandingOrder:
     pr: PullRequest
     checks: tuple[Argv, ...]
     method: MergeMethod
+    retries: int = 0  # a failed check run again this often before the PR is failing
 
 
 @dataclass(frozen=True)

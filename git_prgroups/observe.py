@@ -107,6 +107,7 @@ def observe(
         folders=folders([*(e.worktree for e in spec.entries), *worktrees]),
         operations=operations(w.path for w in ours),
         setup_failed=setup_failures(Store.of(git.common_dir())),
+        reruns=reruns(Store.of(git.common_dir())),
         prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
         graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),
         forge_lands=not forge.merges_on_its_own,
@@ -178,6 +179,19 @@ def _git_folder(worktree: Path) -> Path | None:
         return None
     folder = Path(text.removeprefix("gitdir: ").strip())
     return folder if folder.is_absolute() else worktree / folder
+
+
+def reruns(store: Store) -> dict[Sha, int]:
+    """How often each head commit's failed CI jobs were run again (a folder listing)."""
+    try:
+        found = list(store.reruns.iterdir())
+    except FileNotFoundError:
+        return {}
+    counted = {}
+    for path in found:
+        text = path.read_text(encoding="utf-8").strip()
+        counted[Sha(path.name)] = int(text) if text.isdigit() else 1
+    return counted
 
 
 def setup_failures(store: Store) -> dict[str, str]:

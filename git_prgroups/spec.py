@@ -47,6 +47,7 @@ class Defaults:
     setup: tuple[Argv, ...] = ()  # run in each new worktree (and each entry's own after)
     draft: bool = False
     jobs: int | None = None  # forge writes under way at once (the executor's default: 4)
+    checks_retry: int = 0  # failed CI jobs run again, at most this often per head commit
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Entry:
     draft: bool = False
     checks: tuple[Argv, ...] = ()
     setup: tuple[Argv, ...] = ()
+    checks_retry: int = 0
 
 
 @dataclass(frozen=True)

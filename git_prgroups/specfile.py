@@ -32,6 +32,7 @@ from git_prgroups.spec import (
 from git_prgroups.tomllines import KeyPath, line_of, second_definition, unclosed
 
 MAX_JOBS = 64  # forge writes at once: more only invites a rate limit
+MAX_RETRIES = 3  # a check that fails four times on one commit is not flaky
 _NAME = re.compile(r"\w[\w.-]*\Z")
 _TYPE = re.compile(r"[a-z][a-z0-9-]*!?\Z")
 
@@ -234,6 +235,7 @@ class _Validator:
         branch = given.pop("branch", None) or (f"{issues[0]}-{name}" if issues else name)
         labels = tuple(dict.fromkeys((*defaults.labels, *given.pop("labels", ()))))
         given.setdefault("draft", defaults.draft)
+        given.setdefault("checks_retry", defaults.checks_retry)
         worktree = _worktree_path(defaults.worktree, self.root, name, branch)
         return Entry(name=name, branch=branch, worktree=worktree, labels=labels, **given)
 
@@ -397,6 +399,12 @@ def _jobs(value: Any) -> int:
     return value
 
 
+def _count(value: Any, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise _Invalid(f"must be a whole number from 0 to {most}, not {value!r}")
+    return value
+
+
 def _issue_number(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise _Invalid(f"issue numbers are positive integers, not {value!r}")
@@ -477,6 +485,7 @@ _DEFAULT_KEYS: dict[str, Callable[[Any], Any]] = {
     "setup": _list_of(_command),
     "draft": _boolean,
     "jobs": _jobs,
+    "checks_retry": lambda value: _count(value, MAX_RETRIES),
 }
 
 
@@ -508,6 +517,7 @@ _ENTRY_KEYS: dict[str, Callable[[Any], Any]] = {
     "draft": _boolean,
     "checks": _list_of(_command),
     "setup": _list_of(_command),
+    "checks_retry": lambda value: _count(value, MAX_RETRIES),
 }
 
 

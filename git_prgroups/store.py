@@ -95,6 +95,11 @@ class Store:
         return self.folder / "checks"
 
     @property
+    def reruns(self) -> Path:
+        """One file per head commit whose failed CI jobs prgroups ran again: how often."""
+        return self.folder / "reruns"
+
+    @property
     def history(self) -> Path:
         """What runs saw happen, one JSON line each, for the report (see history.py)."""
         return self.folder / "history.jsonl"

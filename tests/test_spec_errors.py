@@ -244,6 +244,11 @@ BAD_SPECS = [
         GOOD_A + "issues = [7]\n\n[issue.7]\nnote = 5\n",
         ["prgroups.toml:6:", "issue.7.note", "must be a string"],
     ),
+    (
+        "checks-retry-too-many",
+        "[defaults]\nchecks_retry = 9\n\n" + GOOD_A,
+        ["prgroups.toml:2:", "defaults.checks_retry", "from 0 to 3"],
+    ),
 ]
 
 

@@ -947,8 +947,9 @@ def test_status_names_a_failing_actions_job_and_shows_its_log_tail(
 
     assert outcome.code == 0, outcome.err
     assert "  fix-model-configs: test (3.12) failed; read the checks' output" in outcome.out
-    assert "        E   AssertionError: test expected old pricing\n        1 failed, 30 passed\n" in (
-        outcome.out
+    assert (
+        "        E   AssertionError: test expected old pricing\n        1 failed, 30 passed\n"
+        in (outcome.out)
     )  # the log's last lines, under the step, without GitHub's timestamps
     entry = next(e for e in json.loads(as_json.out)["entries"] if e["name"] == "fix-model-configs")
     assert as_json.code == 1 and entry["state"] == "failing"
@@ -958,3 +959,41 @@ def test_status_names_a_failing_actions_job_and_shows_its_log_tail(
                         [*(f"test {i} ok" for i in range(12, 30)),
                          "E   AssertionError: test expected old pricing", "1 failed, 30 passed"]]  # fmt: skip
     assert watched.code == 1 and "fix-model-configs: failing: test (3.12)" in watched.out
+
+
+def test_checks_retry_reruns_a_failed_job_once_per_head_then_reports_it(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic, "checks_retry = 1\n")
+    with serve(epic, monkeypatch) as fake:
+        configs = epic.base / "scylla-fix-model-configs"
+        up(epic, "fix-model-configs")
+        commit_in(configs, "pricing")
+        up(epic, "fix-model-configs")
+        [number] = fake.prs
+        pr = fake.prs[number]
+        pr.checks, pr.check_name = "FAILURE", "test (3.12)"
+        head = pr.head_oid or git("rev-parse", "HEAD", cwd=configs)
+
+        first = cli("up", "fix-model-configs", cwd=epic.repo)
+        pending = list(fake.mutations)
+        quiet = cli("up", "fix-model-configs", cwd=epic.repo)  # its checks run again: nothing
+        assert fake.mutations == pending
+        pr.checks = "FAILURE"  # failed again after the rerun: its to fix now
+        again = cli("up", "fix-model-configs", cwd=epic.repo)
+        status = cli("status", cwd=epic.repo)
+        after_failure = pr.reruns
+        commit_in(configs, "pricing-fixed")  # a new head: a chance of its own
+        cli("up", "fix-model-configs", cwd=epic.repo)
+        pr.checks = "FAILURE"
+        new_head = cli("up", "fix-model-configs", cwd=epic.repo)
+
+    assert first.code == 0, first.out + first.err
+    assert (
+        f"rerun: fix-model-configs: #{number} test (3.12) failed on {head[:7]}: its failed "
+        "jobs run again (1 of 1)"
+    ) in first.out
+    assert "rerun" not in quiet.out + again.out and after_failure == 1
+    assert "fix-model-configs: test (3.12) failed; read the checks' output" in status.out
+    assert "(1 of 1)" in new_head.out and pr.reruns == 2

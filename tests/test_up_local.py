@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,22 @@ def test_a_squash_landing_keeps_the_commits_messages_and_their_issue_footers(epi
     assert subject == "fix: timezone-aware datetimes and a LogCapture context manager (#1)"
     for issue in (415, 416, 417):
         assert body.count(f"Closes #{issue}") == commits, message
+
+
+def test_checks_retry_lands_a_pr_whose_check_fails_once_and_not_one_that_always_fails(
+    epic: World, tmp_path: Path
+) -> None:
+    seen = tmp_path / "seen"  # outside the clean checkout: it survives between tries
+    flaky = f"[['sh', '-c', 'test -e {seen} || {{ touch {seen}; exit 1; }}']]"
+    text = EXAMPLE_SPEC.read_text().replace("epic = 403", "epic = 403\nchecks_retry = 1")
+    text = text.replace("issues = [415, 416, 417]", f"issues = [415, 416, 417]\nchecks = {flaky}")
+    epic.write_spec(text + '\n[pr.always-red]\ntitle = "fix: red"\nchecks = ["false"]\n')
+    up(epic, "code-hygiene", "always-red")
+    for name in ("code-hygiene", "always-red"):
+        commit_in(epic.base / f"scylla-{name}", name)
+
+    _, lines = up(epic, "code-hygiene", "always-red")
+
+    assert seen.exists()  # it did fail once
+    assert any(line.startswith("landed: code-hygiene:") for line in lines), lines
+    assert any(line.startswith("failing: always-red:") for line in lines), lines

@@ -66,6 +66,9 @@ class Forge(Protocol):
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
         """When each PR was opened and merged, its size and failed checks, in one read."""
 
+    def rerun_failed(self, runs: Sequence[int]) -> None:
+        """Start the failed jobs of these CI runs again (a forge with CI runs only)."""
+
     def post_report(self, issue: int, body: str) -> Posted:
         """The report as one comment on `issue`: made the first time, edited after (never
         a second comment), left alone when it says the same."""

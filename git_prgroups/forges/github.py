@@ -43,11 +43,12 @@ _PR_FIELDS = (
     "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
     "labels(first: 100) { nodes { name } } "
     "commits(last: 1) { nodes { commit { statusCheckRollup { state contexts(first: 50) "
-    "{ nodes { __typename ... on CheckRun { name conclusion } "
+    "{ nodes { __typename ... on CheckRun { name conclusion detailsUrl } "
     "... on StatusContext { context state } } } } } } }"
 )
 _FAILED = frozenset({"FAILURE", "ERROR", "TIMED_OUT", "CANCELLED", "STARTUP_FAILURE"})
 _ACTIONS_JOB = re.compile(r"/actions/runs/\d+/job/(\d+)")
+_ACTIONS_RUN = re.compile(r"/actions/runs/(\d+)")
 LOG_TAIL = 20  # lines of a failed job's log shown
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ")
 _ROLLUP: dict[str | None, Checks] = {
@@ -216,6 +217,16 @@ class GitHubForge:
             if job:
                 told += [f"  {line}" for line in self._job_log_tail(int(job.group(1)))]
         return "\n".join(told)
+
+    def rerun_failed(self, runs: Sequence[int]) -> None:
+        """The failed jobs of each run, started again (as `gh run rerun --failed` does)."""
+        for run in runs:
+            self.gh.run(
+                "api", "--hostname", self.repository.host, "--method", "POST",
+                f"repos/{self.repository.owner}/{self.repository.name}/actions/runs/{int(run)}"
+                "/rerun-failed-jobs",
+                mutating=True,
+            )  # fmt: skip
 
     def _job_log_tail(self, job: int) -> list[str]:
         done = self.gh.run(
@@ -463,6 +474,18 @@ def _failed_checks(rollup: dict[str, Any] | None) -> tuple[str, ...]:
     )
 
 
+def _failed_runs(rollup: dict[str, Any] | None) -> tuple[int, ...]:
+    nodes = (((rollup or {}).get("contexts") or {}).get("nodes")) or []
+    runs = [
+        int(found.group(1))
+        for node in nodes
+        if node
+        and node.get("conclusion") in _FAILED
+        and (found := _ACTIONS_RUN.search(node.get("detailsUrl") or ""))
+    ]
+    return tuple(dict.fromkeys(runs))
+
+
 def _pull_request(node: dict[str, Any]) -> PullRequest:
     commits = (node.get("commits") or {}).get("nodes") or []
     rollup = commits[0]["commit"].get("statusCheckRollup") if commits else None
@@ -479,6 +502,7 @@ def _pull_request(node: dict[str, Any]) -> PullRequest:
         draft=bool(node.get("isDraft")),
         checks=_ROLLUP.get((rollup or {}).get("state"), "pending"),
         failed_checks=_failed_checks(rollup),
+        failed_runs=_failed_runs(rollup),
         auto_merge=auto["mergeMethod"].lower() if auto else None,
         conflict=node.get("mergeStateStatus") == "DIRTY" or node.get("mergeable") == "CONFLICTING",
         labels=tuple(n["name"] for n in ((node.get("labels") or {}).get("nodes") or [])),

@@ -77,6 +77,10 @@ class _Lander:
             self.git.at(slot).clean_checkout(head)
             for argv in order.checks:
                 result = self.git.runner.run(argv, cwd=slot, check=False)
+                for _again in range(order.retries):  # checks_retry: a flaky test's chances
+                    if result.ok or STOP.asked:
+                        break
+                    result = self.git.runner.run(argv, cwd=slot, check=False)
                 if not result.ok:
                     lines = (result.stdout + result.stderr).strip().splitlines()
                     tail = "\n".join(lines[-OUTPUT_TAIL:])

@@ -225,6 +225,18 @@ class LandArmed:
 
 
 @dataclass(frozen=True)
+class RerunChecks:
+    """A PR's failed CI jobs started again (`checks_retry`): the `attempt`-th time on its
+    head, recorded before it is asked for, so that no kill makes one more."""
+
+    name: str
+    pr: PullRequest
+    runs: tuple[int, ...]
+    attempt: int
+    most: int
+
+
+@dataclass(frozen=True)
 class CloseIssue:
     number: int
     comment: str
@@ -266,5 +278,6 @@ Action = (
     | EditPR
     | LandArmed
     | CloseIssue
+    | RerunChecks
     | ReportPruned
 )

@@ -26,6 +26,7 @@ from git_prgroups.planning.actions import (
     RecordSetupsDue,
     RecordStarts,
     Report,
+    RerunChecks,
 )
 from git_prgroups.planning.states import EntryState, entry_states
 from git_prgroups.planning.world import (
@@ -259,6 +260,9 @@ def _publish(
     actions: list[Action] = notes
     if pr.auto_merge is None and not pr.draft:
         actions.append(ArmAutoMerge(entry.name, pr, method))
+    rerun = _rerun(entry, pr, world)
+    if rerun is not None and push is None:  # a new head gets its own checks anyway
+        actions.append(rerun)
     missing = tuple(label for label in entry.labels if label not in pr.labels)
     if missing:  # given since it opened, or its opening cut short: added, never removed
         actions.append(AddLabels(entry.name, pr, missing))
@@ -293,8 +297,19 @@ def plan_landings(spec: Spec, world: World, *, only: Collection[str] = ()) -> li
         if why_not is not None:
             reports.append(Report(why_not))
             continue
-        orders.append(LandingOrder(entry.name, pr, checks, pr.auto_merge))
+        orders.append(LandingOrder(entry.name, pr, checks, pr.auto_merge, entry.checks_retry))
     return ([LandArmed(tuple(orders))] if orders else []) + reports
+
+
+def _rerun(entry: Entry, pr: PullRequest, world: World) -> RerunChecks | None:
+    """A flaky CI's second chance: the failed jobs of the PR's head run again, at most
+    `checks_retry` times for that commit; a failure after that is the PR's to fix."""
+    if world.forge_lands or pr.checks != "fail" or not pr.failed_runs or pr.head_oid is None:
+        return None
+    done = world.reruns.get(pr.head_oid, 0)
+    if done >= entry.checks_retry:
+        return None
+    return RerunChecks(entry.name, pr, pr.failed_runs, done + 1, entry.checks_retry)
 
 
 def _why_not_landing(

@@ -40,6 +40,7 @@ class World:
     graph: CommitGraph = field(default_factory=CommitGraph)
     main_worktree: Path | None = None
     forge_lands: bool = False  # prgroups lands armed PRs itself (the local forge)
+    reruns: Mapping[Sha, int] = field(default_factory=dict)  # head → failed CI runs rerun
 
     def worktree_of(self, entry: Entry) -> Worktree | None:
         """The worktree at the entry's path, or any worktree on the entry's branch."""

@@ -38,6 +38,7 @@ class FakePR:
     head_oid: str | None = None  # last head SHA seen; frozen once merged
     check_name: str = "ci"  # its one check run, a GitHub Actions job
     check_log: str = ""  # that job's log, as GitHub serves it (timestamped lines)
+    reruns: int = 0  # times its failed jobs were asked to run again
 
 
 @dataclass

@@ -448,6 +448,13 @@ class FakeGitHub(Mutations):
             found = self._label(unquote(label.group(1)))
             if found:
                 return Reply(200, self._rest_label(found["name"], found["id"]))
+        rerun = re.fullmatch(re.escape(repo_path) + r"/actions/runs/(\d+)/rerun-failed-jobs", path)
+        if rerun and method == "POST":  # the run of a PR's one check run has the PR's number
+            pr = self.prs.get(int(rerun.group(1)))
+            if pr is None or pr.checks not in ("FAILURE", "ERROR"):
+                return Reply(403, {"message": "This workflow run cannot be rerun"})
+            pr.checks, pr.reruns = "PENDING", pr.reruns + 1
+            return Reply(201, {})
         job = re.fullmatch(re.escape(repo_path) + r"/actions/jobs/(\d+)/logs", path)
         if job and method == "GET":  # GitHub redirects to the log; served here directly
             pr = self.prs.get(int(job.group(1)) // 100)
