@@ -10,6 +10,7 @@ by side, `jobs` at a time, their events told in plan order.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import shlex
@@ -42,6 +43,7 @@ from git_prgroups.planning.actions import (
     FastForward,
     ForgetMissingWorktrees,
     LandArmed,
+    MarkReady,
     Notice,
     OpenPR,
     PrepareWorktree,
@@ -145,7 +147,7 @@ class Execution:
 
 
 # Writes to the forge, each about one PR or issue: different PRs' go side by side.
-FORGE_WRITES = (OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue, RerunChecks)
+FORGE_WRITES = (OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue, RerunChecks, MarkReady)
 
 
 def execute(actions: Sequence[Action], run: Execution) -> None:
@@ -437,6 +439,8 @@ AUTO_MERGE_OFF_AGAIN = "auto-merge is turned off for the repository (above)"
 def _first_write(action: Action, run: Execution) -> Step:
     if isinstance(action, OpenPR):
         return _open_pr(action, run)
+    if isinstance(action, MarkReady):
+        return _mark_ready(action, run)
     _HANDLERS[type(action)](action, run)
     return None
 
@@ -457,6 +461,9 @@ def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
         return Event("failed", text, action.name, action.pr.number)
     if isinstance(action, EditPR):
         text = f"#{action.pr.number}: title and body not updated: {error}"
+        return Event("failed", text, action.name, action.pr.number)
+    if isinstance(action, MarkReady):
+        text = f"#{action.pr.number}: not marked ready for review: {error}"
         return Event("failed", text, action.name, action.pr.number)
     if isinstance(action, RerunChecks):
         text = f"#{action.pr.number}: failed checks not run again: {error}"
@@ -682,6 +689,16 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
         return
     again = " on again" if action.again else ""
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
+
+
+def _mark_ready(action: MarkReady, run: Execution) -> Step:
+    """Ready for review once green; arming it is the step after (a draft cannot be)."""
+    pr = action.pr
+    run.forge.mark_ready(pr)
+    text = f"#{pr.number} ready for review: its checks passed"
+    run.tell(Event("updated", text, action.name, pr.number))
+    arm = ArmAutoMerge(action.name, dataclasses.replace(pr, draft=False), action.method)
+    return functools.partial(_arm, arm, run)
 
 
 def _rerun(action: RerunChecks, run: Execution) -> None:

@@ -46,6 +46,7 @@ class Defaults:
     checks: tuple[Argv, ...] = ()
     setup: tuple[Argv, ...] = ()  # run in each new worktree (and each entry's own after)
     draft: bool = False
+    until_green: bool = False  # draft = "until-green" in the defaults
     jobs: int | None = None  # forge writes under way at once (the executor's default: 4)
     checks_retry: int = 0  # failed CI jobs run again, at most this often per head commit
 
@@ -67,6 +68,7 @@ class Entry:
     checks: tuple[Argv, ...] = ()
     setup: tuple[Argv, ...] = ()
     checks_retry: int = 0
+    until_green: bool = False  # draft = "until-green": a draft until its checks pass
 
 
 @dataclass(frozen=True)

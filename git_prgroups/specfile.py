@@ -204,6 +204,8 @@ class _Validator:
             given["templates"] = folder
         if "worktree" in given:
             _worktree_fields(given["worktree"], self.fail, (*at, "worktree"))
+        if given.get("draft") == "until-green":
+            given["draft"], given["until_green"] = True, True
         return Defaults(**given)
 
     def entry(self, name: str, data: dict[str, Any], defaults: Defaults) -> Entry:
@@ -234,7 +236,12 @@ class _Validator:
             raise self.fail((*at, "issues"), "names an issue twice")
         branch = given.pop("branch", None) or (f"{issues[0]}-{name}" if issues else name)
         labels = tuple(dict.fromkeys((*defaults.labels, *given.pop("labels", ()))))
+        if given.get("draft") == "until-green":
+            given["draft"], given["until_green"] = True, True
+        elif "draft" in given:
+            given["until_green"] = False
         given.setdefault("draft", defaults.draft)
+        given.setdefault("until_green", defaults.until_green)
         given.setdefault("checks_retry", defaults.checks_retry)
         worktree = _worktree_path(defaults.worktree, self.root, name, branch)
         return Entry(name=name, branch=branch, worktree=worktree, labels=labels, **given)
@@ -393,6 +400,12 @@ def _boolean(value: Any) -> bool:
     return value
 
 
+def _draft(value: Any) -> bool | str:
+    if value == "until-green" or isinstance(value, bool):
+        return value
+    raise _Invalid(f'must be true, false or "until-green", not {value!r}')
+
+
 def _jobs(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_JOBS:
         raise _Invalid(f"must be a whole number from 1 to {MAX_JOBS}, not {value!r}")
@@ -483,7 +496,7 @@ _DEFAULT_KEYS: dict[str, Callable[[Any], Any]] = {
     "templates": _path_text,
     "checks": _list_of(_command),
     "setup": _list_of(_command),
-    "draft": _boolean,
+    "draft": _draft,
     "jobs": _jobs,
     "checks_retry": lambda value: _count(value, MAX_RETRIES),
 }
@@ -514,7 +527,7 @@ _ENTRY_KEYS: dict[str, Callable[[Any], Any]] = {
     "after": _list_of(_name_text),
     "labels": _list_of(_label),
     "body": lambda value: _text(value, one_line=False),
-    "draft": _boolean,
+    "draft": _draft,
     "checks": _list_of(_command),
     "setup": _list_of(_command),
     "checks_retry": lambda value: _count(value, MAX_RETRIES),

@@ -43,7 +43,7 @@ BAD_SPECS = [
     (
         "draft-not-bool",
         GOOD_A + 'draft = "yes"\n',
-        ["prgroups.toml:3:", "pr.a.draft", "true or false"],
+        ["prgroups.toml:3:", "pr.a.draft", "true, false or \"until-green\""],
     ),
     ("labels-not-list", GOOD_A + 'labels = "x"\n', ["prgroups.toml:3:", "pr.a.labels", "list"]),
     ("entry-not-table", "[pr]\na = 1\n", ["prgroups.toml:2:", "pr.a", "must be a table"]),
@@ -248,6 +248,11 @@ BAD_SPECS = [
         "checks-retry-too-many",
         "[defaults]\nchecks_retry = 9\n\n" + GOOD_A,
         ["prgroups.toml:2:", "defaults.checks_retry", "from 0 to 3"],
+    ),
+    (
+        "draft-not-a-mode",
+        GOOD_A + 'draft = "when-green"\n',
+        ["prgroups.toml:3:", "pr.a.draft", 'true, false or "until-green"'],
     ),
 ]
 

@@ -997,3 +997,32 @@ def test_checks_retry_reruns_a_failed_job_once_per_head_then_reports_it(
     assert "rerun" not in quiet.out + again.out and after_failure == 1
     assert "fix-model-configs: test (3.12) failed; read the checks' output" in status.out
     assert "(1 of 1)" in new_head.out and pr.reruns == 2
+
+
+def test_an_until_green_draft_is_made_ready_and_armed_once_its_checks_pass(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic, 'draft = "until-green"\n')
+    with serve(epic, monkeypatch) as fake:
+        up(epic, "fix-model-configs")
+        commit_in(epic.base / "scylla-fix-model-configs", "pricing")
+        opened = cli("up", "fix-model-configs", cwd=epic.repo)
+        [number] = fake.prs
+        pr = fake.prs[number]
+        was = (pr.draft, pr.auto_merge_method)
+        pr.checks = "PENDING"
+        before = list(fake.mutations)
+        waiting = cli("up", "fix-model-configs", cwd=epic.repo)
+        unchanged = fake.mutations == before
+        pr.checks = "SUCCESS"
+        green = cli("up", "fix-model-configs", cwd=epic.repo)
+
+    assert opened.code == 0, opened.out + opened.err
+    assert was == (True, None)  # a draft, and a draft cannot be armed
+    assert waiting.code == 0 and unchanged
+    assert green.code == 0, green.out + green.err
+    assert green.out.index(f"updated: fix-model-configs: #{number} ready for review") < (
+        green.out.index(f"auto-merge: fix-model-configs: #{number} (rebase)")
+    )
+    assert (pr.draft, pr.auto_merge_method) == (False, "REBASE")

@@ -272,3 +272,17 @@ def test_checks_retry_lands_a_pr_whose_check_fails_once_and_not_one_that_always_
     assert seen.exists()  # it did fail once
     assert any(line.startswith("landed: code-hygiene:") for line in lines), lines
     assert any(line.startswith("failing: always-red:") for line in lines), lines
+
+
+def test_an_until_green_draft_lands_on_the_local_forge_whose_checks_come_first(
+    epic: World,
+) -> None:
+    epic.write_spec(
+        EXAMPLE_SPEC.read_text().replace("epic = 403", 'epic = 403\ndraft = "until-green"')
+    )
+    up(epic, "code-hygiene")
+    commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
+
+    _, lines = up(epic, "code-hygiene")
+
+    assert any(line.startswith("landed: code-hygiene:") for line in lines), lines

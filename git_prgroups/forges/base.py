@@ -66,6 +66,9 @@ class Forge(Protocol):
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
         """When each PR was opened and merged, its size and failed checks, in one read."""
 
+    def mark_ready(self, pr: PullRequest) -> None:
+        """A draft made ready for review."""
+
     def rerun_failed(self, runs: Sequence[int]) -> None:
         """Start the failed jobs of these CI runs again (a forge with CI runs only)."""
 

@@ -218,6 +218,9 @@ class GitHubForge:
                 told += [f"  {line}" for line in self._job_log_tail(int(job.group(1)))]
         return "\n".join(told)
 
+    def mark_ready(self, pr: PullRequest) -> None:
+        self.gh.run("pr", "ready", _number(pr), "-R", self.repository.slug, mutating=True)
+
     def rerun_failed(self, runs: Sequence[int]) -> None:
         """The failed jobs of each run, started again (as `gh run rerun --failed` does)."""
         for run in runs:

@@ -158,6 +158,9 @@ class LocalForge:
             for r in self._load()["pulls"] if r["number"] in wanted
         }  # fmt: skip
 
+    def mark_ready(self, pr: PullRequest) -> None:
+        self._update(pr, "ready for review", draft=False)
+
     def rerun_failed(self, runs: Sequence[int]) -> None:
         raise NotImplementedError("the local forge runs its checks again itself")
 

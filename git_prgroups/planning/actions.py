@@ -225,6 +225,15 @@ class LandArmed:
 
 
 @dataclass(frozen=True)
+class MarkReady:
+    """A draft opened "until-green" whose checks passed: ready for review, then armed."""
+
+    name: str
+    pr: PullRequest
+    method: MergeMethod
+
+
+@dataclass(frozen=True)
 class RerunChecks:
     """A PR's failed CI jobs started again (`checks_retry`): the `attempt`-th time on its
     head, recorded before it is asked for, so that no kill makes one more."""
@@ -279,5 +288,6 @@ Action = (
     | LandArmed
     | CloseIssue
     | RerunChecks
+    | MarkReady
     | ReportPruned
 )

@@ -17,6 +17,7 @@ from git_prgroups.planning.actions import (
     FastForward,
     ForgetMissingWorktrees,
     LandArmed,
+    MarkReady,
     Notice,
     OpenPR,
     PrepareWorktree,
@@ -254,12 +255,16 @@ def _publish(
             title=title,
             body=with_marker(title, body),
             labels=entry.labels,
-            draft=entry.draft,
+            # the local forge checks a PR before it lands: "until-green" is already so there
+            draft=entry.draft and not (entry.until_green and world.forge_lands),
         )
-        return record, push, [*notes, OpenPR(entry.name, request, None if entry.draft else method)]
+        arm = None if request.draft else method
+        return record, push, [*notes, OpenPR(entry.name, request, arm)]
     actions: list[Action] = notes
     if pr.auto_merge is None and not pr.draft:
         actions.append(ArmAutoMerge(entry.name, pr, method))
+    if pr.draft and entry.until_green and pr.checks == "pass" and push is None:
+        actions.append(MarkReady(entry.name, pr, method))  # green on the head it shows
     rerun = _rerun(entry, pr, world)
     if rerun is not None and push is None:  # a new head gets its own checks anyway
         actions.append(rerun)
