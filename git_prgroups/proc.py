@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,9 @@ def find_program(name: str, cwd: Path | None, env: Mapping[str, str]) -> str | N
     return shutil.which(name, path=env.get("PATH"))
 
 
+HALT_WAIT = 5.0  # seconds the second Ctrl-C waits for what it killed to be gone
+
+
 @dataclass
 class Runner:
     """Runs commands; one per process, shared by every git and forge verb."""
@@ -167,6 +171,17 @@ class Runner:
                     os.killpg(process.pid, signal.SIGKILL)
                 else:
                     process.kill()
+        # gone before this returns, so that nothing of the step outlives the run
+        deadline = time.monotonic() + HALT_WAIT
+        for process in live:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(max(0.0, deadline - time.monotonic()))
+            while self.shield_children and time.monotonic() < deadline:
+                try:
+                    os.killpg(process.pid, 0)  # a member of its group is still there
+                except (ProcessLookupError, PermissionError):
+                    break
+                time.sleep(0.01)
 
     def run(
         self,
