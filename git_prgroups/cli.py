@@ -371,6 +371,27 @@ class PruneCommand(ChangingCommand):
         return self.reporting(self.json, prune)
 
 
+@Prgroups.subcommand("advance")
+class AdvanceCommand(ChangingCommand):
+    """Move the epic on from a plain clone, with no worktree (a CI job after each merge):
+    open PRs for pushed branches, re-arm auto-merge, close finished issues, name the
+    entries now ready on the epic and refresh its report."""
+
+    no_report = cli.Flag("--no-report", help="leave the report comment on the epic alone")
+
+    def main(self) -> int:
+        from git_prgroups.commands.advance import run_advance
+
+        def advance(events: Events) -> None:
+            spec = self.load_spec()
+            git, forge = self.git_and_forge(spec)
+            with self.locked(git, "advance", events, dry_run=self.dry_run):
+                run_advance(spec, git, forge, events, dry_run=self.dry_run, jobs=self.jobs,
+                            report=not self.no_report)  # fmt: skip
+
+        return self.reporting(self.json, advance)
+
+
 @Prgroups.subcommand("watch")
 class WatchCommand(ChangingCommand):
     """sync and up (and prune) in a loop until all has merged or the rest needs you."""

@@ -33,6 +33,7 @@ from git_prgroups.planning.actions import (
     Action,
     AddLabels,
     AddWorktree,
+    AnnounceReady,
     ArmAutoMerge,
     CloseIssue,
     DeleteBranches,
@@ -147,7 +148,9 @@ class Execution:
 
 
 # Writes to the forge, each about one PR or issue: different PRs' go side by side.
-FORGE_WRITES = (OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue, RerunChecks, MarkReady)
+FORGE_WRITES = (
+    OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue, RerunChecks, MarkReady, AnnounceReady
+)  # fmt: skip
 
 
 def execute(actions: Sequence[Action], run: Execution) -> None:
@@ -462,6 +465,8 @@ def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
     if isinstance(action, EditPR):
         text = f"#{action.pr.number}: title and body not updated: {error}"
         return Event("failed", text, action.name, action.pr.number)
+    if isinstance(action, AnnounceReady):
+        return Event("failed", f"#{action.epic}: ready entries not named: {error}")
     if isinstance(action, MarkReady):
         text = f"#{action.pr.number}: not marked ready for review: {error}"
         return Event("failed", text, action.name, action.pr.number)
@@ -691,6 +696,12 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
 
 
+def _announce_ready(action: AnnounceReady, run: Execution) -> None:
+    run.forge.comment_issue(action.epic, action.text)
+    for name in action.names:
+        run.tell(Event("ready", f"named on #{action.epic} as ready to start", name))
+
+
 def _mark_ready(action: MarkReady, run: Execution) -> Step:
     """Ready for review once green; arming it is the step after (a draft cannot be)."""
     pr = action.pr
@@ -792,6 +803,7 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     DeleteRemoteBranches: _delete_remote_branches,
     Resync: _resync,
     ArmAutoMerge: _arm,
+    AnnounceReady: _announce_ready,
     RerunChecks: _rerun,
     AddLabels: _add_labels,
     EditPR: _edit_pr,

@@ -43,7 +43,7 @@ BAD_SPECS = [
     (
         "draft-not-bool",
         GOOD_A + 'draft = "yes"\n',
-        ["prgroups.toml:3:", "pr.a.draft", "true, false or \"until-green\""],
+        ["prgroups.toml:3:", "pr.a.draft", 'true, false or "until-green"'],
     ),
     ("labels-not-list", GOOD_A + 'labels = "x"\n', ["prgroups.toml:3:", "pr.a.labels", "list"]),
     ("entry-not-table", "[pr]\na = 1\n", ["prgroups.toml:2:", "pr.a", "must be a table"]),

@@ -1026,3 +1026,66 @@ def test_an_until_green_draft_is_made_ready_and_armed_once_its_checks_pass(
         green.out.index(f"auto-merge: fix-model-configs: #{number} (rebase)")
     )
     assert (pr.draft, pr.auto_merge_method) == (False, "REBASE")
+
+
+def workflow_steps() -> list[list[str]]:
+    """The prgroups commands examples/workflows/prgroups.yml runs, as argv after
+    `git prgroups`."""
+    text = (EXAMPLE_SPEC.parent / "workflows" / "prgroups.yml").read_text()
+    runs = re.findall(r"^\s*- run: git prgroups (.+)$", text, flags=re.MULTILINE)
+    return [run.split() for run in runs]
+
+
+def test_the_workflow_runs_one_at_a_time_with_only_the_rights_it_needs() -> None:
+    text = (EXAMPLE_SPEC.parent / "workflows" / "prgroups.yml").read_text()
+    assert "concurrency:\n  group: prgroups\n  cancel-in-progress: false" in text
+    rights = re.search(r"^permissions:\n((?:  .+\n)+)", text, flags=re.MULTILINE)
+    assert rights is not None
+    assert [line.split(":")[0].strip() for line in rights.group(1).splitlines()] == [
+        "contents", "pull-requests", "issues", "actions",
+    ]  # fmt: skip
+    assert "contents: read" in rights.group(1)  # it pushes nothing
+    assert workflow_steps() == [["advance", "--json"]]
+
+
+def test_advance_from_a_plain_clone_moves_the_epic_on_after_a_merge(
+    epic: World, hub: FakeGitHub, cli, tmp_path: Path
+) -> None:
+    spec = load_spec(epic.repo / "prgroups.toml", epic.repo)
+    for number in sorted({i for e in spec.entries for i in e.issues} | {403}):
+        hub.add_issue(number)
+    up(epic, "code-hygiene", "delete-mojo-guides", "remove-python-justification")
+    for name in ("code-hygiene", "delete-mojo-guides", "remove-python-justification"):
+        commit_in(spec.entry(name).worktree, name)
+    up(epic, "code-hygiene", "delete-mojo-guides")
+    justification = spec.entry("remove-python-justification")
+    git("push", "-q", "origin", justification.branch, cwd=justification.worktree)  # no PR
+    for number in list(hub.prs):
+        hub.merge(number)  # the night's merges: delete-mojo-guides and code-hygiene
+    ci = tmp_path / "ci"
+    git("clone", "-q", str(epic.origin), str(ci), cwd=tmp_path)
+    (ci / "prgroups.toml").write_text((epic.repo / "prgroups.toml").read_text())
+
+    [step] = workflow_steps()  # the workflow's own command, run as it would run it
+    outcome = cli(*step, cwd=ci)
+    events = [json.loads(line) for line in outcome.out.splitlines()]
+    before = list(hub.mutations)
+    again = cli(*step, cwd=ci)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    opened = [pr for pr in hub.prs.values() if pr.head == justification.branch]
+    assert len(opened) == 1 and opened[0].auto_merge_method == "REBASE"
+    assert hub.issues[417].comments[-1].startswith("Closed with #")
+    assert hub.issues[415].state == "CLOSED" and hub.issues[415].comments[-1].startswith("Fixed")
+    assert hub.issues[401].state == "OPEN"  # its part P1 (fix-language-defaults) is to come
+    on_epic = hub.issues[403].comments
+    assert len(on_epic) == 2
+    ready = next(c for c in on_epic if "Ready to start" in c)
+    assert "`fix-language-defaults` (#401), after delete-mojo-guides" in ready
+    assert "consolidate-docs" not in ready  # update-claude-md-tree has not merged
+    assert any("## Issue Mapping to PRs" in c for c in on_epic)
+    assert {"event": "ready", "entry": "fix-language-defaults"}.items() <= next(
+        e for e in events if e["event"] == "ready"
+    ).items()
+    assert git("worktree", "list", "--porcelain", cwd=ci).count("worktree ") == 1
+    assert again.code == 0 and hub.mutations == before, again.out  # nothing said twice

@@ -225,6 +225,16 @@ class LandArmed:
 
 
 @dataclass(frozen=True)
+class AnnounceReady:
+    """Entries whose prerequisites have all merged, named on the epic (once each: the
+    comment holds a mark per entry)."""
+
+    epic: int
+    names: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
 class MarkReady:
     """A draft opened "until-green" whose checks passed: ready for review, then armed."""
 
@@ -289,5 +299,6 @@ Action = (
     | CloseIssue
     | RerunChecks
     | MarkReady
+    | AnnounceReady
     | ReportPruned
 )

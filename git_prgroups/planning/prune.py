@@ -139,7 +139,7 @@ def plan_prune(
     return (
         reports
         + _removals(spec, world, facts, cleared, force=force)
-        + _closings(spec, world, facts, merged)
+        + issue_closings(spec, world, facts, merged)
     )
 
 
@@ -235,7 +235,7 @@ def _removals(
     return actions
 
 
-def _closings(spec: Spec, world: World, facts: PruneFacts, merged: list[str]) -> list[Action]:
+def issue_closings(spec: Spec, world: World, facts: PruneFacts, merged: list[str]) -> list[Action]:
     closings: list[Action] = []
     for number in finished_issues(spec, world, merged):
         issue, comment = facts.issues.get(number), facts.comments.get(number)

@@ -265,7 +265,7 @@ def _publish(
         actions.append(ArmAutoMerge(entry.name, pr, method))
     if pr.draft and entry.until_green and pr.checks == "pass" and push is None:
         actions.append(MarkReady(entry.name, pr, method))  # green on the head it shows
-    rerun = _rerun(entry, pr, world)
+    rerun = rerun_checks(entry, pr, world)
     if rerun is not None and push is None:  # a new head gets its own checks anyway
         actions.append(rerun)
     missing = tuple(label for label in entry.labels if label not in pr.labels)
@@ -306,7 +306,7 @@ def plan_landings(spec: Spec, world: World, *, only: Collection[str] = ()) -> li
     return ([LandArmed(tuple(orders))] if orders else []) + reports
 
 
-def _rerun(entry: Entry, pr: PullRequest, world: World) -> RerunChecks | None:
+def rerun_checks(entry: Entry, pr: PullRequest, world: World) -> RerunChecks | None:
     """A flaky CI's second chance: the failed jobs of the PR's head run again, at most
     `checks_retry` times for that commit; a failure after that is the PR's to fix."""
     if world.forge_lands or pr.checks != "fail" or not pr.failed_runs or pr.head_oid is None:

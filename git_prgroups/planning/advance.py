@@ -1,0 +1,75 @@
+"""`advance`: what moves the epic on from a plain clone, as a CI job runs it after a
+merge: no worktree, no local branch, no push. PRs opened for branches pushed without
+one, auto-merge turned back on where it dropped, drafts made ready once green, failed
+CI jobs run again (checks_retry); and the entries whose prerequisites have all merged,
+named on the epic once each."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from git_prgroups.marker import with_marker
+from git_prgroups.model import NewPullRequest
+from git_prgroups.planning.actions import Action, AnnounceReady, ArmAutoMerge, MarkReady, OpenPR
+from git_prgroups.planning.states import entry_states
+from git_prgroups.planning.up import Texts, rerun_checks
+from git_prgroups.planning.world import World
+from git_prgroups.spec import Spec
+
+READY_MARK = "<!-- git prgroups: ready {name} -->"
+
+
+def plan_advance(
+    spec: Spec, world: World, texts: Texts, *, epic_comments: Collection[str] = ()
+) -> list[Action]:
+    states = entry_states(spec, world)
+    method = spec.defaults.merge
+    actions: list[Action] = []
+    for entry in spec.entries:
+        pr, state = world.prs.get(entry.branch), states[entry.name]
+        if pr is None:
+            pushed = world.remote_branches.get(entry.branch)
+            if pushed is None or state.state == "blocked" or not world.commits(entry.branch):
+                continue
+            title, body = texts[entry.name]
+            request = NewPullRequest(
+                head=entry.branch, base=spec.defaults.base, title=title,
+                body=with_marker(title, body), labels=entry.labels, draft=entry.draft,
+            )  # fmt: skip
+            actions.append(OpenPR(entry.name, request, None if entry.draft else method))
+        elif pr.state == "open":
+            if pr.auto_merge is None and not pr.draft:
+                actions.append(ArmAutoMerge(entry.name, pr, method, again=True))
+            if pr.draft and entry.until_green and pr.checks == "pass":
+                actions.append(MarkReady(entry.name, pr, method))
+            rerun = rerun_checks(entry, pr, world)
+            if rerun is not None:
+                actions.append(rerun)
+    ready = newly_ready(spec, world, states, epic_comments)
+    if ready and spec.defaults.epic:
+        actions.append(AnnounceReady(spec.defaults.epic, tuple(ready), announcement(spec, ready)))
+    return actions
+
+
+def newly_ready(
+    spec: Spec, world: World, states: Mapping[str, object], epic_comments: Collection[str]
+) -> list[str]:
+    """Entries that waited for others, all merged now, not started, not yet announced."""
+    said = "\n".join(epic_comments)
+    return [
+        e.name for e in spec.entries
+        if e.after and getattr(states[e.name], "state", None) == "ready"
+        and e.branch not in world.remote_branches and e.branch not in world.prs
+        and READY_MARK.format(name=e.name) not in said
+    ]  # fmt: skip
+
+
+def announcement(spec: Spec, names: list[str]) -> str:
+    lines = ["Ready to start, now that what they wait for has merged:", ""]
+    for name in names:
+        entry = spec.entry(name)
+        issues = " ".join(f"#{i}" for i in entry.issues)
+        waited = ", ".join(entry.after)
+        lines.append(f"- `{name}` ({issues}), after {waited}: `git prgroups up {name}`")
+    lines += ["", *(READY_MARK.format(name=n) for n in names)]
+    return "\n".join(lines)
