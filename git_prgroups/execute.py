@@ -59,6 +59,7 @@ from git_prgroups.planning.actions import (
     RerunChecks,
     Resync,
     RunCommand,
+    UpdateBranch,
 )
 from git_prgroups.planning.sync import resolve_by_hand
 from git_prgroups.planning.up import conflict_advice, landing_event
@@ -149,7 +150,8 @@ class Execution:
 
 # Writes to the forge, each about one PR or issue: different PRs' go side by side.
 FORGE_WRITES = (
-    OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue, RerunChecks, MarkReady, AnnounceReady
+    OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue, RerunChecks, MarkReady, AnnounceReady,
+    UpdateBranch,
 )  # fmt: skip
 
 
@@ -465,6 +467,9 @@ def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
     if isinstance(action, EditPR):
         text = f"#{action.pr.number}: title and body not updated: {error}"
         return Event("failed", text, action.name, action.pr.number)
+    if isinstance(action, UpdateBranch):
+        text = f"#{action.pr.number}: not brought up to date: {error}"
+        return Event("failed", text, action.name, action.pr.number)
     if isinstance(action, AnnounceReady):
         return Event("failed", f"#{action.epic}: ready entries not named: {error}")
     if isinstance(action, MarkReady):
@@ -696,6 +701,13 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
 
 
+def _update_branch(action: UpdateBranch, run: Execution) -> None:
+    run.forge.update_branch(action.pr, action.rebase)
+    how = "rebased onto" if action.rebase else "merged with"
+    text = f"#{action.pr.number} {how} its base by the forge (it must be up to date to merge)"
+    run.tell(Event("synced", text, action.name, action.pr.number))
+
+
 def _announce_ready(action: AnnounceReady, run: Execution) -> None:
     run.forge.comment_issue(action.epic, action.text)
     for name in action.names:
@@ -804,6 +816,7 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     Resync: _resync,
     ArmAutoMerge: _arm,
     AnnounceReady: _announce_ready,
+    UpdateBranch: _update_branch,
     RerunChecks: _rerun,
     AddLabels: _add_labels,
     EditPR: _edit_pr,

@@ -76,6 +76,8 @@ class PullRequest:
     conflict_seen: tuple[Sha, Sha] | None = None  # (base, head) it last failed to apply on
     failed_checks: tuple[str, ...] = ()  # the names of the checks that failed on its head
     failed_runs: tuple[int, ...] = ()  # the CI runs (GitHub Actions) those checks are of
+    behind: bool = False  # the forge waits for it to be brought up to date with its base
+    node_id: str | None = None  # the forge's own id of it (GitHub's GraphQL node id)
 
 
 @dataclass(frozen=True)

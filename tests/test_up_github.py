@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 from fakes.github import FakeGitHub, GhBinary, gh_binaries
+from test_sync import advance_base
 
 from git_prgroups.commands.up import run_up
 from git_prgroups.commands.watch import run_watch
@@ -1089,3 +1090,31 @@ def test_advance_from_a_plain_clone_moves_the_epic_on_after_a_merge(
     ).items()
     assert git("worktree", "list", "--porcelain", cwd=ci).count("worktree ") == 1
     assert again.code == 0 and hub.mutations == before, again.out  # nothing said twice
+
+
+def test_a_pr_behind_a_base_that_must_be_up_to_date_is_updated_by_github_without_a_worktree(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    hygiene = epic.base / "scylla-code-hygiene"
+    up(epic, "code-hygiene")
+    commit_in(hygiene, "code-hygiene")
+    up(epic, "code-hygiene")
+    epic.git("worktree", "remove", str(hygiene))  # worked on elsewhere, or by CI
+    [number] = hub.prs
+    pr = hub.prs[number]
+    new_base = advance_base(epic)
+    pr.merge_state_status = "BEHIND"  # the base's rule: branches must be up to date
+
+    outcome = cli("sync", cwd=epic.repo)
+    before = list(hub.mutations)
+    again = cli("sync", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert (
+        f"synced: code-hygiene: #{number} rebased onto its base by the forge (it must be up "
+        "to date to merge)"
+    ) in outcome.out
+    head = git("rev-parse", f"refs/heads/{pr.head}", cwd=epic.origin)
+    assert git("merge-base", new_base, head, cwd=epic.origin) == new_base
+    assert pr.branch_updates == 1 and not hygiene.exists()
+    assert again.code == 0 and hub.mutations == before

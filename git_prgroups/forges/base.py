@@ -66,6 +66,9 @@ class Forge(Protocol):
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
         """When each PR was opened and merged, its size and failed checks, in one read."""
 
+    def update_branch(self, pr: PullRequest, rebase: bool) -> None:
+        """The forge brings the PR's branch up to date with its base (rebased or merged)."""
+
     def mark_ready(self, pr: PullRequest) -> None:
         """A draft made ready for review."""
 

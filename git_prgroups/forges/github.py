@@ -39,7 +39,7 @@ from git_prgroups.model import (
 
 BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
 _PR_FIELDS = (
-    "number state title body url isDraft isCrossRepository headRefName baseRefName "
+    "id number state title body url isDraft isCrossRepository headRefName baseRefName "
     "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
     "labels(first: 100) { nodes { name } } "
     "commits(last: 1) { nodes { commit { statusCheckRollup { state contexts(first: 50) "
@@ -217,6 +217,22 @@ class GitHubForge:
             if job:
                 told += [f"  {line}" for line in self._job_log_tail(int(job.group(1)))]
         return "\n".join(told)
+
+    def update_branch(self, pr: PullRequest, rebase: bool) -> None:
+        """GitHub brings the PR's branch up to date with its base itself (what the Update
+        branch button does); GraphQL, as `gh pr update-branch` does from 2.42 on, so that
+        older gh can too. Approvals stay where the repository's rules keep them."""
+        if pr.head_oid is None or pr.node_id is None:
+            return
+        self.gh.run(
+            "api", "graphql", "--hostname", self.repository.host, "-f", f"id={pr.node_id}",
+            "-f", f"head={pr.head_oid}", "-f", f"how={'REBASE' if rebase else 'MERGE'}",
+            "-f", "query=mutation PrgroupsUpdateBranch($id: ID!, $head: GitObjectID!, "
+            "$how: PullRequestBranchUpdateMethod!) { updatePullRequestBranch(input: "
+            "{pullRequestId: $id, expectedHeadOid: $head, updateMethod: $how}) "
+            "{ pullRequest { headRefOid } } }",
+            mutating=True,
+        )  # fmt: skip
 
     def mark_ready(self, pr: PullRequest) -> None:
         self.gh.run("pr", "ready", _number(pr), "-R", self.repository.slug, mutating=True)
@@ -508,6 +524,8 @@ def _pull_request(node: dict[str, Any]) -> PullRequest:
         failed_runs=_failed_runs(rollup),
         auto_merge=auto["mergeMethod"].lower() if auto else None,
         conflict=node.get("mergeStateStatus") == "DIRTY" or node.get("mergeable") == "CONFLICTING",
+        behind=node.get("mergeStateStatus") == "BEHIND",
+        node_id=node.get("id"),
         labels=tuple(n["name"] for n in ((node.get("labels") or {}).get("nodes") or [])),
     )
 

@@ -158,6 +158,9 @@ class LocalForge:
             for r in self._load()["pulls"] if r["number"] in wanted
         }  # fmt: skip
 
+    def update_branch(self, pr: PullRequest, rebase: bool) -> None:
+        raise NotImplementedError("the local forge lands onto the newest base itself")
+
     def mark_ready(self, pr: PullRequest) -> None:
         self._update(pr, "ready for review", draft=False)
 

@@ -225,6 +225,16 @@ class LandArmed:
 
 
 @dataclass(frozen=True)
+class UpdateBranch:
+    """A PR behind a base that requires up-to-date branches, with no worktree here to
+    rebase it in: brought up to date by the forge."""
+
+    name: str
+    pr: PullRequest
+    rebase: bool
+
+
+@dataclass(frozen=True)
 class AnnounceReady:
     """Entries whose prerequisites have all merged, named on the epic (once each: the
     comment holds a mark per entry)."""
@@ -300,5 +310,6 @@ Action = (
     | RerunChecks
     | MarkReady
     | AnnounceReady
+    | UpdateBranch
     | ReportPruned
 )

@@ -10,7 +10,14 @@ from collections.abc import Collection, Mapping
 
 from git_prgroups.marker import with_marker
 from git_prgroups.model import NewPullRequest
-from git_prgroups.planning.actions import Action, AnnounceReady, ArmAutoMerge, MarkReady, OpenPR
+from git_prgroups.planning.actions import (
+    Action,
+    AnnounceReady,
+    ArmAutoMerge,
+    MarkReady,
+    OpenPR,
+    UpdateBranch,
+)
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.up import Texts, rerun_checks
 from git_prgroups.planning.world import World
@@ -42,6 +49,8 @@ def plan_advance(
                 actions.append(ArmAutoMerge(entry.name, pr, method, again=True))
             if pr.draft and entry.until_green and pr.checks == "pass":
                 actions.append(MarkReady(entry.name, pr, method))
+            if pr.behind:  # the base requires up-to-date branches; no worktree here
+                actions.append(UpdateBranch(entry.name, pr, spec.defaults.merge == "rebase"))
             rerun = rerun_checks(entry, pr, world)
             if rerun is not None:
                 actions.append(rerun)

@@ -15,6 +15,7 @@ from git_prgroups.planning.actions import (
     RecordPushed,
     Report,
     Resync,
+    UpdateBranch,
 )
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.up import closed_unmerged
@@ -44,6 +45,10 @@ def plan_sync(
             reports.append(Report(closed_unmerged(name, state.pr)))
             continue
         worktree, tip = state.worktree, world.branches.get(entry.branch)
+        if worktree is None and state.pr is not None and state.pr.behind:
+            # no worktree here to rebase it in: the forge brings it up to date
+            reports.append(UpdateBranch(name, state.pr, rebase=not merge))
+            continue
         if worktree is None or tip is None:
             continue
         remote = world.remote_branches.get(entry.branch)

@@ -39,6 +39,7 @@ class FakePR:
     check_name: str = "ci"  # its one check run, a GitHub Actions job
     check_log: str = ""  # that job's log, as GitHub serves it (timestamped lines)
     reruns: int = 0  # times its failed jobs were asked to run again
+    branch_updates: int = 0  # times the Update branch button was pressed through the API
 
 
 @dataclass
@@ -179,6 +180,28 @@ class Origin:
                                   env=author)  # fmt: skip
             # A push, not update-ref: the objects live in the scratch clone.
             self.git("push", "-q", "origin", f"{result}:refs/heads/{base}", cwd=work)
+        self.forget()
+        return result
+
+    def update_branch(self, branch: str, base: str, *, rebase: bool) -> str:
+        """The Update branch button: the base brought into `branch` (merged, or the
+        branch rebased onto it); returns the branch's new tip."""
+        self.forget()
+        head, base_sha = self.branches()[branch], self.branches()[base]
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.scratch) as tmp:
+            work = Path(tmp)
+            self.git("clone", "-q", "--shared", "--no-checkout", str(self.git_dir), str(work))
+            self.git("checkout", "-q", "--detach", head, cwd=work)
+            step = (
+                self.run("rebase", "-q", base_sha, cwd=work) if rebase
+                else self.run("merge", "-q", "--no-ff", "-m", f"Merge branch '{base}' into "
+                              f"{branch}", base_sha, cwd=work)
+            )  # fmt: skip
+            if step.returncode:
+                raise MergeConflict(f"{branch} does not update cleanly from {base}")
+            result = self.git("rev-parse", "HEAD", cwd=work)
+            self.git("push", "-q", "-f", "origin", f"{result}:refs/heads/{branch}", cwd=work)
         self.forget()
         return result
 

@@ -57,6 +57,9 @@ class Mutations(ObjectGraph):
             ),
             "addComment": mutation(self._add_comment, "AddCommentPayload"),
             "updateIssueComment": mutation(self._update_comment, "UpdateIssueCommentPayload"),
+            "updatePullRequestBranch": mutation(
+                self._update_branch, "UpdatePullRequestBranchPayload"
+            ),
             "closeIssue": mutation(self._close_issue, "CloseIssuePayload"),
             "reopenIssue": mutation(self._reopen_issue, "ReopenIssuePayload"),
         }
@@ -215,6 +218,18 @@ class Mutations(ObjectGraph):
             "commentEdge": {"__typename": "IssueCommentEdge", "node": node},
             "subject": self._node(str(given.get("subjectId"))),
         }
+
+    def _update_branch(self, given: dict[str, Any]) -> dict[str, Any]:
+        pr = self._pr_by_id(given.get("pullRequestId"))
+        self._check_head(pr, given)
+        rebase = str(given.get("updateMethod") or "MERGE") == "REBASE"
+        try:
+            pr.head_oid = self.origin.update_branch(pr.head, pr.base, rebase=rebase)
+        except MergeConflict:
+            raise GraphQLError("merge conflict between base and head") from None
+        pr.merge_state_status = "BLOCKED"
+        pr.branch_updates += 1
+        return {"pullRequest": self._pr(pr)}
 
     def _update_comment(self, given: dict[str, Any]) -> dict[str, Any]:
         """A comment edited in place; its id is "IC_<its thread's URL>_<index>"."""
