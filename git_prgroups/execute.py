@@ -697,6 +697,11 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
         details = {"auto-merge": "off"}
         run.events.add(Event("refused", error.message, action.name, pr.number, details))
         return
+    if getattr(run.forge, "merge_queue", False):  # the queue's own settings merge it
+        again = " back" if action.again else ""
+        run.tell(Event("auto-merge", f"#{pr.number}{again} into the merge queue", action.name,
+                       pr.number))  # fmt: skip
+        return
     again = " on again" if action.again else ""
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
 

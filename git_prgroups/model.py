@@ -78,6 +78,20 @@ class PullRequest:
     failed_runs: tuple[int, ...] = ()  # the CI runs (GitHub Actions) those checks are of
     behind: bool = False  # the forge waits for it to be brought up to date with its base
     node_id: str | None = None  # the forge's own id of it (GitHub's GraphQL node id)
+    queued: int | None = None  # its place in the base's merge queue, 1 first
+    # the last removal from the merge queue: why (GitHub's words), and the head it had then
+    removed: tuple[str, Sha] | None = None
+
+    @property
+    def armed(self) -> bool:
+        """It will merge once it may: auto-merge on, or in the merge queue."""
+        return self.auto_merge is not None or self.queued is not None
+
+    @property
+    def removed_as_it_is(self) -> bool:
+        """The merge queue dropped it at the head it still has: putting it back would
+        only see it dropped again."""
+        return self.removed is not None and self.removed[1] == self.head_oid
 
 
 @dataclass(frozen=True)

@@ -1118,3 +1118,48 @@ def test_a_pr_behind_a_base_that_must_be_up_to_date_is_updated_by_github_without
     assert git("merge-base", new_base, head, cwd=epic.origin) == new_base
     assert pr.branch_updates == 1 and not hygiene.exists()
     assert again.code == 0 and hub.mutations == before
+
+
+def test_a_merge_queue_base_gets_prs_enqueued_and_a_dropped_one_back_once_after_a_push(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    hygiene = epic.base / "scylla-code-hygiene"
+    with serve(epic, monkeypatch, merge_queue=True) as fake:
+        up(epic, "code-hygiene", "delete-mojo-guides")
+        for name in ("code-hygiene", "delete-mojo-guides"):
+            commit_in(epic.base / f"scylla-{name}", name)
+        opened = cli("up", "code-hygiene", "delete-mojo-guides", cwd=epic.repo)
+        numbers = {p.head.split("-", 1)[1]: n for n, p in fake.prs.items()}
+        queued = list(fake.queue)
+        status = cli("status", cwd=epic.repo)
+        before = list(fake.mutations)
+        quiet = cli("up", "code-hygiene", "delete-mojo-guides", cwd=epic.repo)
+        assert fake.mutations == before
+        fake.eject(numbers["code-hygiene"], "FAILED_CHECKS")
+        dropped = cli("up", "code-hygiene", cwd=epic.repo)
+        still_out = numbers["code-hygiene"] not in fake.queue
+        commit_in(hygiene, "fixed")
+        back = cli("up", "code-hygiene", cwd=epic.repo)
+        back_in = numbers["code-hygiene"] in fake.queue
+        fake.eject(numbers["code-hygiene"], "FAILED_CHECKS")
+        before = list(fake.mutations)
+        again = cli("up", "code-hygiene", cwd=epic.repo)
+        no_loop = fake.mutations == before
+
+    assert opened.code == 0, opened.out + opened.err
+    assert f"auto-merge: code-hygiene: #{numbers['code-hygiene']} into the merge queue" in (
+        opened.out
+    )
+    assert sorted(queued) == sorted(numbers.values())
+    assert "queued 1" in status.out and "queued 2" in status.out
+    assert quiet.code == 0
+    assert dropped.code == 1 and still_out
+    assert (
+        f"refused: code-hygiene: #{numbers['code-hygiene']} was removed from the merge queue "
+        "(failed checks): push a fix"
+    ) in dropped.out
+    assert back.code == 0 and back_in, back.out + back.err
+    assert f"#{numbers['code-hygiene']} back into the merge queue" in back.out
+    assert again.code == 1 and no_loop  # dropped again at the same head: not put back

@@ -75,7 +75,8 @@ def _entry(spec: Spec, world: World, name: str, wave: int, state: EntryState) ->
         "ahead": state.ahead,
         "behind": state.behind,
         "checks": pr.checks if pr else None,
-        "auto_merge": bool(pr and pr.auto_merge),
+        "auto_merge": bool(pr and pr.armed),
+        "queued": pr.queued if pr else None,
         "blocked_by": list(state.blocked_by),
         "next": step.text if step else None,
         "needs_you": bool(step and step.needs_you),
@@ -139,7 +140,8 @@ def _status_table(
             [
                 e["name"], str(e["wave"]), e["branch"], worktree,
                 f"#{e['pr']}" if e["pr"] else "-", e["checks"] or "-",
-                "on" if e["auto_merge"] else "-", state,
+                f"queued {e['queued']}" if e.get("queued") else "on" if e["auto_merge"] else "-",
+                state,
             ]
         )  # fmt: skip
     # the state itself is never left out: offered last, it says the waits do not fit

@@ -39,7 +39,7 @@ def choose_forge(spec: Spec, git: Git) -> Forge:
             )
         from git_prgroups.forges.github import GitHubForge
 
-        return GitHubForge(Gh(git.runner, repository))
+        return GitHubForge(Gh(git.runner, repository), spec.defaults.base)
     return _local(spec, git)
 
 

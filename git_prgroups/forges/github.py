@@ -41,6 +41,9 @@ BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
 _PR_FIELDS = (
     "id number state title body url isDraft isCrossRepository headRefName baseRefName "
     "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
+    "mergeQueueEntry { position } timelineItems(last: 1, itemTypes: "
+    "[REMOVED_FROM_MERGE_QUEUE_EVENT]) { nodes { ... on RemovedFromMergeQueueEvent { reason "
+    "beforeCommit { oid } } } } "
     "labels(first: 100) { nodes { name } } "
     "commits(last: 1) { nodes { commit { statusCheckRollup { state contexts(first: 50) "
     "{ nodes { __typename ... on CheckRun { name conclusion detailsUrl } "
@@ -63,7 +66,7 @@ _PULL_URL = re.compile(r"https?://\S+/pull/(\d+)")
 
 
 def pull_requests_query(count: int) -> str:
-    params = "".join(f", $b{i}: String!" for i in range(count))
+    params = ", $base: String!" + "".join(f", $b{i}: String!" for i in range(count))
     aliases = " ".join(
         f"b{i}: pullRequests(headRefName: $b{i}, first: 5, states: [OPEN, CLOSED, MERGED], "
         f"orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ {_PR_FIELDS} }} }}"
@@ -71,7 +74,8 @@ def pull_requests_query(count: int) -> str:
     )
     return (
         f"query PrgroupsPullRequests($owner: String!, $repo: String!{params}) "
-        f"{{ repository(owner: $owner, name: $repo) {{ autoMergeAllowed {aliases} }} }}"
+        f"{{ repository(owner: $owner, name: $repo) {{ autoMergeAllowed "
+        f"mergeQueue(branch: $base) {{ id }} {aliases} }} }}"
     )
 
 
@@ -88,8 +92,10 @@ class GitHubForge:
     merges_on_its_own = True
     concurrent_writes = True
 
-    def __init__(self, gh: Gh) -> None:
+    def __init__(self, gh: Gh, base: str = "main") -> None:
         self.gh = gh
+        self.base = base
+        self.merge_queue = False  # the base requires one: PRs are enqueued, not armed
         self.repository = gh.repository
         self.known_labels: set[str] = set()
         self._labels_lock = threading.Lock()
@@ -105,11 +111,13 @@ class GitHubForge:
         unique = list(dict.fromkeys(branches))
         for start in range(0, len(unique), BRANCHES_PER_QUERY):
             chunk = unique[start : start + BRANCHES_PER_QUERY]
-            variables = self._repo_variables() | {f"b{i}": b for i, b in enumerate(chunk)}
+            variables = self._repo_variables() | {"base": self.base}
+            variables |= {f"b{i}": b for i, b in enumerate(chunk)}
             data = self._json(self.gh.graphql(pull_requests_query(len(chunk)), variables).stdout)
             repository = data["data"]["repository"]
             # read here, so up never asks gh to arm what the repository refuses
             self.auto_merge_disabled = repository.get("autoMergeAllowed") is False
+            self.merge_queue = bool(repository.get("mergeQueue"))
             for i, branch in enumerate(chunk):
                 nodes = (repository.get(f"b{i}") or {}).get("nodes") or []
                 ours = [n for n in nodes if not n.get("isCrossRepository")]
@@ -178,6 +186,9 @@ class GitHubForge:
     def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> None:
         """`gh pr merge --auto`. gh merges at once a PR that is mergeable already, so only
         a later read tells whether it is armed or merged."""
+        if self.merge_queue:
+            self._enqueue(pr)
+            return
         if self.auto_merge_disabled:
             raise self._auto_merge_disabled(pr)
         argv = ["pr", "merge", _number(pr), "-R", self.repository.slug, f"--{method}"]
@@ -189,6 +200,29 @@ class GitHubForge:
             done = self.gh.run(*argv, mutating=True, check=False)  # mergeable now: merge it
         if not done.ok:
             raise self.gh.failure(done)
+
+    def _enqueue(self, pr: PullRequest) -> None:
+        """Into the base's merge queue, whose own settings say how it merges. `gh pr merge
+        --auto --squash` there only warns and enqueues nothing (and gh 2.23 knows no
+        queues): the mutation does it."""
+        node_id = pr.node_id
+        if node_id is None:  # just opened: its id is not in gh's answer
+            found = self.gh.graphql(
+                "query PrgroupsPullId($owner: String!, $repo: String!) { repository(owner: "
+                f"$owner, name: $repo) {{ pullRequest(number: {int(pr.number)}) {{ id }} }} }}",
+                self._repo_variables(),
+            )
+            data = self._json(found.stdout).get("data") or {}
+            node_id = ((data.get("repository") or {}).get("pullRequest") or {}).get("id")
+        if not node_id:
+            raise GhError(f"#{pr.number} is not on GitHub: it cannot be enqueued")
+        # no expected head: up may have pushed a new one a moment ago, which is the one meant
+        self.gh.run(
+            "api", "graphql", "--hostname", self.repository.host, "-f", f"id={node_id}",
+            "-f", "query=mutation PrgroupsEnqueue($id: ID!) { enqueuePullRequest(input: "
+            "{pullRequestId: $id}) { mergeQueueEntry { position } } }",
+            mutating=True,
+        )  # fmt: skip
 
     def checks_output(self, pr: PullRequest) -> str:
         """Each failed check of the PR's head, named with its page; for a GitHub Actions
@@ -493,6 +527,15 @@ def _failed_checks(rollup: dict[str, Any] | None) -> tuple[str, ...]:
     )
 
 
+def _removal(node: dict[str, Any]) -> tuple[str, Sha] | None:
+    events = (node.get("timelineItems") or {}).get("nodes") or []
+    last = events[-1] if events and events[-1] else None
+    if last is None:
+        return None
+    reason = str(last.get("reason") or "no reason given").replace("_", " ").lower()
+    return reason, Sha(((last.get("beforeCommit") or {}).get("oid")) or "")
+
+
 def _failed_runs(rollup: dict[str, Any] | None) -> tuple[int, ...]:
     nodes = (((rollup or {}).get("contexts") or {}).get("nodes")) or []
     runs = [
@@ -526,6 +569,8 @@ def _pull_request(node: dict[str, Any]) -> PullRequest:
         conflict=node.get("mergeStateStatus") == "DIRTY" or node.get("mergeable") == "CONFLICTING",
         behind=node.get("mergeStateStatus") == "BEHIND",
         node_id=node.get("id"),
+        queued=(node.get("mergeQueueEntry") or {}).get("position"),
+        removed=_removal(node),
         labels=tuple(n["name"] for n in ((node.get("labels") or {}).get("nodes") or [])),
     )
 

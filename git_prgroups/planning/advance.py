@@ -13,13 +13,12 @@ from git_prgroups.model import NewPullRequest
 from git_prgroups.planning.actions import (
     Action,
     AnnounceReady,
-    ArmAutoMerge,
     MarkReady,
     OpenPR,
     UpdateBranch,
 )
 from git_prgroups.planning.states import entry_states
-from git_prgroups.planning.up import Texts, rerun_checks
+from git_prgroups.planning.up import Texts, arm_or_say_why, rerun_checks
 from git_prgroups.planning.world import World
 from git_prgroups.spec import Spec
 
@@ -45,8 +44,8 @@ def plan_advance(
             )  # fmt: skip
             actions.append(OpenPR(entry.name, request, None if entry.draft else method))
         elif pr.state == "open":
-            if pr.auto_merge is None and not pr.draft:
-                actions.append(ArmAutoMerge(entry.name, pr, method, again=True))
+            if not pr.armed and not pr.draft:
+                actions.append(arm_or_say_why(entry.name, pr, method, pushing=False))
             if pr.draft and entry.until_green and pr.checks == "pass":
                 actions.append(MarkReady(entry.name, pr, method))
             if pr.behind:  # the base requires up-to-date branches; no worktree here

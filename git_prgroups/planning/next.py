@@ -66,7 +66,11 @@ def next_step(spec: Spec, world: World, entry: Entry, state: EntryState) -> Step
         return Step("git prgroups up (pushes what is committed)", True)
     if pr is None:
         return Step("git prgroups up (opens its PR)", True)
-    if pr.auto_merge is None and not pr.draft:
+    if pr.removed_as_it_is and not pr.armed:
+        reason = pr.removed[0] if pr.removed else ""
+        return Step(f"removed from the merge queue ({reason}): fix, git prgroups commit, git "
+                    "prgroups up (it goes back in once)", True)  # fmt: skip
+    if not pr.armed and not pr.draft:
         return Step("git prgroups up (turns auto-merge on)", True)
     return None
 

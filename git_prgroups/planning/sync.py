@@ -113,7 +113,11 @@ def plan_rearm(
     return [
         ArmAutoMerge(names[branch], pr, spec.defaults.merge, again=True)
         for branch, pr in sorted(prs.items())
-        if branch in names and pr.state == "open" and not pr.draft and pr.auto_merge is None
+        if branch in names
+        and pr.state == "open"
+        and not pr.draft
+        and not pr.armed
+        and not pr.removed_as_it_is
     ]
 
 

@@ -6,7 +6,14 @@ from collections.abc import Collection, Mapping
 
 from git_prgroups.events import Event, EventKind
 from git_prgroups.marker import body_edited_by_hand, with_marker
-from git_prgroups.model import BranchName, LandingOrder, NewPullRequest, PullRequest, Sha
+from git_prgroups.model import (
+    BranchName,
+    LandingOrder,
+    MergeMethod,
+    NewPullRequest,
+    PullRequest,
+    Sha,
+)
 from git_prgroups.planning.actions import (
     Action,
     AddLabels,
@@ -261,8 +268,8 @@ def _publish(
         arm = None if request.draft else method
         return record, push, [*notes, OpenPR(entry.name, request, arm)]
     actions: list[Action] = notes
-    if pr.auto_merge is None and not pr.draft:
-        actions.append(ArmAutoMerge(entry.name, pr, method))
+    if not pr.armed and not pr.draft:
+        actions.append(arm_or_say_why(entry.name, pr, method, pushing=push is not None))
     if pr.draft and entry.until_green and pr.checks == "pass" and push is None:
         actions.append(MarkReady(entry.name, pr, method))  # green on the head it shows
     rerun = rerun_checks(entry, pr, world)
@@ -304,6 +311,24 @@ def plan_landings(spec: Spec, world: World, *, only: Collection[str] = ()) -> li
             continue
         orders.append(LandingOrder(entry.name, pr, checks, pr.auto_merge, entry.checks_retry))
     return ([LandArmed(tuple(orders))] if orders else []) + reports
+
+
+def arm_or_say_why(name: str, pr: PullRequest, method: MergeMethod, *, pushing: bool) -> Action:
+    """Auto-merge on (or into the merge queue); but a PR the queue dropped at the head it
+    still has goes back only once it has changed, never in a loop."""
+    if pr.removed_as_it_is and not pushing:
+        return Report(removed_from_queue(name, pr))
+    return ArmAutoMerge(name, pr, method, again=pr.removed is not None)
+
+
+def removed_from_queue(name: str, pr: PullRequest) -> Event:
+    reason = pr.removed[0] if pr.removed else "no reason given"
+    return Event(
+        "refused",
+        f"#{pr.number} was removed from the merge queue ({reason}): push a fix (git prgroups "
+        "up) and it goes back in once",
+        name, pr.number,
+    )  # fmt: skip
 
 
 def rerun_checks(entry: Entry, pr: PullRequest, world: World) -> RerunChecks | None:

@@ -50,7 +50,7 @@ def judge_round(
 def _anything_to_wait_for(states: Mapping[str, EntryState]) -> bool:
     """An open PR the forge may merge (armed, not a draft)."""
     return any(
-        s.state == "open" and s.pr is not None and s.pr.auto_merge and not s.pr.draft
+        s.state == "open" and s.pr is not None and s.pr.armed and not s.pr.draft
         for s in states.values()
     )
 
@@ -68,7 +68,9 @@ def needs_you(states: Mapping[str, EntryState]) -> list[tuple[str, str]]:
             found.append((name, f"failing: {', '.join(state.pr.failed_checks)}"))
         elif state.state in ("conflict", "failing"):
             found.append((name, state.state))
-        elif state.state == "open" and state.pr is not None and not state.pr.auto_merge:
+        elif state.state == "open" and state.pr is not None and state.pr.removed_as_it_is:
+            found.append((name, f"#{state.pr.number} removed from the merge queue"))
+        elif state.state == "open" and state.pr is not None and not state.pr.armed:
             found.append((name, f"#{state.pr.number} has no auto-merge"))
         elif state.state == "ready":
             found.append((name, "ready, not published (see the messages above)"))

@@ -61,6 +61,8 @@ class ObjectGraph:
     prs: dict[int, FakePR]
     issues: dict[int, FakeIssue]
     labels: dict[str, str]
+    merge_queue_branches: set[str]
+    queue: list[int]
 
     def _user(self) -> dict[str, Any]:
         return {
@@ -167,6 +169,11 @@ class ObjectGraph:
             "parent": None,
             "visibility": "PUBLIC",
             "autoMergeAllowed": self.auto_merge_allowed,
+            "mergeQueue": lambda a: (
+                {"__typename": "MergeQueue", "id": f"MQ_{a.get('branch')}"}
+                if (a.get("branch") or self.default_branch) in self.merge_queue_branches
+                else None
+            ),
             "mergeCommitAllowed": True,
             "squashMergeAllowed": True,
             "rebaseMergeAllowed": True,
@@ -451,6 +458,26 @@ class ObjectGraph:
                 [self._comment(url, i, text) for i, text in enumerate(pr.comments)], a
             ),
             "commits": lambda a: self._commits(pr, a),
+            "mergeQueueEntry": lambda _a: (
+                {
+                    "__typename": "MergeQueueEntry",
+                    "position": self.queue.index(pr.number) + 1,
+                    "state": "QUEUED",
+                }
+                if pr.number in self.queue
+                else None
+            ),
+            "timelineItems": lambda a: connection(
+                [
+                    {
+                        "__typename": "RemovedFromMergeQueueEvent",
+                        "reason": reason,
+                        "beforeCommit": {"__typename": "Commit", "oid": head},
+                    }
+                    for reason, head in pr.removals
+                ][-int(a.get("last") or 100) :],
+                a,
+            ),
             # as GitHub counts them: the head against where it forked from the base
             "additions": lambda _a: self._size(pr)[1],
             "deletions": lambda _a: self._size(pr)[2],

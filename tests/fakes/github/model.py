@@ -40,6 +40,7 @@ class FakePR:
     check_log: str = ""  # that job's log, as GitHub serves it (timestamped lines)
     reruns: int = 0  # times its failed jobs were asked to run again
     branch_updates: int = 0  # times the Update branch button was pressed through the API
+    removals: list[tuple[str, str]] = field(default_factory=list)  # from the queue: reason, head
 
 
 @dataclass

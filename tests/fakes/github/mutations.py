@@ -57,6 +57,7 @@ class Mutations(ObjectGraph):
             ),
             "addComment": mutation(self._add_comment, "AddCommentPayload"),
             "updateIssueComment": mutation(self._update_comment, "UpdateIssueCommentPayload"),
+            "enqueuePullRequest": mutation(self._enqueue, "EnqueuePullRequestPayload"),
             "updatePullRequestBranch": mutation(
                 self._update_branch, "UpdatePullRequestBranchPayload"
             ),
@@ -218,6 +219,17 @@ class Mutations(ObjectGraph):
             "commentEdge": {"__typename": "IssueCommentEdge", "node": node},
             "subject": self._node(str(given.get("subjectId"))),
         }
+
+    def _enqueue(self, given: dict[str, Any]) -> dict[str, Any]:
+        pr = self._pr_by_id(given.get("pullRequestId"))
+        self._check_head(pr, given)
+        if pr.base not in self.merge_queue_branches:
+            raise GraphQLError(f"{pr.base} does not require a merge queue")
+        if pr.number not in self.queue:
+            self.queue.append(pr.number)
+        entry = {"__typename": "MergeQueueEntry", "position": self.queue.index(pr.number) + 1,
+                 "state": "QUEUED"}  # fmt: skip
+        return {"mergeQueueEntry": entry}
 
     def _update_branch(self, given: dict[str, Any]) -> dict[str, Any]:
         pr = self._pr_by_id(given.get("pullRequestId"))

@@ -107,12 +107,16 @@ class FakeGitHub(Mutations):
         new_pr_merge_state: str | None = "BLOCKED",
         new_pr_checks: str = "SUCCESS",
         latency: float = 0.0,
+        merge_queue: bool = False,
     ) -> None:
         self.owner = owner
         self.latency = latency  # seconds every request takes, as over a real network
         self.name = name
         self.auto_merge_allowed = auto_merge_allowed
         self.default_branch = default_branch
+        # the default branch requires a merge queue: PRs are enqueued, not armed
+        self.merge_queue_branches = {default_branch} if merge_queue else set()
+        self.queue: list[int] = []  # PR numbers, in the queue's order
         self.new_pr_merge_state = new_pr_merge_state
         self.new_pr_checks = new_pr_checks
         self.workdir = Path(workdir)
@@ -281,7 +285,16 @@ class FakeGitHub(Mutations):
                 raise ValueError(f"unknown merge method {method!r}")
             if pr.state != "OPEN":
                 raise ValueError(f"#{number} is {pr.state}, not OPEN")
+            if number in self.queue:  # the queue merged it
+                self.queue.remove(number)
             return self._merge(pr, method, None, None)
+
+    def eject(self, number: int, reason: str) -> None:
+        """GitHub drops a PR from its queue (its checks failed in the merge group)."""
+        with self._lock:
+            pr = self.prs[number]
+            self.queue.remove(number)
+            pr.removals.append((reason, self._head_oid(pr)))
 
     def land_auto_merges(self) -> list[int]:
         """What GitHub does once checks finish: merge every armed, green, non-draft PR."""
