@@ -28,10 +28,11 @@ from git_prgroups.git import Git, PushUpdate, push_outcome
 from git_prgroups.history import History
 from git_prgroups.interrupt import STOP
 from git_prgroups.journal import Journal, UndoRecord
-from git_prgroups.model import BranchName, Landing
+from git_prgroups.model import BranchName, Landing, People, PullRequest
 from git_prgroups.planning.actions import (
     Action,
     AddLabels,
+    AddPeople,
     AddWorktree,
     AnnounceReady,
     ArmAutoMerge,
@@ -151,7 +152,7 @@ class Execution:
 # Writes to the forge, each about one PR or issue: different PRs' go side by side.
 FORGE_WRITES = (
     OpenPR, ArmAutoMerge, AddLabels, EditPR, CloseIssue, RerunChecks, MarkReady, AnnounceReady,
-    UpdateBranch,
+    UpdateBranch, AddPeople,
 )  # fmt: skip
 
 
@@ -467,6 +468,9 @@ def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
     if isinstance(action, EditPR):
         text = f"#{action.pr.number}: title and body not updated: {error}"
         return Event("failed", text, action.name, action.pr.number)
+    if isinstance(action, AddPeople):
+        text = f"#{action.pr.number}: reviewers, assignees or milestone not set: {error}"
+        return Event("failed", text, action.name, action.pr.number)
     if isinstance(action, UpdateBranch):
         text = f"#{action.pr.number}: not brought up to date: {error}"
         return Event("failed", text, action.name, action.pr.number)
@@ -681,10 +685,18 @@ def _open_pr(action: OpenPR, run: Execution) -> Step:
         Event("opened", f"#{pr.number} {pr.title}{_web_address(pr.url)}", action.name, pr.number,
               {"url": pr.url, "title": pr.title})
     )  # fmt: skip
-    if not action.method:
+    people = action.people
+    arm = ArmAutoMerge(action.name, pr, action.method) if action.method else None
+    if not people and arm is None:
         return None
-    arm = ArmAutoMerge(action.name, pr, action.method)
-    return functools.partial(_arm, arm, run)
+
+    def then() -> None:  # reviewers asked for, then armed: one after the other
+        if people:
+            _ask_people(action.name, pr, people, run)
+        if arm is not None:
+            _arm(arm, run)
+
+    return then
 
 
 def _arm(action: ArmAutoMerge, run: Execution) -> None:
@@ -704,6 +716,22 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
         return
     again = " on again" if action.again else ""
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
+
+
+def _add_people(action: AddPeople, run: Execution) -> None:
+    if action.pr.head in run.not_pushed:
+        return
+    _ask_people(action.name, action.pr, action.people, run)
+
+
+def _ask_people(name: str, pr: PullRequest, people: People, run: Execution) -> None:
+    run.forge.add_people(pr, people)
+    said = [
+        *([f"review asked of {', '.join(people.reviewers)}"] if people.reviewers else []),
+        *([f"assigned to {', '.join(people.assignees)}"] if people.assignees else []),
+        *([f"milestone {people.milestone}"] if people.milestone else []),
+    ]
+    run.tell(Event("updated", f"#{pr.number} {'; '.join(said)}", name, pr.number))
 
 
 def _update_branch(action: UpdateBranch, run: Execution) -> None:
@@ -822,6 +850,7 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     ArmAutoMerge: _arm,
     AnnounceReady: _announce_ready,
     UpdateBranch: _update_branch,
+    AddPeople: _add_people,
     RerunChecks: _rerun,
     AddLabels: _add_labels,
     EditPR: _edit_pr,

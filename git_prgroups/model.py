@@ -57,6 +57,19 @@ class CommitGraph:
 
 
 @dataclass(frozen=True)
+class People:
+    """Who a PR asks for review, who it is assigned to, and its milestone: added when it
+    opens and when the spec gains one, never taken away."""
+
+    reviewers: tuple[str, ...] = ()  # logins, or ORG/TEAM
+    assignees: tuple[str, ...] = ()
+    milestone: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.reviewers or self.assignees or self.milestone)
+
+
+@dataclass(frozen=True)
 class PullRequest:
     number: int
     state: PRState
@@ -79,6 +92,7 @@ class PullRequest:
     behind: bool = False  # the forge waits for it to be brought up to date with its base
     node_id: str | None = None  # the forge's own id of it (GitHub's GraphQL node id)
     queued: int | None = None  # its place in the base's merge queue, 1 first
+    people: People = People()  # reviewers asked (or who reviewed), assignees, milestone
     # the last removal from the merge queue: why (GitHub's words), and the head it had then
     removed: tuple[str, Sha] | None = None
 

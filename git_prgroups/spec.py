@@ -47,6 +47,9 @@ class Defaults:
     setup: tuple[Argv, ...] = ()  # run in each new worktree (and each entry's own after)
     draft: bool = False
     until_green: bool = False  # draft = "until-green" in the defaults
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    milestone: str | None = None
     jobs: int | None = None  # forge writes under way at once (the executor's default: 4)
     checks_retry: int = 0  # failed CI jobs run again, at most this often per head commit
 
@@ -69,6 +72,9 @@ class Entry:
     setup: tuple[Argv, ...] = ()
     checks_retry: int = 0
     until_green: bool = False  # draft = "until-green": a draft until its checks pass
+    reviewers: tuple[str, ...] = ()  # the defaults' and the entry's own
+    assignees: tuple[str, ...] = ()
+    milestone: str | None = None
 
 
 @dataclass(frozen=True)

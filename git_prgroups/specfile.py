@@ -236,6 +236,9 @@ class _Validator:
             raise self.fail((*at, "issues"), "names an issue twice")
         branch = given.pop("branch", None) or (f"{issues[0]}-{name}" if issues else name)
         labels = tuple(dict.fromkeys((*defaults.labels, *given.pop("labels", ()))))
+        for key in ("reviewers", "assignees"):  # the entry's add to the defaults'
+            given[key] = tuple(dict.fromkeys((*getattr(defaults, key), *given.get(key, ()))))
+        given.setdefault("milestone", defaults.milestone)
         if given.get("draft") == "until-green":
             given["draft"], given["until_green"] = True, True
         elif "draft" in given:
@@ -412,6 +415,18 @@ def _jobs(value: Any) -> int:
     return value
 
 
+_LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+
+
+def _login(value: Any, *, teams: bool = False) -> str:
+    value = _name_text(value)
+    team = rf"{_LOGIN}/[A-Za-z0-9_.-]+"
+    if not re.fullmatch(_LOGIN, value) and not (teams and re.fullmatch(team, value)):
+        what = 'a GitHub login or "ORG/TEAM"' if teams else "a GitHub login"
+        raise _Invalid(f"must be {what}, not {value!r}")
+    return value
+
+
 def _count(value: Any, most: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
         raise _Invalid(f"must be a whole number from 0 to {most}, not {value!r}")
@@ -499,6 +514,9 @@ _DEFAULT_KEYS: dict[str, Callable[[Any], Any]] = {
     "draft": _draft,
     "jobs": _jobs,
     "checks_retry": lambda value: _count(value, MAX_RETRIES),
+    "reviewers": _list_of(lambda value: _login(value, teams=True)),
+    "assignees": _list_of(_login),
+    "milestone": _name_text,
 }
 
 
@@ -531,6 +549,9 @@ _ENTRY_KEYS: dict[str, Callable[[Any], Any]] = {
     "checks": _list_of(_command),
     "setup": _list_of(_command),
     "checks_retry": lambda value: _count(value, MAX_RETRIES),
+    "reviewers": _list_of(lambda value: _login(value, teams=True)),
+    "assignees": _list_of(_login),
+    "milestone": _name_text,
 }
 
 

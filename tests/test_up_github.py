@@ -1163,3 +1163,40 @@ def test_a_merge_queue_base_gets_prs_enqueued_and_a_dropped_one_back_once_after_
     assert back.code == 0 and back_in, back.out + back.err
     assert f"#{numbers['code-hygiene']} back into the merge queue" in back.out
     assert again.code == 1 and no_loop  # dropped again at the same head: not put back
+
+
+def test_reviewers_assignees_and_a_milestone_are_set_at_opening_and_added_never_removed(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic, 'reviewers = ["alice", "octo/core"]\nmilestone = "v2.0"\n')
+    with serve(epic, monkeypatch) as fake:
+        fake.milestones = {"v1.9": 1, "v2.0": 2}
+        up(epic, "code-hygiene")
+        commit_in(epic.base / "scylla-code-hygiene", "code-hygiene")
+        opened = cli("up", "code-hygiene", cwd=epic.repo)
+        [number] = fake.prs
+        pr = fake.prs[number]
+        at_opening = (list(pr.reviewers), pr.milestone, pr.auto_merge_method)
+        pr.reviewers.append("carol")  # asked by hand on GitHub: stays
+        before = list(fake.mutations)
+        quiet = cli("up", "code-hygiene", cwd=epic.repo)
+        unchanged = fake.mutations == before
+        text = (epic.repo / "prgroups.toml").read_text()
+        epic.write_spec(
+            text.replace(
+                "[pr.code-hygiene]\n",
+                '[pr.code-hygiene]\nassignees = ["bob"]\nreviewers = ["dave"]\n',
+            )
+        )
+        gained = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert opened.code == 0, opened.out + opened.err
+    assert at_opening == (["alice", "octo/core"], "v2.0", "REBASE")
+    assert f"updated: code-hygiene: #{number} review asked of alice, octo/core; milestone v2.0" in (
+        opened.out
+    )
+    assert quiet.code == 0 and unchanged
+    assert gained.code == 0, gained.out + gained.err
+    assert pr.reviewers == ["alice", "octo/core", "carol", "dave"] and pr.assignees == ["bob"]
+    assert f"#{number} review asked of dave; assigned to bob" in gained.out

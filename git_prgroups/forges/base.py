@@ -18,6 +18,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    People,
     Posted,
     PullFacts,
     PullRequest,
@@ -65,6 +66,9 @@ class Forge(Protocol):
 
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
         """When each PR was opened and merged, its size and failed checks, in one read."""
+
+    def add_people(self, pr: PullRequest, people: People) -> None:
+        """Ask these reviewers, assign these people, set the milestone (none removed)."""
 
     def update_branch(self, pr: PullRequest, rebase: bool) -> None:
         """The forge brings the PR's branch up to date with its base (rebased or merged)."""

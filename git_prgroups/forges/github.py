@@ -31,6 +31,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    People,
     Posted,
     PullFacts,
     PullRequest,
@@ -41,6 +42,9 @@ BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
 _PR_FIELDS = (
     "id number state title body url isDraft isCrossRepository headRefName baseRefName "
     "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
+    "reviewRequests(first: 50) { nodes { requestedReviewer { __typename ... on User { login } "
+    "... on Team { combinedSlug } } } } latestReviews(first: 50) { nodes { author { login } } } "
+    "assignees(first: 50) { nodes { login } } milestone { title } "
     "mergeQueueEntry { position } timelineItems(last: 1, itemTypes: "
     "[REMOVED_FROM_MERGE_QUEUE_EVENT]) { nodes { ... on RemovedFromMergeQueueEvent { reason "
     "beforeCommit { oid } } } } "
@@ -251,6 +255,38 @@ class GitHubForge:
             if job:
                 told += [f"  {line}" for line in self._job_log_tail(int(job.group(1)))]
         return "\n".join(told)
+
+    def add_people(self, pr: PullRequest, people: People) -> None:
+        """REST, each body from a file: no login lookups as `gh pr edit --add-reviewer`
+        makes them, the same on every gh."""
+        where = f"repos/{self.repository.owner}/{self.repository.name}"
+        if people.reviewers:
+            users = [r for r in people.reviewers if "/" not in r]
+            teams = [r.split("/", 1)[1] for r in people.reviewers if "/" in r]
+            self._rest("POST", f"{where}/pulls/{pr.number}/requested_reviewers",
+                       {"reviewers": users, "team_reviewers": teams})  # fmt: skip
+        if people.assignees:
+            self._rest("POST", f"{where}/issues/{pr.number}/assignees",
+                       {"assignees": list(people.assignees)})  # fmt: skip
+        if people.milestone:
+            found = self.gh.run("api", "--hostname", self.repository.host,
+                                f"{where}/milestones?state=open&per_page=100")  # fmt: skip
+            numbers = {m["title"]: m["number"] for m in self._json(found.stdout) or []}
+            if people.milestone not in numbers:
+                raise GhError(
+                    f"no open milestone named {people.milestone!r} in {self.repository.slug}"
+                )
+            self._rest("PATCH", f"{where}/issues/{pr.number}",
+                       {"milestone": numbers[people.milestone]})  # fmt: skip
+
+    def _rest(self, method: str, path: str, body: dict[str, Any]) -> None:
+        import json
+
+        with _text_file(json.dumps(body)) as payload:
+            self.gh.run(
+                "api", "--hostname", self.repository.host, "--method", method, path,
+                "--input", str(payload), mutating=True,
+            )  # fmt: skip
 
     def update_branch(self, pr: PullRequest, rebase: bool) -> None:
         """GitHub brings the PR's branch up to date with its base itself (what the Update
@@ -527,6 +563,19 @@ def _failed_checks(rollup: dict[str, Any] | None) -> tuple[str, ...]:
     )
 
 
+def _people(node: dict[str, Any]) -> People:
+    def nodes(key: str) -> list[dict[str, Any]]:
+        return [n for n in (node.get(key) or {}).get("nodes") or [] if n]
+
+    asked = [n.get("requestedReviewer") or {} for n in nodes("reviewRequests")]
+    reviewed = [(n.get("author") or {}).get("login") for n in nodes("latestReviews")]
+    return People(
+        tuple(filter(None, [*(a.get("login") or a.get("combinedSlug") for a in asked), *reviewed])),
+        tuple(filter(None, (n.get("login") for n in nodes("assignees")))),
+        (node.get("milestone") or {}).get("title"),
+    )
+
+
 def _removal(node: dict[str, Any]) -> tuple[str, Sha] | None:
     events = (node.get("timelineItems") or {}).get("nodes") or []
     last = events[-1] if events and events[-1] else None
@@ -570,6 +619,7 @@ def _pull_request(node: dict[str, Any]) -> PullRequest:
         behind=node.get("mergeStateStatus") == "BEHIND",
         node_id=node.get("id"),
         queued=(node.get("mergeQueueEntry") or {}).get("position"),
+        people=_people(node),
         removed=_removal(node),
         labels=tuple(n["name"] for n in ((node.get("labels") or {}).get("nodes") or [])),
     )

@@ -28,6 +28,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    People,
     Posted,
     PullFacts,
     PullRequest,
@@ -93,6 +94,11 @@ class LocalForge:
         if fields.get("conflict_seen"):
             fields["conflict_seen"] = tuple(fields["conflict_seen"])
         fields["labels"] = tuple(fields.get("labels") or ())
+        people = fields.get("people") or {}
+        fields["people"] = People(
+            tuple(people.get("reviewers") or ()), tuple(people.get("assignees") or ()),
+            people.get("milestone"),
+        )  # fmt: skip
         return PullRequest(**fields)
 
     # the Forge interface
@@ -157,6 +163,20 @@ class LocalForge:
             )
             for r in self._load()["pulls"] if r["number"] in wanted
         }  # fmt: skip
+
+    def add_people(self, pr: PullRequest, people: People) -> None:
+        if self._dry_run:
+            self._would(f"#{pr.number}: reviewers, assignees, milestone")
+            return
+        with self._editing() as data:
+            for record in data["pulls"]:
+                if record["number"] == pr.number:
+                    had = record.get("people") or {}
+                    record["people"] = {
+                        "reviewers": [*had.get("reviewers", []), *people.reviewers],
+                        "assignees": [*had.get("assignees", []), *people.assignees],
+                        "milestone": had.get("milestone") or people.milestone,
+                    }
 
     def update_branch(self, pr: PullRequest, rebase: bool) -> None:
         raise NotImplementedError("the local forge lands onto the newest base itself")

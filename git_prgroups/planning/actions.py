@@ -13,6 +13,7 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    People,
     PullRequest,
     Sha,
 )
@@ -194,6 +195,7 @@ class OpenPR:
     name: str
     request: NewPullRequest
     method: MergeMethod | None  # auto-merge method to arm once opened; None for a draft
+    people: People = field(default_factory=People)  # asked for once it is open
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,15 @@ class ArmAutoMerge:
     pr: PullRequest
     method: MergeMethod
     again: bool = False  # turned back on after the forge dropped it
+
+
+@dataclass(frozen=True)
+class AddPeople:
+    """Reviewers, assignees or a milestone the spec gives that the PR lacks."""
+
+    name: str
+    pr: PullRequest
+    people: People
 
 
 @dataclass(frozen=True)
@@ -311,5 +322,6 @@ Action = (
     | MarkReady
     | AnnounceReady
     | UpdateBranch
+    | AddPeople
     | ReportPruned
 )

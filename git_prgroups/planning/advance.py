@@ -12,13 +12,20 @@ from git_prgroups.marker import with_marker
 from git_prgroups.model import NewPullRequest
 from git_prgroups.planning.actions import (
     Action,
+    AddPeople,
     AnnounceReady,
     MarkReady,
     OpenPR,
     UpdateBranch,
 )
 from git_prgroups.planning.states import entry_states
-from git_prgroups.planning.up import Texts, arm_or_say_why, rerun_checks
+from git_prgroups.planning.up import (
+    Texts,
+    arm_or_say_why,
+    missing_people,
+    rerun_checks,
+    wanted_people,
+)
 from git_prgroups.planning.world import World
 from git_prgroups.spec import Spec
 
@@ -42,12 +49,16 @@ def plan_advance(
                 head=entry.branch, base=spec.defaults.base, title=title,
                 body=with_marker(title, body), labels=entry.labels, draft=entry.draft,
             )  # fmt: skip
-            actions.append(OpenPR(entry.name, request, None if entry.draft else method))
+            arm = None if entry.draft else method
+            actions.append(OpenPR(entry.name, request, arm, wanted_people(entry)))
         elif pr.state == "open":
             if not pr.armed and not pr.draft:
                 actions.append(arm_or_say_why(entry.name, pr, method, pushing=False))
             if pr.draft and entry.until_green and pr.checks == "pass":
                 actions.append(MarkReady(entry.name, pr, method))
+            lacking = missing_people(entry, pr)
+            if lacking:
+                actions.append(AddPeople(entry.name, pr, lacking))
             if pr.behind:  # the base requires up-to-date branches; no worktree here
                 actions.append(UpdateBranch(entry.name, pr, spec.defaults.merge == "rebase"))
             rerun = rerun_checks(entry, pr, world)

@@ -11,12 +11,14 @@ from git_prgroups.model import (
     LandingOrder,
     MergeMethod,
     NewPullRequest,
+    People,
     PullRequest,
     Sha,
 )
 from git_prgroups.planning.actions import (
     Action,
     AddLabels,
+    AddPeople,
     AddWorktree,
     ArmAutoMerge,
     EditPR,
@@ -266,7 +268,7 @@ def _publish(
             draft=entry.draft and not (entry.until_green and world.forge_lands),
         )
         arm = None if request.draft else method
-        return record, push, [*notes, OpenPR(entry.name, request, arm)]
+        return record, push, [*notes, OpenPR(entry.name, request, arm, wanted_people(entry))]
     actions: list[Action] = notes
     if not pr.armed and not pr.draft:
         actions.append(arm_or_say_why(entry.name, pr, method, pushing=push is not None))
@@ -275,6 +277,9 @@ def _publish(
     rerun = rerun_checks(entry, pr, world)
     if rerun is not None and push is None:  # a new head gets its own checks anyway
         actions.append(rerun)
+    lacking = missing_people(entry, pr)
+    if lacking:
+        actions.append(AddPeople(entry.name, pr, lacking))
     missing = tuple(label for label in entry.labels if label not in pr.labels)
     if missing:  # given since it opened, or its opening cut short: added, never removed
         actions.append(AddLabels(entry.name, pr, missing))
@@ -311,6 +316,23 @@ def plan_landings(spec: Spec, world: World, *, only: Collection[str] = ()) -> li
             continue
         orders.append(LandingOrder(entry.name, pr, checks, pr.auto_merge, entry.checks_retry))
     return ([LandArmed(tuple(orders))] if orders else []) + reports
+
+
+def wanted_people(entry: Entry) -> People:
+    return People(entry.reviewers, entry.assignees, entry.milestone)
+
+
+def missing_people(entry: Entry, pr: PullRequest) -> People:
+    """What the spec gives the PR that it lacks; what it has beyond is left alone (a
+    reviewer who has reviewed counts as asked)."""
+    has = {name.lower() for name in (*pr.people.reviewers, *pr.people.assignees)}
+    return People(
+        tuple(r for r in entry.reviewers if r.lower() not in has),
+        tuple(
+            a for a in entry.assignees if a.lower() not in {x.lower() for x in pr.people.assignees}
+        ),
+        entry.milestone if entry.milestone and not pr.people.milestone else None,
+    )
 
 
 def arm_or_say_why(name: str, pr: PullRequest, method: MergeMethod, *, pushing: bool) -> Action:

@@ -482,11 +482,28 @@ class ObjectGraph:
             "additions": lambda _a: self._size(pr)[1],
             "deletions": lambda _a: self._size(pr)[2],
             "changedFiles": lambda _a: self._size(pr)[0],
-            "milestone": None,
+            "milestone": (
+                {"__typename": "Milestone", "title": pr.milestone} if pr.milestone else None
+            ),
             "reactionGroups": [],
-            "assignees": empty,
+            "assignees": lambda a: connection(
+                [{"__typename": "User", "login": login} for login in pr.assignees], a
+            ),
             "assignedActors": empty,
-            "reviewRequests": empty,
+            "reviewRequests": lambda a: connection(
+                [
+                    {
+                        "__typename": "ReviewRequest",
+                        "requestedReviewer": (
+                            {"__typename": "Team", "combinedSlug": who}
+                            if "/" in who
+                            else {"__typename": "User", "login": who}
+                        ),
+                    }
+                    for who in pr.reviewers
+                ],
+                a,
+            ),
             "reviews": empty,
             "latestReviews": empty,
             "projectCards": empty,

@@ -41,6 +41,9 @@ class FakePR:
     reruns: int = 0  # times its failed jobs were asked to run again
     branch_updates: int = 0  # times the Update branch button was pressed through the API
     removals: list[tuple[str, str]] = field(default_factory=list)  # from the queue: reason, head
+    reviewers: list[str] = field(default_factory=list)  # asked: logins, or ORG/TEAM
+    assignees: list[str] = field(default_factory=list)
+    milestone: str | None = None
 
 
 @dataclass

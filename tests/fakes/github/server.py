@@ -117,6 +117,7 @@ class FakeGitHub(Mutations):
         # the default branch requires a merge queue: PRs are enqueued, not armed
         self.merge_queue_branches = {default_branch} if merge_queue else set()
         self.queue: list[int] = []  # PR numbers, in the queue's order
+        self.milestones: dict[str, int] = {}  # open milestones: title → number
         self.new_pr_merge_state = new_pr_merge_state
         self.new_pr_checks = new_pr_checks
         self.workdir = Path(workdir)
@@ -461,6 +462,27 @@ class FakeGitHub(Mutations):
             found = self._label(unquote(label.group(1)))
             if found:
                 return Reply(200, self._rest_label(found["name"], found["id"]))
+        people = re.fullmatch(re.escape(repo_path) + r"/(pulls|issues)/(\d+)/(\w+)", path)
+        if people and method == "POST" and people.group(3) in ("requested_reviewers", "assignees"):
+            pr = self.prs.get(int(people.group(2)))
+            if pr is None:
+                return Reply(404, {"message": "Not Found"})
+            if people.group(3) == "assignees":
+                pr.assignees += [a for a in body.get("assignees", []) if a not in pr.assignees]
+            else:
+                teams = [f"{self.owner}/{t}" for t in body.get("team_reviewers", [])]
+                pr.reviewers += [r for r in [*body.get("reviewers", []), *teams]
+                                 if r not in pr.reviewers]  # fmt: skip
+            return Reply(201, {"number": pr.number})
+        if path.split("?")[0] == f"{repo_path}/milestones" and method == "GET":
+            return Reply(200, [{"title": t, "number": n, "state": "open"}
+                               for t, n in self.milestones.items()])  # fmt: skip
+        issue = re.fullmatch(re.escape(repo_path) + r"/issues/(\d+)", path)
+        if issue and method == "PATCH" and int(issue.group(1)) in self.prs:
+            pr = self.prs[int(issue.group(1))]
+            by_number = {n: t for t, n in self.milestones.items()}
+            pr.milestone = by_number.get((body or {}).get("milestone"), pr.milestone)
+            return Reply(200, {"number": pr.number})
         rerun = re.fullmatch(re.escape(repo_path) + r"/actions/runs/(\d+)/rerun-failed-jobs", path)
         if rerun and method == "POST":  # the run of a PR's one check run has the PR's number
             pr = self.prs.get(int(rerun.group(1)))
