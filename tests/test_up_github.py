@@ -1090,6 +1090,13 @@ def test_advance_from_a_plain_clone_moves_the_epic_on_after_a_merge(
     ).items()
     assert git("worktree", "list", "--porcelain", cwd=ci).count("worktree ") == 1
     assert again.code == 0 and hub.mutations == before, again.out  # nothing said twice
+    report = next(c for c in on_epic if "## Issue Mapping to PRs" in c)
+    hub.merge(opened[0].number)  # remove-python-justification merges too
+    later = cli(*step, cwd=ci)
+    assert later.code == 0, later.out + later.err
+    assert len(hub.issues[403].comments) == 2  # the report edited in place, not a new one
+    assert next(c for c in hub.issues[403].comments if "## Issue Mapping" in c) != report
+    assert hub.issues[408].state == "CLOSED"  # its only entry has merged
 
 
 def test_a_pr_behind_a_base_that_must_be_up_to_date_is_updated_by_github_without_a_worktree(
