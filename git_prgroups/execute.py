@@ -451,6 +451,17 @@ def _first_write(action: Action, run: Execution) -> Step:
     return None
 
 
+_NOT_DONE: dict[type, str] = {  # a write about one PR, and what its failure leaves undone
+    ArmAutoMerge: "auto-merge not turned on",
+    AddLabels: "labels not added",
+    EditPR: "title and body not updated",
+    AddPeople: "reviewers, assignees or milestone not set",
+    UpdateBranch: "not brought up to date",
+    MarkReady: "not marked ready for review",
+    RerunChecks: "failed checks not run again",
+}
+
+
 def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
     """What a failed write did and did not do, in its entry's words."""
     opened = [e for e in told if e.kind == "opened"]
@@ -459,29 +470,12 @@ def _failed(action: Action, error: PrgroupsError, told: Events) -> Event:
         return Event("failed", f"#{pr} opened; auto-merge not turned on: {error}", action.name, pr)
     if isinstance(action, OpenPR):
         return Event("failed", f"no PR opened: {error}", action.name)
-    if isinstance(action, ArmAutoMerge):
-        text = f"#{action.pr.number}: auto-merge not turned on: {error}"
-        return Event("failed", text, action.name, action.pr.number)
-    if isinstance(action, AddLabels):
-        text = f"#{action.pr.number}: labels not added: {error}"
-        return Event("failed", text, action.name, action.pr.number)
-    if isinstance(action, EditPR):
-        text = f"#{action.pr.number}: title and body not updated: {error}"
-        return Event("failed", text, action.name, action.pr.number)
-    if isinstance(action, AddPeople):
-        text = f"#{action.pr.number}: reviewers, assignees or milestone not set: {error}"
-        return Event("failed", text, action.name, action.pr.number)
-    if isinstance(action, UpdateBranch):
-        text = f"#{action.pr.number}: not brought up to date: {error}"
-        return Event("failed", text, action.name, action.pr.number)
     if isinstance(action, AnnounceReady):
         return Event("failed", f"#{action.epic}: ready entries not named: {error}")
-    if isinstance(action, MarkReady):
-        text = f"#{action.pr.number}: not marked ready for review: {error}"
-        return Event("failed", text, action.name, action.pr.number)
-    if isinstance(action, RerunChecks):
-        text = f"#{action.pr.number}: failed checks not run again: {error}"
-        return Event("failed", text, action.name, action.pr.number)
+    not_done = _NOT_DONE.get(type(action))
+    pr = getattr(action, "pr", None)
+    if not_done is not None and pr is not None:
+        return Event("failed", f"#{pr.number}: {not_done}: {error}", _label(action), pr.number)
     assert isinstance(action, CloseIssue)
     return Event("failed", f"#{action.number} not closed: {error}")
 

@@ -365,8 +365,15 @@ class Git:
     def checkout_detached(self, commit: Sha) -> None:
         self._run("checkout", "--quiet", "--detach", commit, mutating=True)
 
-    def cherry_pick(self, commits: str) -> None:
-        self._run("cherry-pick", "--allow-empty", commits, mutating=True)
+    def cherry_pick(self, commits: str, committer: tuple[str, str] | None = None) -> None:
+        """`committer`: who the new commits name as committer, as a forge's rebase merge
+        does; they are then new commits even where the branch was already on the base."""
+        env = (
+            {"GIT_COMMITTER_NAME": committer[0], "GIT_COMMITTER_EMAIL": committer[1]}
+            if (committer)
+            else None
+        )
+        self._run("cherry-pick", "--allow-empty", commits, mutating=True, env=env)
 
     def messages(self, base: Sha, head: Sha) -> list[str]:
         """The whole messages of `head`'s commits that `base` lacks, oldest first."""

@@ -133,3 +133,18 @@ def test_report_post_keeps_one_record_on_the_epic_and_edits_it(epic: World, cli)
         + cli("report", cwd=epic.repo).out
     )
     assert "2 of 9 PRs merged" in posted
+
+
+def test_a_merge_landing_is_sized_from_the_base_it_merged_into(epic: World, cli) -> None:
+    epic.write_spec(EXAMPLE_SPEC.read_text().replace('merge = "rebase"', 'merge = "merge"'))
+    land(epic, "code-hygiene")
+
+    report = json.loads(cli("report", "--json", cwd=epic.repo).out)
+
+    landed = records(epic)[rows(report)["code-hygiene"]["pr"]]["merged_commit"]
+    row = rows(report)["code-hygiene"]
+    assert (
+        (row["changed_files"], row["additions"], row["deletions"])
+        == shortstat(f"{landed}^1", landed, epic.origin)
+        == (1, 1, 0)
+    )

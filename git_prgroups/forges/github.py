@@ -336,16 +336,7 @@ class GitHubForge:
             return {}
         fields = "createdAt mergedAt changedFiles additions deletions"
         aliases = " ".join(f"p{n}: pullRequest(number: {n}) {{ {fields} }}" for n in wanted)
-        query = (
-            "query PrgroupsPullFacts($owner: String!, $repo: String!) "
-            f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
-        )
-        done = self.gh.run(
-            "api", "graphql", "--hostname", self.repository.host,
-            "-f", f"owner={self.repository.owner}", "-f", f"repo={self.repository.name}",
-            "-f", f"query={query}",
-        )  # fmt: skip
-        repository = (self._json(done.stdout).get("data") or {}).get("repository") or {}
+        repository = self._repository_read("PrgroupsPullFacts", aliases)
         return {
             n: PullFacts(
                 n, found.get("createdAt"), found.get("mergedAt"), found.get("changedFiles"),
@@ -458,19 +449,8 @@ class GitHubForge:
             f"i{n}: issueOrPullRequest(number: {n}) {{ ... on Issue {{ {fields} }} }}"
             for n in wanted
         )
-        query = (
-            "query PrgroupsIssues($owner: String!, $repo: String!) "
-            f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
-        )
-        done = self.gh.run(
-            "api", "graphql", "--hostname", self.repository.host,
-            "-f", f"owner={self.repository.owner}", "-f", f"repo={self.repository.name}",
-            "-f", f"query={query}", check=False,
-        )  # fmt: skip
-        data = self._json(done.stdout) if done.stdout.strip() else {}
-        if not done.ok and not (data.get("data") or {}).get("repository"):
-            raise self.gh.failure(done)  # missing issues are errors beside data: kept
-        repository = (data.get("data") or {}).get("repository") or {}
+        # an issue number that is a PR, or none, is an error beside the data: kept
+        repository = self._repository_read("PrgroupsIssues", aliases)
         return {
             n: Issue(
                 n,
@@ -480,6 +460,23 @@ class GitHubForge:
             for n in wanted
             if (found := repository.get(f"i{n}")) and found.get("state")
         }
+
+    def _repository_read(self, name: str, aliases: str) -> dict[str, Any]:
+        """One GraphQL query of `aliases` under the repository; the data it holds, even
+        beside errors about some of them."""
+        query = (
+            f"query {name}($owner: String!, $repo: String!) "
+            f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
+        )
+        done = self.gh.run(
+            "api", "graphql", "--hostname", self.repository.host,
+            "-f", f"owner={self.repository.owner}", "-f", f"repo={self.repository.name}",
+            "-f", f"query={query}", check=False,
+        )  # fmt: skip
+        data = self._json(done.stdout) if done.stdout.strip() else {}
+        if not done.ok and not (data.get("data") or {}).get("repository"):
+            raise self.gh.failure(done)
+        return (data.get("data") or {}).get("repository") or {}
 
     def close_issue(self, number: int, comment: str | None) -> None:
         """`gh issue close --comment` comments, then closes: two requests. A run cut off

@@ -155,14 +155,24 @@ class LocalForge:
         return record.get("checks_output", "") if record.get("checks") == "fail" else ""
 
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
+        """From the records; the sizes as GitHub counts them, the head against where it
+        forked from the base (git, two calls a PR: the report is read rarely)."""
         wanted = {pr.number for pr in prs}
-        return {
-            r["number"]: PullFacts(
-                r["number"], r.get("created_at"), r.get("merged_at"), r.get("changed_files"),
-                r.get("additions"), r.get("deletions"), r.get("check_failures", 0),
-            )
-            for r in self._load()["pulls"] if r["number"] in wanted
-        }  # fmt: skip
+        base = f"refs/remotes/{self.remote}/{self.base}"
+        found = {}
+        for r in self._load()["pulls"]:
+            if r["number"] not in wanted:
+                continue
+            head, landed = r.get("head_oid"), r.get("merged_commit")
+            fork = self.git.merge_base_all([head, base]) if head else None
+            if fork == head and landed:  # a merge landing: the base before it is its parent
+                fork = self.git.merge_base_all([head, f"{landed}^1"])
+            files, added, removed = self.git.diff_stat(fork, head) if fork else (None,) * 3
+            found[r["number"]] = PullFacts(
+                r["number"], r.get("created_at"), r.get("merged_at"), files, added, removed,
+                r.get("check_failures", 0),
+            )  # fmt: skip
+        return found
 
     def add_people(self, pr: PullRequest, people: People) -> None:
         if self._dry_run:
@@ -261,15 +271,10 @@ class LocalForge:
 
         return land(self, orders, workers, progress or Progress())
 
-    def mark_merged(
-        self, pr: PullRequest, merged_commit: Sha, size: tuple[int, int, int] = (0, 0, 0)
-    ) -> None:
-        """Landed as `merged_commit`; `size`: files, lines added and removed."""
-        files, added, removed = size
+    def mark_merged(self, pr: PullRequest, merged_commit: Sha) -> None:
         self._update(
             pr, "merged", state="merged", merged_commit=merged_commit, merged_at=_now(),
-            head_oid=pr.head_oid, conflict=False, changed_files=files, additions=added,
-            deletions=removed,
+            head_oid=pr.head_oid, conflict=False,
         )  # fmt: skip
 
     def update(self, pr: PullRequest, what: str, **changes: Any) -> None:

@@ -113,7 +113,7 @@ class _Lander:
                 return Landing(order.name, pr, "conflict", base=base)
             if scratch.git().push_commit(self.remote, tip, self.base):
                 self.git.fetch(self.remote)
-                self.forge.mark_merged(pr, tip, self.git.diff_stat(base, tip))
+                self.forge.mark_merged(pr, tip)
                 return Landing(
                     order.name, pr, "landed", f"{order.method} onto {base[:7]} → {tip[:7]}"
                 )
@@ -129,6 +129,12 @@ class _Lander:
             yield scratch
         finally:
             scratch.remove()
+
+
+# The committer of the commits a rebase landing makes, as GitHub names itself in its own:
+# the PR's commits are then never the landed ones, and what a PR changed is always the
+# difference between its head and where it forked (the report's sizes).
+LANDING_COMMITTER = ("git prgroups (local forge)", "local-forge@git-prgroups.invalid")
 
 
 def _passed(pr: PullRequest) -> bool:
@@ -194,7 +200,7 @@ class _Scratch:
         landing.checkout_detached(base)
         try:
             if method == "rebase":
-                landing.cherry_pick(f"{base}..{head}")
+                landing.cherry_pick(f"{base}..{head}", LANDING_COMMITTER)
             elif method == "squash":
                 landing.squash_commit(head, squash_message(pr, landing.messages(base, head)))
             else:
