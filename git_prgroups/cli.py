@@ -646,9 +646,10 @@ class RemoveCommand(Command):
 
         spec = self.load_spec_naming((name,))
         git, forge = self.git_and_forge(spec)
-        remove_from_spec(spec, git, forge, name, force=self.force)
-        print(f"removed pr.{name} from {spec.path.name}; git prgroups prune --orphans "
-              "removes its worktree and branch")  # fmt: skip
+        left = remove_from_spec(spec, git, forge, name, force=self.force)
+        print(f"removed pr.{name} from {spec.path.name}")
+        if left:
+            print("its worktree and branch stay: git prgroups prune --orphans removes them")
         return 0
 
 

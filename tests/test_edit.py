@@ -42,7 +42,10 @@ def test_add_puts_the_entry_after_the_others_and_keeps_every_other_byte(epic: Wo
     ("argv", "said"),
     [
         (("add", "code-hygiene", "--title", "again"), "already has pr.code-hygiene"),
-        (("add", "x", "--title", "t", "--after", "nobody"), 'no entry named "nobody"'),
+        (
+            ("add", "x", "--title", "t", "--after", "nobody"),
+            'prgroups.toml left as it was: with this change pr.x.after: no entry named "nobody"',
+        ),
         (("add", "x"), 'needs a "title", or a "type" and a "summary"'),
         (("add", "a b", "--title", "t"), "entry names use letters"),
         (("remove", "delete-mojo-guides"), "fix-language-defaults waits for delete-mojo-guides"),
@@ -80,12 +83,16 @@ def test_remove_refuses_an_entry_with_an_open_pr_or_unmerged_work_unless_forced(
     unmerged = cli("remove", "remove-workspace-manager", cwd=epic.repo)
 
     assert open_pr.code == 1 and "pr.code-hygiene has an open PR (#1)" in open_pr.err
-    assert unmerged.code == 1 and "1 commit(s) on 418-remove-workspace-manager" in unmerged.err
+    assert unmerged.code == 1 and "1 commit on 418-remove-workspace-manager" in unmerged.err
     assert spec.read_text() == before
 
     forced = cli("remove", "--force", "code-hygiene", cwd=epic.repo)
 
     assert forced.code == 0, forced.err
+    assert forced.out == (
+        "removed pr.code-hygiene from prgroups.toml\n"
+        "its worktree and branch stay: git prgroups prune --orphans removes them\n"
+    )
     assert "[pr.code-hygiene]" not in spec.read_text()
     assert (epic.base / "scylla-code-hygiene").is_dir()  # its worktree stays: prune --orphans
 
@@ -99,8 +106,22 @@ def test_removing_what_add_added_gives_the_file_back(epic: World, cli) -> None:
     removed = cli("remove", "later", cwd=epic.repo)
 
     assert (added.code, removed.code) == (0, 0), added.err + removed.err
+    assert removed.out == "removed pr.later from prgroups.toml\n"  # nothing of it was made
     assert spec.read_bytes() == before
     merged = cli("remove", "code-hygiene", cwd=epic.repo)  # merged: nothing held
     assert merged.code == 0, merged.err
     assert "[pr.code-hygiene]" not in spec.read_text()
     assert cli("plan", cwd=epic.repo).code == 0
+
+
+def test_remove_names_everyone_who_waits_in_plain_words(epic: World, cli) -> None:
+    cli("add", "also-after-mojo", "--title", "docs: more", "--after", "delete-mojo-guides",
+        cwd=epic.repo)  # fmt: skip
+
+    outcome = cli("remove", "delete-mojo-guides", cwd=epic.repo)
+
+    assert outcome.code == 2
+    assert outcome.err == (
+        "error: git prgroups remove: fix-language-defaults and also-after-mojo wait for "
+        'delete-mojo-guides: remove "delete-mojo-guides" from their after, then run remove again\n'
+    )

@@ -132,7 +132,7 @@ def test_report_post_keeps_one_record_on_the_epic_and_edits_it(epic: World, cli)
         "<!-- git prgroups report: edited in place by each report --post -->\n"
         + cli("report", cwd=epic.repo).out
     )
-    assert "2 of 9 PRs merged" in posted
+    assert "2 of 9 entries merged" in posted
 
 
 def test_a_merge_landing_is_sized_from_the_base_it_merged_into(epic: World, cli) -> None:

@@ -151,3 +151,18 @@ def test_status_and_plan_fit_the_page_by_leaving_out_what_show_tells(
     assert "\nfix-language-defaults waits for delete-mojo-guides\n" in narrower
     for text, columns in ((narrow, 80), (plan, 80), (narrower, 66)):
         assert max(map(len, text.splitlines())) <= columns, text
+
+
+def test_show_an_entry_with_no_pr_yet_and_one_merged_and_pruned(epic: World, cli) -> None:
+    up(epic, "code-hygiene", "delete-mojo-guides")
+    commit_in(epic.base / "scylla-delete-mojo-guides", "mojo")
+    up(epic, "delete-mojo-guides")
+    assert cli("prune", cwd=epic.repo).code == 0
+
+    ready = cli("show", "code-hygiene", cwd=epic.repo)
+    blocked = cli("show", "consolidate-docs", cwd=epic.repo)
+    merged = cli("show", "delete-mojo-guides", cwd=epic.repo)
+
+    assert (ready.code, blocked.code, merged.code) == (0, 0, 0), ready.err + blocked.err
+    assert "  PR        none yet\n" in ready.out and "  PR        none yet\n" in blocked.out
+    assert "  worktree  none\n" in merged.out and "  PR        #1, merged\n" in merged.out

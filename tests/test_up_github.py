@@ -884,7 +884,7 @@ def test_report_post_on_github_is_one_comment_on_the_epic_edited_in_place(
     ), first.err + edited.err  # fmt: skip
     comments = hub.issues[403].comments
     assert len(comments) == 2 and comments[0] == "a person's own words, never touched"
-    assert "1 of 9 PRs merged" in comments[1] and "0 of 9 PRs merged" not in comments[1]
+    assert "1 of 9 entries merged" in comments[1] and "0 of 9 entries merged" not in comments[1]
     assert hub.mutations == before
 
 

@@ -27,23 +27,28 @@ def add_to_spec(spec: Spec, name: str, fields: Mapping[str, Any]) -> int:
     return line
 
 
-def remove_from_spec(spec: Spec, git: Git, forge: Forge, name: str, *, force: bool) -> str:
+def remove_from_spec(spec: Spec, git: Git, forge: Forge, name: str, *, force: bool) -> bool:
     """Take the entry out; refused while it has an open PR or work not merged (`force`
-    takes it out anyway: its worktree and branch stay, for `prune --orphans`)."""
+    takes it out anyway: its worktree and branch stay, for `prune --orphans`). Returns
+    whether it left a worktree or branch behind."""
     waiting = [e.name for e in spec.entries if name in e.after]
     if waiting:
+        who = waiting[0] if len(waiting) == 1 else ", ".join(waiting[:-1]) + f" and {waiting[-1]}"
+        verb = "waits" if len(waiting) == 1 else "wait"
+        whose = "its" if len(waiting) == 1 else "their"
         raise UsageError(
-            f"git prgroups remove: {', '.join(waiting)} waits for {name}: take {name} out of "
-            "its after first"
+            f'git prgroups remove: {who} {verb} for {name}: remove "{name}" from {whose} '
+            "after, then run remove again"
         )
+    entry = next(e for e in read_status(spec, git, forge).entries if e["name"] == name)
     if not force:
-        entry = next(e for e in read_status(spec, git, forge).entries if e["name"] == name)
         held = _work_held(entry)
         if held:
             raise Refused(f"pr.{name} {held}: git prgroups remove --force {name} takes it out "
                           "anyway (its worktree and branch stay)")  # fmt: skip
     _write_valid(spec, remove_entry(spec.path.read_text(encoding="utf-8"), name))
-    return name
+    branch = f"refs/heads/{spec.entry(name).branch}"
+    return bool(entry["worktree"]) or branch in git.refs(branch)
 
 
 class Refused(PrgroupsError):
@@ -58,15 +63,19 @@ def _work_held(entry: Mapping[str, Any]) -> str | None:
     if entry["worktree_state"] == "dirty":
         return f"has uncommitted changes in {entry['worktree']}"
     if entry["ahead"] and entry["state"] != "merged":
-        return f"has {entry['ahead']} commit(s) on {entry['branch']} that have not merged"
+        commits = "1 commit" if entry["ahead"] == 1 else f"{entry['ahead']} commits"
+        return f"has {commits} on {entry['branch']} that have not merged"
     return None
 
 
 def _write_valid(spec: Spec, text: str) -> None:
     try:
         parse_spec(text, spec.path, spec.root)
-    except SpecError as error:  # said of the file as it would be: nothing was written
-        raise UsageError(f"not written, the spec would be invalid: {error}") from None
+    except SpecError as error:  # of the file as it would be: no line of the one on disk
+        where = f"{error.where}: " if error.where else ""
+        raise UsageError(
+            f"{spec.path.name} left as it was: with this change {where}{error.problem}"
+        ) from None
     temporary = spec.path.with_name(f".{spec.path.name}.{os.getpid()}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(spec.path)

@@ -139,7 +139,7 @@ def _when(text: str) -> datetime.datetime:
 def report_markdown(report: dict[str, Any]) -> str:
     epic = f"Epic #{report['epic']}: " if report["epic"] else ""
     m = report["metrics"]
-    lines = [f"# {epic}{m['merged']} of {m['prs']} PRs merged, "
+    lines = [f"# {epic}{m['merged']} of {m['prs']} entries merged, "
              f"{m['issues_closed']} of {m['issues']} issues closed", ""]  # fmt: skip
 
     lines += ["## Issue Mapping to PRs", "", "| Issue | PR | Description |",

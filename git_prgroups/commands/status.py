@@ -160,14 +160,19 @@ def show_entry(status: Status, name: str, output: str) -> dict[str, Any]:
 def show_text(shown: dict[str, Any], style: Style, page: Page | None = None) -> str:
     page = page or Page()
     e = shown
-    worktree = e["worktree"] or "none yet"
+    worktree = e["worktree"] or ("none" if e["state"] == "merged" else "none yet")
     if e["worktree"]:
         worktree += f" ({e['worktree_state']}, {e['ahead']} ahead and {e['behind']} behind "
         worktree += f"{e['onto']})"
     waits = " (waits for " + ", ".join(e["blocked_by"]) + ")" if e["blocked_by"] else ""
-    address = e["url"] if e["url"].startswith(("http://", "https://")) else ""  # a web page
+    url = e["url"] or ""
+    address = url if url.startswith(("http://", "https://")) else ""  # a web page
     pr = f"#{e['pr']} {address}".rstrip() if e["pr"] else "none yet"
-    if e["pr"]:
+    if e["pr"] and e["state"] in ("merged", "closed"):
+        pr += f", {e['state']}"
+    elif e["pr"] and e.get("queued"):
+        pr += f", queued {e['queued']}"
+    elif e["pr"]:
         pr += ", auto-merge on" if e["auto_merge"] else ", auto-merge off"
     rows = [
         ["title", e["title"]],
