@@ -791,7 +791,7 @@ def run(argv: list[str], ahead: ReadAhead | None) -> int:
             import traceback
 
             traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {Page.of(sys.stderr).paths(str(error))}", file=sys.stderr)
         return int(error.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -101,10 +101,10 @@ def current_folder() -> Path | None:
 def relative_paths(text: str, cwd: Path) -> str:
     """Paths in `text` under the current folder or near it, as a person would type them
     from there: `../scylla-fix-a` rather than `/home/me/src/scylla-fix-a` (the worktrees
-    sit beside each other), `.git/prgroups/logs/x.log` under it. Two levels up at most,
+    sit beside each other), `.git/prgroups/logs/x.log` under it. Three levels up at most,
     and never the file system's top folders, where a relative path reads worse."""
     places = [(cwd, "")] + [
-        (ancestor, f"..{os.sep}" * up) for up, ancestor in enumerate(cwd.parents[:2], 1)
+        (ancestor, f"..{os.sep}" * up) for up, ancestor in enumerate(cwd.parents[:3], 1)
     ]
     for place, typed in places:
         if len(place.parts) > 2:  # not "/" nor "/tmp"

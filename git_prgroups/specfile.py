@@ -173,7 +173,9 @@ class _Validator:
             if key not in allowed:
                 hint = did_you_mean(key, allowed)
                 where = ".".join(at) if at else "top level"
-                problem = f'unknown key "{key}"{hint} (known: {", ".join(allowed)})'
+                # the likely key is enough; without one, the keys there are
+                known = "" if hint else f" (known: {', '.join(allowed)})"
+                problem = f'unknown key "{key}"{hint}{known}'
                 line = line_of(self.text, (*at, key), at)
                 raise SpecError(self.path, problem, line=line, where=where)
 

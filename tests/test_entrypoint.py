@@ -86,9 +86,8 @@ def test_a_spec_error_has_no_traceback_from_the_installed_command(world, install
 
     assert result.returncode == 2
     assert (
-        result.stderr == 'error: prgroups.toml:2: pr.a: unknown key "titel"; did you mean "title"? '
-        "(known: branch, title, type, scope, summary, issues, after, labels, body, draft, "
-        "checks, setup, checks_retry, reviewers, assignees, milestone)\n"
+        result.stderr
+        == 'error: prgroups.toml:2: pr.a: unknown key "titel"; did you mean "title"?\n'
     )
 
 

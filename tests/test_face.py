@@ -55,11 +55,11 @@ def test_commit_with_nothing_staged_says_what_to_do(epic: World, cli) -> None:
     up(epic, "code-hygiene")
     path = epic.base / "scylla-code-hygiene"
     assert cli("commit", cwd=path).err == (
-        f"error: nothing to commit in {path}: change something, then commit again\n"
+        "error: nothing to commit in ../scylla-code-hygiene: change something, then commit again\n"
     )
     (path / "new.txt").write_text("x\n")
     assert cli("commit", cwd=path).err == (
-        f"error: nothing staged in {path}: git add the new files, then commit again\n"
+        "error: nothing staged in ../scylla-code-hygiene: git add the new files, then commit again\n"
     )
     (path / "README.md").write_text("changed\n")
     outcome = cli("commit", cwd=path)
@@ -80,7 +80,9 @@ def test_a_refusing_hook_is_shown_in_its_own_words(epic: World, cli) -> None:
     outcome = cli("commit", "-a", cwd=path)
 
     assert outcome.code == 1
-    assert outcome.err.startswith(f"error: the commit in {path} was refused (a hook, or git):")
+    assert outcome.err.startswith(
+        "error: the commit in ../scylla-code-hygiene was refused (a hook, or git):"
+    )
     assert "  lint: trailing space in README.md" in outcome.err
     assert "COMMIT_MSG" not in outcome.err
 
@@ -133,6 +135,8 @@ def test_paths_are_shown_as_typed_from_where_one_is() -> None:
         "ready: ../scylla-fix-a, log .git/prgroups/x.log "
         "(file:///home/me/src/scylla/.git/f.json) ../../other /opt/tool"
     )
+    deep = Path("/home/me/src/scylla-fix-a/deep/er")  # a worktree's subdirectory
+    assert relative_paths("in /home/me/src/scylla-b", deep) == "in ../../../scylla-b"
     assert relative_paths("in /tmp/x", Path("/tmp/sandbox")) == "in /tmp/x"  # not "../x"
 
 

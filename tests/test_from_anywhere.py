@@ -72,7 +72,8 @@ def test_a_read_is_the_same_from_everywhere(day, cli, argv: tuple[str, ...]) -> 
 def whole(text: str, cwd: Path) -> str:
     """Text output with the paths shown relative to `cwd` made whole again, to compare
     what was said in different places."""
-    text = text.replace("../../", f"{cwd.parent.parent}/")
+    text = text.replace("../../../", f"{cwd.parents[2]}/")
+    text = re.sub(r"(?<![\w./])\.\./\.\./", f"{cwd.parents[1]}/", text)
     return re.sub(r"(?<![\w./])\.\./", f"{cwd.parent}/", text)
 
 

@@ -24,7 +24,7 @@ def test_a_held_lock_makes_up_wait_then_name_its_holder(epic: World, cli, monkey
         outcome = cli("up", cwd=epic.repo)
 
     assert outcome.code == 1
-    assert f"another git prgroups run holds {epic.repo.joinpath(*LOCKS, 'lock')}" in outcome.err
+    assert "another git prgroups run holds .git/prgroups/lock" in outcome.err
     assert f"pid {os.getpid()}, `git prgroups sync`" in outcome.err
     assert worktree_paths(epic) == set()
 

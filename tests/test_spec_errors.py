@@ -284,7 +284,7 @@ def test_the_message_names_the_spec_from_a_subdirectory_too(world, cli):
     outcome = cli("plan", cwd=sub)
 
     assert outcome.code == 2
-    assert f"{world.repo / 'prgroups.toml'}:2: pr.a" in outcome.err
+    assert "error: ../../prgroups.toml:2: pr.a" in outcome.err  # as typed from there
 
 
 def test_no_spec_says_where_it_looked_and_how_to_start(world, cli):
@@ -293,7 +293,7 @@ def test_no_spec_says_where_it_looked_and_how_to_start(world, cli):
     outcome = cli("plan", cwd=world.repo)
 
     assert outcome.code == 2
-    assert f"no prgroups.toml in {world.repo}" in outcome.err
+    assert "no prgroups.toml in ../scylla (the main worktree" in outcome.err
     assert "git prgroups init" in outcome.err
     assert snapshot(world.base) == before
 
