@@ -512,7 +512,8 @@ def _fast_forward(action: FastForward, run: Execution) -> None:
 def _remove_worktree(action: RemoveWorktree, run: Execution) -> None:
     if not run.dry_run and _holds_the_current_folder(action.path):
         os.chdir(run.spec.root)  # what follows needs a current folder that exists
-        text = f"the folder you ran this in is gone with {action.path}: cd {run.spec.root}"
+        # on a line of its own, whole: a command to paste where the shell's folder is gone
+        text = f"the folder you ran this in goes with its worktree; to go on:\n  cd {run.spec.root}"
         run.events.add(Event("moved", text, details={"to": str(run.spec.root)}))
     with run.noting(UndoRecord("remove-worktree", action.path, tip=action.commit)):
         run.git.worktree_remove(action.path, force=action.force)
