@@ -699,15 +699,15 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
         return
     pr = action.pr
     try:
-        run.forge.arm_auto_merge(pr, action.method)
+        place = run.forge.arm_auto_merge(pr, action.method)
     except AutoMergeDisabled as error:  # off for the repository: said in full once
         details = {"auto-merge": "off"}
         run.events.add(Event("refused", error.message, action.name, pr.number, details))
         return
-    if getattr(run.forge, "merge_queue", False):  # the queue's own settings merge it
+    if place is not None:  # into the merge queue, whose own settings merge it
         again = " back" if action.again else ""
-        run.tell(Event("auto-merge", f"#{pr.number}{again} into the merge queue", action.name,
-                       pr.number))  # fmt: skip
+        text = f"#{pr.number}{again} into the merge queue (place {place})"
+        run.tell(Event("auto-merge", text, action.name, pr.number, {"queued": place}))
         return
     again = " on again" if action.again else ""
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))

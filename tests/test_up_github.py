@@ -1156,7 +1156,7 @@ def test_a_merge_queue_base_gets_prs_enqueued_and_a_dropped_one_back_once_after_
         no_loop = fake.mutations == before
 
     assert opened.code == 0, opened.out + opened.err
-    assert f"auto-merge: code-hygiene: #{numbers['code-hygiene']} into the merge queue" in (
+    assert f"auto-merge: code-hygiene: #{numbers['code-hygiene']} into the merge queue (place " in (
         opened.out
     )
     assert sorted(queued) == sorted(numbers.values())

@@ -51,8 +51,9 @@ class Forge(Protocol):
     def create(self, request: NewPullRequest) -> PullRequest:
         """Open a PR (one that exists for the branch already is adopted, never doubled)."""
 
-    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> None:
-        """Turn on auto-merge (GitHub may merge a mergeable PR at once: read to know).
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> int | None:
+        """Turn on auto-merge (GitHub may merge a mergeable PR at once: read to know);
+        where the base has a merge queue, enqueue it and return its place there.
         Raises AutoMergeDisabled when the repository does not allow it."""
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None: ...

@@ -187,12 +187,11 @@ class GitHubForge:
             draft=request.draft,
         )
 
-    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> None:
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> int | None:
         """`gh pr merge --auto`. gh merges at once a PR that is mergeable already, so only
         a later read tells whether it is armed or merged."""
         if self.merge_queue:
-            self._enqueue(pr)
-            return
+            return self._enqueue(pr)
         if self.auto_merge_disabled:
             raise self._auto_merge_disabled(pr)
         argv = ["pr", "merge", _number(pr), "-R", self.repository.slug, f"--{method}"]
@@ -204,8 +203,9 @@ class GitHubForge:
             done = self.gh.run(*argv, mutating=True, check=False)  # mergeable now: merge it
         if not done.ok:
             raise self.gh.failure(done)
+        return None
 
-    def _enqueue(self, pr: PullRequest) -> None:
+    def _enqueue(self, pr: PullRequest) -> int | None:
         """Into the base's merge queue, whose own settings say how it merges. `gh pr merge
         --auto --squash` there only warns and enqueues nothing (and gh 2.23 knows no
         queues): the mutation does it."""
@@ -221,12 +221,15 @@ class GitHubForge:
         if not node_id:
             raise GhError(f"#{pr.number} is not on GitHub: it cannot be enqueued")
         # no expected head: up may have pushed a new one a moment ago, which is the one meant
-        self.gh.run(
+        done = self.gh.run(
             "api", "graphql", "--hostname", self.repository.host, "-f", f"id={node_id}",
             "-f", "query=mutation PrgroupsEnqueue($id: ID!) { enqueuePullRequest(input: "
             "{pullRequestId: $id}) { mergeQueueEntry { position } } }",
             mutating=True,
         )  # fmt: skip
+        data = (self._json(done.stdout) if done.stdout.strip() else {}).get("data") or {}
+        entry = (data.get("enqueuePullRequest") or {}).get("mergeQueueEntry") or {}
+        return entry.get("position")
 
     def checks_output(self, pr: PullRequest) -> str:
         """Each failed check of the PR's head, named with its page; for a GitHub Actions

@@ -138,8 +138,9 @@ class LocalForge:
             data["pulls"].append(record)
             return pull
 
-    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> None:
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> int | None:
         self._update(pr, f"auto-merge ({method})", auto_merge=method)
+        return None
 
     def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
         self._update(pr, f"labels {', '.join(labels)}", labels=[*pr.labels, *labels])
