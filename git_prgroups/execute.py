@@ -51,6 +51,7 @@ from git_prgroups.planning.actions import (
     PrepareWorktree,
     Push,
     PushBranches,
+    RecordIssues,
     RecordPushed,
     RecordSetupsDue,
     RecordStarts,
@@ -729,6 +730,10 @@ def _ask_people(name: str, pr: PullRequest, people: People, run: Execution) -> N
     run.tell(Event("updated", f"#{pr.number} {'; '.join(said)}", name, pr.number))
 
 
+def _record_issues(action: RecordIssues, run: Execution) -> None:
+    run.forge.record_issues(action.issues)
+
+
 def _update_branch(action: UpdateBranch, run: Execution) -> None:
     run.forge.update_branch(action.pr, action.rebase)
     how = "rebased onto" if action.rebase else "merged with"
@@ -845,6 +850,7 @@ _HANDLERS: dict[type, Callable[[object, Execution], None]] = {
     ArmAutoMerge: _arm,
     AnnounceReady: _announce_ready,
     UpdateBranch: _update_branch,
+    RecordIssues: _record_issues,
     AddPeople: _add_people,
     RerunChecks: _rerun,
     AddLabels: _add_labels,

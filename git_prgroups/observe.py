@@ -108,6 +108,7 @@ def observe(
         operations=operations(w.path for w in ours),
         setup_failed=setup_failures(Store.of(git.common_dir())),
         reruns=reruns(Store.of(git.common_dir())),
+        issue_records=forge.recorded_issues(),
         prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
         graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),
         forge_lands=not forge.merges_on_its_own,

@@ -141,7 +141,11 @@ def test_no_commits_no_pr(epic, cli):
     _, lines = up(epic, "code-hygiene")
 
     assert lines == [f"ready: code-hygiene: no commits yet in {epic.base / 'scylla-code-hygiene'}"]
-    assert not (epic.repo / ".git" / "prgroups" / "local-forge.json").exists()
+    records = json.loads((epic.repo / ".git" / "prgroups" / "local-forge.json").read_text())
+    assert records["pulls"] == []
+    # the spec's issues, recorded the first time: open, with what the spec says of them
+    assert records["issues"]["405"] == {"state": "open", "title": "Pre-commit header"}
+    assert len(records["issues"]) == 18
 
 
 def test_dry_run_prints_commands_and_changes_nothing(epic, cli):

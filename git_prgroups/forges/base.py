@@ -80,6 +80,13 @@ class Forge(Protocol):
     def rerun_failed(self, runs: Sequence[int]) -> None:
         """Start the failed jobs of these CI runs again (a forge with CI runs only)."""
 
+    def recorded_issues(self) -> frozenset[int] | None:
+        """The issues a forge of prgroups' own has records of; None where the forge
+        keeps issues itself (GitHub)."""
+
+    def record_issues(self, issues: Sequence[tuple[int, str]]) -> None:
+        """Record these issues (number, what they are about), open, where not yet."""
+
     def post_report(self, issue: int, body: str) -> Posted:
         """The report as one comment on `issue`: made the first time, edited after (never
         a second comment), left alone when it says the same."""

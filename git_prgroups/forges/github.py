@@ -411,6 +411,12 @@ class GitHubForge:
             for node in found if node and node.get("state") == "OPEN"
         ], known  # fmt: skip
 
+    def recorded_issues(self) -> frozenset[int] | None:
+        return None  # GitHub keeps the issues
+
+    def record_issues(self, issues: Sequence[tuple[int, str]]) -> None:
+        raise NotImplementedError("GitHub keeps the issues")
+
     def post_report(self, issue: int, body: str) -> Posted:
         """Found again by the mark at its top, among the comments prgroups' user wrote."""
         found = self.gh.graphql(

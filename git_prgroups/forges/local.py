@@ -198,6 +198,17 @@ class LocalForge:
     def rerun_failed(self, runs: Sequence[int]) -> None:
         raise NotImplementedError("the local forge runs its checks again itself")
 
+    def recorded_issues(self) -> frozenset[int] | None:
+        return frozenset(int(n) for n in self._load()["issues"])
+
+    def record_issues(self, issues: Sequence[tuple[int, str]]) -> None:
+        if self._dry_run:
+            self._would("issues " + ", ".join(f"#{n}" for n, _ in issues) + " recorded, open")
+            return
+        with self._editing() as data:
+            for number, about in issues:
+                data["issues"].setdefault(str(number), {"state": "open", "title": about})
+
     def post_report(self, issue: int, body: str) -> Posted:
         recorded = self._load()["issues"].get(str(issue), {})
         if recorded.get("report") == body:
@@ -231,11 +242,8 @@ class LocalForge:
             self._would(f"issue #{number} closed: {comment}")
             return
         with self._editing() as data:
-            data["issues"][str(number)] = {
-                "state": "closed",
-                "comment": comment,
-                "closed_at": _now(),
-            }
+            record = data["issues"].setdefault(str(number), {})  # what it is about stays
+            record.update(state="closed", comment=comment, closed_at=_now())
 
     def comment_issue(self, number: int, comment: str) -> None:
         if self._dry_run:

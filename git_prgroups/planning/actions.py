@@ -236,6 +236,14 @@ class LandArmed:
 
 
 @dataclass(frozen=True)
+class RecordIssues:
+    """Issues the spec names that a forge of prgroups' own (the local one) has no record
+    of yet, with what the spec says they are about."""
+
+    issues: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
 class UpdateBranch:
     """A PR behind a base that requires up-to-date branches, with no worktree here to
     rebase it in: brought up to date by the forge."""
@@ -323,5 +331,6 @@ Action = (
     | AnnounceReady
     | UpdateBranch
     | AddPeople
+    | RecordIssues
     | ReportPruned
 )

@@ -32,6 +32,7 @@ from git_prgroups.planning.actions import (
     PrepareWorktree,
     Push,
     PushBranches,
+    RecordIssues,
     RecordPushed,
     RecordSetupsDue,
     RecordStarts,
@@ -121,6 +122,9 @@ def plan_up(
             else:
                 forge.append(action)
     plan: list[Action] = []
+    unrecorded = _unrecorded_issues(spec, world)
+    if unrecorded:
+        plan.append(RecordIssues(unrecorded))
     starts = {a.branch: a.commit for a in adds if a.new}
     if starts:
         plan.append(RecordStarts(starts))
@@ -316,6 +320,17 @@ def plan_landings(spec: Spec, world: World, *, only: Collection[str] = ()) -> li
             continue
         orders.append(LandingOrder(entry.name, pr, checks, pr.auto_merge, entry.checks_retry))
     return ([LandArmed(tuple(orders))] if orders else []) + reports
+
+
+def _unrecorded_issues(spec: Spec, world: World) -> tuple[tuple[int, str], ...]:
+    """The spec's issues the local forge has not recorded yet, with their descriptions
+    (on GitHub they exist already)."""
+    if world.issue_records is None:
+        return ()
+    named = sorted({i for e in spec.entries for i in e.issues} | set(spec.issue_notes))
+    return tuple(
+        (n, spec.issue(n).description or "") for n in named if n not in world.issue_records
+    )
 
 
 def wanted_people(entry: Entry) -> People:

@@ -41,6 +41,8 @@ class World:
     main_worktree: Path | None = None
     forge_lands: bool = False  # prgroups lands armed PRs itself (the local forge)
     reruns: Mapping[Sha, int] = field(default_factory=dict)  # head → failed CI runs rerun
+    # the issues a forge of prgroups' own keeps a record of (None: the forge keeps issues)
+    issue_records: frozenset[int] | None = None
 
     def worktree_of(self, entry: Entry) -> Worktree | None:
         """The worktree at the entry's path, or any worktree on the entry's branch."""
