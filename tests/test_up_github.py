@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 from fakes.github import FakeGitHub, GhBinary, gh_binaries
+from test_report import shortstat
 from test_sync import advance_base
 
 from git_prgroups.commands.up import run_up
@@ -763,20 +764,13 @@ def test_the_report_on_github_reads_sizes_and_dates_in_one_query(
             continue
         fake = hub.prs[row["pr"]]
         fork = git("merge-base", "main", fake.head_oid, cwd=epic.origin)
-        assert (row["changed_files"], row["additions"], row["deletions"]) == diff_shortstat(
+        assert (row["changed_files"], row["additions"], row["deletions"]) == shortstat(
             fork, fake.head_oid, epic.origin
         ), name
         assert row["merged_at"] == fake.merged_at
     assert report["metrics"]["merged"] == 2
     asked = [r.operation for r in hub.received[before:]]
     assert asked.count("PrgroupsPullFacts") == 1, asked
-
-
-def diff_shortstat(old: str, new: str, cwd: Path) -> tuple[int, int, int]:
-    out = git("diff", "--shortstat", old, new, cwd=cwd)
-    found = [re.search(rf"(\d+) {w}", out) for w in ("file", "insertion", "deletion")]
-    files, added, removed = (int(m.group(1)) if m else 0 for m in found)
-    return files, added, removed
 
 
 GITHUB = "github.localhost/octo/scylla"

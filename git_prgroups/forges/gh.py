@@ -104,10 +104,17 @@ class Gh:
         self.version  # noqa: B018 - checked before the first real call
         return self._call(["gh", *args], mutating=mutating, check=check)
 
-    def graphql(self, query: str, variables: dict[str, str]) -> Completed:
+    def graphql(self, query: str, variables: dict[str, str], *, check: bool = True) -> Completed:
         fields = [arg for key, value in variables.items() for arg in ("-f", f"{key}={value}")]
         return self.run(
-            "api", "graphql", "--hostname", self.repository.host, *fields, "-f", f"query={query}"
+            "api",
+            "graphql",
+            "--hostname",
+            self.repository.host,
+            *fields,
+            "-f",
+            f"query={query}",
+            check=check,
         )
 
     def _call(self, argv: Sequence[str], *, mutating: bool, check: bool = True) -> Completed:

@@ -382,20 +382,11 @@ class GitHubForge:
     ) -> tuple[list[IssueFacts], bool]:
         plain = "number title state labels(first: 20) { nodes { name } }"
         with_dependencies = f"{plain} blockedBy(first: 50) {{ nodes {{ number state }} }}"
-        variables = {"owner": self.repository.owner, "repo": self.repository.name}
         known = True
-        done = self.gh.run(
-            "api", "graphql", "--hostname", self.repository.host,
-            *(a for k, v in variables.items() for a in ("-f", f"{k}={v}")),
-            "-f", f"query={query(with_dependencies)}", check=False,
-        )  # fmt: skip
+        done = self.gh.graphql(query(with_dependencies), self._repo_variables(), check=False)
         if not done.ok and "blockedBy" in done.stdout + done.stderr:
             known = False  # this GitHub keeps no issue dependencies: ask without them
-            done = self.gh.run(
-                "api", "graphql", "--hostname", self.repository.host,
-                *(a for k, v in variables.items() for a in ("-f", f"{k}={v}")),
-                "-f", f"query={query(plain)}",
-            )  # fmt: skip
+            done = self.gh.graphql(query(plain), self._repo_variables())
         elif not done.ok:
             raise self.gh.failure(done)
         found: Any = self._json(done.stdout).get("data") or {}
@@ -477,11 +468,7 @@ class GitHubForge:
             f"query {name}($owner: String!, $repo: String!) "
             f"{{ repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
         )
-        done = self.gh.run(
-            "api", "graphql", "--hostname", self.repository.host,
-            "-f", f"owner={self.repository.owner}", "-f", f"repo={self.repository.name}",
-            "-f", f"query={query}", check=False,
-        )  # fmt: skip
+        done = self.gh.graphql(query, self._repo_variables(), check=False)
         data = self._json(done.stdout) if done.stdout.strip() else {}
         if not done.ok and not (data.get("data") or {}).get("repository"):
             raise self.gh.failure(done)
