@@ -108,8 +108,9 @@ class Command(cli.Application):
     @property
     def runner(self) -> Runner:
         if getattr(self, "_runner", None) is None:
-            ahead = self.read_ahead
-            self._runner = ahead.runner if ahead else Runner(verbose=self.verbose, echo=to_stderr)
+            self._runner = Runner(verbose=self.verbose, echo=to_stderr)
+            if self.read_ahead is not None:  # what it began, echoed and counted as its own
+                self.read_ahead.hand_to(self._runner)
         return self._runner
 
     def load_spec(self) -> Spec:
@@ -542,9 +543,10 @@ class StatusCommand(Command):
         from git_prgroups.git import Git
         from git_prgroups.observe import start_statuses
 
+        runner = self.runner  # takes on what the read-ahead began
         ahead = self.read_ahead
         # begun already, or now, while the spec is read
-        statuses = ahead.statuses if ahead else start_statuses(Git(self.runner, Path.cwd()))
+        statuses = (ahead and ahead.statuses) or start_statuses(Git(runner, Path.cwd()))
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
         status = read_status(spec, git, forge, statuses)

@@ -15,6 +15,12 @@ from pathlib import Path
 
 from git_prgroups.model import BranchName, CommitGraph, Sha, Worktree
 from git_prgroups.proc import CommandFailed, Completed, Runner
+from git_prgroups.worktree_reads import (
+    WORKTREE_LIST,
+    dirty_in_batch,
+    status_batch,
+    worktree_records,
+)
 
 LITERAL_PATHS = {"GIT_LITERAL_PATHSPECS": "1"}  # file names, never patterns or magic
 NULL_SHA = Sha("0" * 40)
@@ -67,8 +73,8 @@ class Git:
     def main_worktree(self) -> Path | None:
         """The main worktree's top level (the first `git worktree list` shows), or None
         outside a repository or in a bare one."""
-        result = self._run(
-            "worktree", "list", "--porcelain", "-z", check=False, cached=True, reads_refs=False
+        result = self.runner.run(
+            WORKTREE_LIST, cwd=self.cwd, check=False, cached=True, reads_refs=False
         )
         if not result.ok:
             return None
@@ -78,7 +84,7 @@ class Git:
         return worktrees[0].path
 
     def worktrees(self) -> list[Worktree]:
-        result = self._run("worktree", "list", "--porcelain", "-z", cached=True, reads_refs=False)
+        result = self.runner.run(WORKTREE_LIST, cwd=self.cwd, cached=True, reads_refs=False)
         return parse_worktrees(result.stdout)
 
     def refs(self, *prefixes: str) -> dict[str, Sha]:
@@ -149,22 +155,13 @@ class Git:
         from anywhere else each worktree is asked alone."""
         if not (self.cwd / ".git").is_dir():
             return {w: self.is_dirty(w) for w in worktrees}
-        key = "prgroups.statusof"
-        listed = [w for w in worktrees if "\n" not in str(w)]
-        config = [arg for w in listed for arg in ("-c", f"{key}={w}")]
-        result = self._run(
-            "--no-optional-locks", "-c", "core.preloadIndex=false", *config, "for-each-repo",
-            f"--config={key}", "status",
-            "--porcelain=v2", "-z", "--branch", "--no-ahead-behind", "--untracked-files=normal",
-            check=False,
-        )  # fmt: skip
-        blocks: list[bool] = []
-        for record in result.stdout.split("\0"):
-            if record.startswith("# branch.oid "):
-                blocks.append(False)
-            elif record and not record.startswith("#") and blocks:
-                blocks[-1] = True
-        dirty = dict(zip(listed, blocks, strict=False))
+        batch = self.runner.run(status_batch(worktrees), cwd=self.cwd, check=False)
+        return self.dirty_from_batch(worktrees, batch)
+
+    def dirty_from_batch(self, worktrees: Sequence[Path], batch: Completed) -> dict[Path, bool]:
+        """What `batch` (`status_batch(worktrees)`, run here) says of each worktree; those
+        it did not reach asked one by one."""
+        dirty = dirty_in_batch(batch.stdout, worktrees)
         for worktree in worktrees:
             if worktree not in dirty:
                 dirty[worktree] = self.is_dirty(worktree)
@@ -501,14 +498,7 @@ class Git:
 def parse_worktrees(text: str) -> list[Worktree]:
     """Parse `git worktree list --porcelain -z`."""
     worktrees = []
-    for block in text.split("\0\0"):
-        fields = [f for f in block.split("\0") if f]
-        if not fields or not fields[0].startswith("worktree "):
-            continue
-        values: dict[str, str] = {}
-        for item in fields:
-            key, _, value = item.partition(" ")
-            values[key] = value
+    for values in worktree_records(text):
         branch = values.get("branch")
         head = values.get("HEAD")
         worktrees.append(

@@ -6,7 +6,7 @@ except `git status` of the worktrees, in two processes that run side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,13 +15,13 @@ from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.model import BranchName, CommitGraph, FolderState, Operation, PullRequest, Sha
 from git_prgroups.planning.world import World
+from git_prgroups.proc import Completed
 from git_prgroups.spec import Spec
 from git_prgroups.store import BACKUP_REFS, CONFLICT_REFS, MADE_REFS, PUSHED_REFS, Store
+from git_prgroups.worktree_reads import STATUS_PROCESSES
 
 if TYPE_CHECKING:  # prune's: status and up need not import them
     from git_prgroups.planning.prune import Leftovers, PruneFacts
-
-PARALLEL = 2
 
 
 class WorktreeStatuses:
@@ -33,16 +33,22 @@ class WorktreeStatuses:
 
     def __init__(self, git: Git) -> None:
         self.git = git
-        self._pool = ThreadPoolExecutor(PARALLEL)
+        self._pool = ThreadPoolExecutor(STATUS_PROCESSES)
         self._asked: dict[Path, Future[dict[Path, bool]]] = {}
 
     def start(self, paths: Iterable[Path]) -> WorktreeStatuses:
         new = [p for p in dict.fromkeys(paths) if p not in self._asked and p.is_dir()]
-        for share in (new[i::PARALLEL] for i in range(PARALLEL)):
+        for share in (new[i::STATUS_PROCESSES] for i in range(STATUS_PROCESSES)):
             if share:
                 future = self._pool.submit(self.git.dirty_worktrees, share)
                 self._asked.update(dict.fromkeys(share, future))
         return self
+
+    def take(self, paths: Sequence[Path], batch: Callable[[], Completed]) -> None:
+        """Statuses of `paths` begun elsewhere (the read-ahead) as `status_batch`, from
+        this Git's folder; `batch` waits for its result."""
+        future = self._pool.submit(lambda: self.git.dirty_from_batch(paths, batch()))
+        self._asked.update(dict.fromkeys(paths, future))
 
     def collect(self, paths: Iterable[Path]) -> dict[Path, bool]:
         paths = list(paths)

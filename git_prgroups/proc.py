@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 import threading
@@ -22,39 +21,7 @@ from pathlib import Path
 
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Event, EventKind, command_line
-
-# Inherited GIT_* variables that describe the user's setup rather than one repository.
-_KEPT_GIT_VARIABLES = (
-    "GIT_ASKPASS",
-    "GIT_AUTHOR_DATE",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_AUTHOR_NAME",
-    "GIT_COMMITTER_DATE",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_NAME",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_NOSYSTEM",
-    "GIT_EDITOR",
-    "GIT_EXEC_PATH",
-    "GIT_SSH",
-    "GIT_SSH_COMMAND",
-    "GIT_SSL_CAINFO",
-    "GIT_SEQUENCE_EDITOR",
-    "GIT_SSL_NO_VERIFY",
-    "GIT_TRACE",
-)
-_CHILD_DEFAULTS = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GH_PROMPT_DISABLED": "1",
-    "GH_NO_UPDATE_NOTIFIER": "1",
-    "GH_NO_EXTENSION_UPDATE_NOTIFIER": "1",
-    "GH_TELEMETRY": "false",
-    "GH_PAGER": "cat",
-    "PAGER": "cat",
-    "GIT_PAGER": "cat",
-    "NO_COLOR": "1",
-    "LANGUAGE": "C",  # git and gh messages in English, which error handling reads
-}
+from git_prgroups.launch import start
 
 
 @dataclass(frozen=True)
@@ -107,27 +74,6 @@ class Halted(KeyboardInterrupt):
 
 class CommandTimedOut(PrgroupsError):
     pass
-
-
-def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("GIT_") or key in _KEPT_GIT_VARIABLES
-    }
-    env.update(_CHILD_DEFAULTS)
-    if extra:
-        env.update(extra)
-    return env
-
-
-def find_program(name: str, cwd: Path | None, env: Mapping[str, str]) -> str | None:
-    """Where `name` is: on PATH, or (`./run-tests.sh`, `bin/lint`) in the folder the
-    command runs in, as a shell would take it."""
-    if os.sep in name:
-        path = Path(name) if cwd is None else cwd / name
-        return str(path) if os.access(path, os.X_OK) and path.is_file() else None
-    return shutil.which(name, path=env.get("PATH"))
 
 
 HALT_WAIT = 5.0  # seconds the second Ctrl-C waits for what it killed to be gone
@@ -255,27 +201,18 @@ class Runner:
         mutating: bool,
         interactive: bool = False,
     ) -> Completed:
-        child_env = child_environment(env)
-        program = find_program(argv[0], cwd, child_env)
-        if program is None:
-            raise ToolMissing(f"`{argv[0]}` was not found on PATH")
-        if self.verbose and self.echo is not None:
-            prefix = f"(cd {shlex.quote(str(cwd))} && " if cwd else ""
-            self.echo(redact(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}"))
+        self._echo(argv, cwd)
         self.calls.append((argv, mutating))
         pipe = None if interactive else subprocess.PIPE  # an editor needs the terminal
         with self._lock:
             if self._halted:
                 raise Halted(argv)
-            process = subprocess.Popen(  # an argv list: never a shell
-                [program, *argv[1:]],
-                cwd=str(cwd) if cwd else None,
-                env=child_env,
-                stdin=pipe,
-                stdout=pipe,
-                stderr=pipe,
-                start_new_session=self.shield_children and not interactive,
-            )
+            process = start(
+                argv, cwd, env, stdin=pipe, stdout=pipe, stderr=pipe,
+                own_session=self.shield_children and not interactive,
+            )  # fmt: skip
+            if process is None:
+                raise ToolMissing(f"`{argv[0]}` was not found on PATH")
             self._live.add(process)
         try:
             out, err = process.communicate(
@@ -299,6 +236,43 @@ class Runner:
             stderr=(err or b"").decode("utf-8", "surrogateescape"),
         )
 
+    def adopt(
+        self,
+        argv: Sequence[str],
+        cwd: Path,
+        process: subprocess.Popen[bytes],
+        output: Callable[[], tuple[bytes, bytes]],
+        *,
+        cached: bool = False,
+    ) -> Callable[[], Completed]:
+        """A read begun before this runner existed (readahead.py), taken on as if it had
+        started it: echoed, recorded, stopped by `halt`. Returns what waits for its
+        result; a `cached` one is kept as `run(..., cached=True)` keeps a read of
+        something no ref changes."""
+        argv = tuple(argv)
+        self._echo(argv, cwd)
+        self.calls.append((argv, False))
+        with self._lock:
+            self._live.add(process)
+
+        def result() -> Completed:
+            out, err = output()
+            with self._lock:
+                self._live.discard(process)
+                if self._halted:
+                    raise Halted(argv)
+                completed = Completed(
+                    argv=argv,
+                    returncode=process.returncode,
+                    stdout=out.decode("utf-8", "surrogateescape"),
+                    stderr=err.decode("utf-8", "surrogateescape"),
+                )
+                if cached and not self._changes:
+                    self._cache.setdefault((argv, cwd), (completed, False))
+            return completed
+
+        return result
+
     def run_logged(
         self, argv: Sequence[str], *, cwd: Path, log: Path, env: Mapping[str, str]
     ) -> int:
@@ -309,23 +283,19 @@ class Runner:
             self.calls.append((argv, True))
             self.tell_would("would-run", command_line(argv, cwd), argv=list(argv))
             return 0
-        child_env = child_environment(env)
-        program = find_program(argv[0], cwd, child_env)
-        if self.verbose and self.echo is not None:
-            self.echo(redact(f"$ (cd {shlex.quote(str(cwd))} && {shlex.join(argv)})"))
+        self._echo(argv, cwd)
         self.calls.append((argv, True))
         with log.open("wb") as output:
-            if program is None:
-                output.write(f"`{argv[0]}` was not found on PATH\n".encode())
-                return 127
             with self._lock:
                 if self._halted:
                     raise Halted(argv)
-                process = subprocess.Popen(  # an argv list: never a shell
-                    [program, *argv[1:]], cwd=str(cwd), env=child_env,
-                    stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                    start_new_session=self.shield_children,
+                process = start(
+                    argv, cwd, env, stdin=subprocess.DEVNULL, stdout=output,
+                    stderr=subprocess.STDOUT, own_session=self.shield_children,
                 )  # fmt: skip
+                if process is None:
+                    output.write(f"`{argv[0]}` was not found on PATH\n".encode())
+                    return 127
                 self._live.add(process)
             try:
                 code = process.wait()
@@ -335,6 +305,11 @@ class Runner:
         if self._halted:
             raise Halted(argv)
         return code
+
+    def _echo(self, argv: tuple[str, ...], cwd: Path | None) -> None:
+        if self.verbose and self.echo is not None:
+            prefix = f"(cd {shlex.quote(str(cwd))} && " if cwd else ""
+            self.echo(redact(f"$ {prefix}{shlex.join(argv)}{')' if cwd else ''}"))
 
     def tell_would(self, kind: EventKind, text: str, **details: object) -> None:
         """In a dry run: what would have been done."""

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from git_prgroups.cli import main
 from git_prgroups.commands.up import run_up
+from git_prgroups.entry import main  # as installed: status begins its reads first
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Event, Events, event_line
 from git_prgroups.forges.choose import choose_forge

@@ -106,3 +106,37 @@ def test_a_current_folder_that_was_removed_is_named(world, installed_command):
     assert out == ""
     assert err.startswith("error: the folder you are in was removed") and err[-1] == "\n"
     assert err.count("\n") == 1
+
+
+SPY_ON_PROCESSES = """
+import json, subprocess, sys
+started = []
+real_init = subprocess.Popen.__init__
+def spy(self, args, *rest, **options):
+    started.append([" ".join(args[1:4]), "plumbum" in sys.modules])
+    real_init(self, args, *rest, **options)
+subprocess.Popen.__init__ = spy
+from git_prgroups.entry import main
+code = main(["status"])
+print(json.dumps(started), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_status_starts_the_statuses_before_plumbum_and_the_spec_load(epic, installed_command):
+    """The statuses are most of status's time: they run while the rest is imported."""
+    from conftest import up
+
+    up(epic, "code-hygiene", "fix-model-configs")
+
+    result = run([sys.executable, "-c", SPY_ON_PROCESSES], epic.repo, installed_command.parent)
+
+    assert result.returncode == 0, result.stderr
+    started = json.loads(result.stderr.splitlines()[-1])
+    assert started[:3] == [
+        ["worktree list --porcelain", False],
+        ["--no-optional-locks -c core.preloadIndex=false", False],
+        ["--no-optional-locks -c core.preloadIndex=false", False],
+    ]
+    assert all(loaded for _, loaded in started[3:])  # the rest, once the command line is read
+    assert sum("worktree list" in argv for argv, _ in started) == 1

@@ -151,3 +151,59 @@ def test_status_shows_no_commits_ahead_for_a_merged_entry(epic: World, cli) -> N
                if line.startswith("code-hygiene"))  # fmt: skip
 
     assert row.split()[3:5] == ["clean", "#1"] and row.endswith("merged")
+
+
+# ---- the read-ahead: status's reads begun before the rest of prgroups is imported ------------
+
+
+def test_status_begins_the_statuses_before_the_spec_and_asks_each_once(epic: World, cli) -> None:
+    up(epic, "code-hygiene", "fix-model-configs", "delete-mojo-guides")
+    (epic.base / "scylla-code-hygiene" / "notes.txt").write_text("wip\n")
+
+    outcome = cli("--verbose", "status", "--json", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    echoed = [line for line in outcome.err.splitlines() if line.startswith("$ ")]
+    assert "worktree list" in echoed[0]  # first, before the spec was read
+    assert all("for-each-repo" in line for line in echoed[1:3])
+    assert sum("worktree list" in line for line in echoed) == 1
+    assert sum("for-each-repo" in line for line in echoed) == 2
+    states = {e["name"]: e["worktree_state"] for e in json.loads(outcome.out)["entries"]}
+    assert states["code-hygiene"] == "dirty"
+    assert states["fix-model-configs"] == states["delete-mojo-guides"] == "clean"
+
+
+def test_a_worktree_the_early_statuses_cannot_read_is_reported_as_itself(epic: World, cli) -> None:
+    up(epic, "code-hygiene", "fix-model-configs", "delete-mojo-guides")
+    broken = epic.base / "scylla-fix-model-configs"
+    (broken / ".git").write_text("gitdir: /nowhere\n")
+
+    outcome = cli("status", cwd=epic.repo)
+
+    assert outcome.code != 0
+    assert "Traceback" not in outcome.err
+    assert "scylla-fix-model-configs" in outcome.err
+
+
+def test_status_outside_a_repository_says_so_without_a_read_ahead(tmp_path: Path, cli) -> None:
+    outcome = cli("status", cwd=tmp_path)
+
+    assert outcome.code == 2
+    assert "Traceback" not in outcome.err and outcome.err.startswith("error: ")
+
+
+def test_a_read_begun_early_is_stopped_by_the_second_ctrl_c(tmp_path: Path) -> None:
+    from git_prgroups.proc import Halted
+    from git_prgroups.readahead import Begun
+
+    begun = Begun.start(("sleep", "30"), str(tmp_path))
+    assert begun is not None
+    runner = Runner()
+    result = runner.adopt(begun.argv, tmp_path, begun.process, begun.output)
+
+    runner.halt()
+
+    assert begun.process.poll() is not None  # killed, not left to finish
+    with pytest.raises(Halted):
+        result()
+    assert runner.calls == [(("sleep", "30"), False)]
