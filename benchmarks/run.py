@@ -430,8 +430,9 @@ READING = """## Reading the figures
   `--verbose` lists them), whatever the number of entries: reads are batched, and
   only worktrees made, checkouts and forge writes grow with the entries.
 - `status` reads every worktree's state in two `git for-each-repo ... status`
-  processes; the floor runs one `git status` per worktree, two at a time, after
-  importing plumbum and tomllib, as a script doing only that would. The worktrees
+  processes, started before anything but what starts a process is imported, so that
+  they run while the rest loads; the floor runs one `git status` per worktree, two at
+  a time, after importing plumbum and tomllib, as a script doing only that would. The worktrees
   are measured settled (each index written after its files): right after a
   checkout, files and index share a second, and a git built without nanosecond
   timestamps (Debian's) reads each such file again at every status until something
@@ -442,8 +443,12 @@ READING = """## Reading the figures
   --no-checkout`: two adds at once can die reading each other's half-written
   registration) and checks them out side by side, one per core; the hand loop is the
   seed's `git worktree add -b BRANCH PATH origin/main`, one after another. On two
-  cores the checkouts take half the time at best, and python with plumbum starts in
-  about 80 ms: the floor of the ratio is near 0.55.
+  cores the checkouts take half the loop's time at best, and no prgroups command can
+  start sooner than python importing plumbum.cli (the `--help` row): the Targets
+  say what ratio that leaves.
+- The repositories are clones of their origin, their objects in the pack the clone
+  brought. A checkout of files all just committed (loose objects) takes twice as
+  long, which makes the hand loop slower and every ratio against it look better.
 - The PRs on the fake GitHub: each `gh pr create` makes three requests and each `gh
   pr merge --auto` four; prgroups reads all PRs in one request before and one after.
   Four writes are under way at once (`[defaults] jobs`, `--jobs`), each PR's arming

@@ -10,6 +10,7 @@ with its own calls, stopped by a second Ctrl-C, as if it had started them.
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 
 from git_prgroups import launch
@@ -22,8 +23,6 @@ from git_prgroups.worktree_reads import (
 
 TYPE_CHECKING = False  # typing costs 6 ms to import: for the type checker only
 if TYPE_CHECKING:
-    import subprocess
-
     from git_prgroups.observe import WorktreeStatuses
     from git_prgroups.proc import Runner
 
@@ -40,7 +39,7 @@ class Begun:
 
     @classmethod
     def start(cls, argv: tuple[str, ...], cwd: str) -> Begun | None:
-        process = launch.start(argv, cwd, stdin=None)
+        process = launch.start(argv, cwd, stdin=subprocess.DEVNULL)
         return cls(argv, cwd, process) if process is not None else None
 
     def _read(self) -> None:
