@@ -5,13 +5,15 @@ repositories, written to docs/performance.md with a plot of time per entry.
     python benchmarks/run.py   # the whole table (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick   # N = 9 and one run of each: a smoke test
 
-Each figure is the median of RUNS runs (wall clock, the command started as a user
-starts it) and the number of git and gh processes the command itself started (counted
-in one more run through wrappers on PATH). Side by side in the same run: the seed's
+Each figure is the median of RUNS runs (three times as many for the commands of
+every moment: help, plan, status, nothing to do), wall clock, the command started as
+a user starts it, and the number of git and gh processes the command itself started
+(as --verbose lists them, in one more run). Side by side in the same run: the seed's
 hand loops (`git worktree add` one after another; `git -C WT status` for each
 worktree; `gh pr create` then `gh pr merge --auto` for each PR), `git machete status`
-on the same branches, and the floor of `status` (python starting, the modules status
-imports, one for-each-ref, one worktree list, the statuses two at a time). GitHub is
+on the same branches, the floor of `status` (python starting, the modules status
+imports, one for-each-ref, one worktree list, the statuses two at a time) and python
+importing plumbum.cli, which no command can start sooner than. GitHub is
 the fake one from tests/fakes, on loopback, with 0 or 300 ms per request.
 """
 
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DAILY_RUNS = 3  # help, plan, status, no-op up and sync: this many times the runs of the rest
 sys.path.insert(0, str(HERE.parent / "tests"))  # the fake GitHub
 
 STATUS_FLOOR = """
@@ -198,13 +201,14 @@ class Bench:
         repo: Path,
         before: Callable[[], object] = lambda: None,
         versus: dict[str, tuple[Callable[[], object], Callable[[], object]]] | None = None,
+        runs: int | None = None,
     ) -> Row:
         """`git prgroups ARGS` in `repo` (`before` each run), and the others beside it,
         their runs taken in turn with ours, so that the machine's drift (the disk
         writing back what the last run wrote) weighs on both alike."""
         ours: list[float] = []
         theirs: dict[str, list[float]] = {name: [] for name in versus or {}}
-        for _ in range(self.runs):
+        for _ in range(runs or self.runs):
             ours.append(timed(lambda: prgroups(*args, cwd=repo), before))
             for name, (command, their_before) in (versus or {}).items():
                 theirs[name].append(timed(command, their_before))
@@ -220,7 +224,10 @@ class Bench:
 
     def daily(self, files: int, entries: int) -> None:
         """A world of `entries` started entries: help, plan, status, no-op up, sync with
-        nothing to do; status beside its floor, the hand loop and git machete."""
+        nothing to do; status beside its floor, the hand loop and git machete. Each is
+        run `DAILY_RUNS` times as often as the rest: under half a second each, a moment's
+        noise is a larger share of them."""
+        runs = self.runs * DAILY_RUNS
         with self.world(files) as (base, repo):
             with_spec(repo, entries)
             prgroups("up", cwd=repo)
@@ -232,10 +239,10 @@ class Bench:
                     lambda: None,
                 )
             }
-            self.measure("--help (-h)", files, entries, ("-h",), repo, versus=start)
+            self.measure("--help (-h)", files, entries, ("-h",), repo, versus=start, runs=runs)
             for what, args in (("plan", ("plan",)), ("up, nothing to do", ("up",)),
                                ("sync, nothing to do", ("sync",))):  # fmt: skip
-                self.measure(what, files, entries, args, repo)
+                self.measure(what, files, entries, args, repo, runs=runs)
             versus = {
                 "floor": (lambda: run([sys.executable, "-c", STATUS_FLOOR, str(repo)], repo),
                           lambda: None),
@@ -246,7 +253,7 @@ class Bench:
             if machete_layout(repo):
                 versus["git machete status"] = (lambda: git("machete", "status", cwd=repo),
                                                 lambda: None)  # fmt: skip
-            self.measure("status", files, entries, ("status",), repo, versus=versus)
+            self.measure("status", files, entries, ("status",), repo, versus=versus, runs=runs)
 
     def making_worktrees(self, files: int, entries: int) -> None:
         """`up` making `entries` worktrees, against the seed's loop of `git worktree add`."""
@@ -401,7 +408,8 @@ def report(rows: list[Row], runs: int, out: Path, quick: bool, where: Path) -> N
         "# Performance",
         "",
         f"Written by `python benchmarks/run.py{' --quick' if quick else ''}` on "
-        f"{datetime.date.today().isoformat()}: median of {runs} run(s) each, wall clock; the "
+        f"{datetime.date.today().isoformat()}: median of {runs} run(s) each "
+        f"({runs * DAILY_RUNS} for help, plan, status and nothing to do), wall clock; the "
         f"repositories in {where}.",
         f"Machine: {machine()}.",
         "",
