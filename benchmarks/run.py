@@ -504,6 +504,12 @@ def targets(rows: list[Row]) -> list[str]:
             per = [(r.seconds - fixed(rows, what)) / r.entries * 1000 for r in (small, large)]
             said.append(f"- {what}: {per[0]:.2f} ms per entry at 9 entries, {per[1]:.2f} at 200 "
                         "(beyond the cost of 1 entry; target: flat)")  # fmt: skip
+            middle = find(what, 500, 50)
+            if what == "status" and middle and "floor" in middle.versus:
+                slope = (large.versus["floor"] - middle.versus["floor"]) / 150 * 1000
+                said.append(f"  (its floor's `git status` of each worktree: {slope:.2f} ms per "
+                            "entry from 50 to 200; at fewer, the statuses run while the rest "
+                            "loads)")  # fmt: skip
     return said or ["(the quick run measures too little to judge the targets)"]
 
 

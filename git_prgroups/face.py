@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import TYPE_CHECKING, TextIO
 
 from git_prgroups.events import Event, Progress, event_json, event_line
@@ -16,9 +17,20 @@ if TYPE_CHECKING:
     from git_prgroups.progress_line import ProgressLine
 
 
+_WRITING = threading.Lock()
+
+
+def write_line(stream: TextIO, line: str) -> None:
+    """`line` in one write: lines from steps that run side by side never share one, as
+    print's, which writes the end apart, may."""
+    with _WRITING:
+        stream.write(line + "\n")
+        stream.flush()
+
+
 def to_stderr(line: str) -> None:
     """Where --verbose shows each command as it runs."""
-    print(line, file=sys.stderr, flush=True)
+    write_line(sys.stderr, line)
 
 
 _COMMANDS = frozenset({"would-run", "moved"})  # to copy and paste: kept whole
@@ -46,7 +58,7 @@ class Face:
 
     def show(self, event: Event) -> None:
         if self.as_json:
-            print(event_json(event), file=self.out, flush=True)
+            write_line(self.out, event_json(event))
             return
         if isinstance(self.progress, _LiveProgress) and self.progress.line is not None:
             self.progress.line.around(lambda: self._print(event))
@@ -62,7 +74,7 @@ class Face:
         elif event.kind in _STYLES:
             line = self.style(line, _STYLES[event.kind])
         # waiting for another run's lock is news about the run, not its result
-        print(line, file=self.err if event.kind == "lock-wait" else self.out, flush=True)
+        write_line(self.err if event.kind == "lock-wait" else self.out, line)
 
     def finish(self, code: int) -> None:
         """The last JSON line: how the run ended."""

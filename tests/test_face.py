@@ -149,3 +149,30 @@ def test_a_long_line_is_broken_between_words_and_a_long_word_is_left_whole() -> 
     assert pieces[0] == "opened: fix-model-configs: #512 fix(config): model pricing mismatches"
     assert pieces[1] == f"    {url}"
     assert wrapped("short", 80) == "short"
+
+
+def test_verbose_lines_from_commands_started_side_by_side_stay_whole(monkeypatch) -> None:
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from git_prgroups.face import to_stderr
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.writes: list[str] = []
+
+        def write(self, text: str) -> int:
+            self.writes.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    recorder = Recorder()
+    monkeypatch.setattr(sys, "stderr", recorder)
+    lines = [f"$ git reset --hard  # worktree {i}" for i in range(200)]
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(to_stderr, lines))
+
+    assert sorted(recorder.writes) == sorted(f"{line}\n" for line in lines)
