@@ -546,7 +546,9 @@ class StatusCommand(Command):
         runner = self.runner  # takes on what the read-ahead began
         ahead = self.read_ahead
         # begun already, or now, while the spec is read
-        statuses = (ahead and ahead.statuses) or start_statuses(Git(runner, Path.cwd()))
+        statuses = (
+            ahead.statuses if ahead and ahead.statuses else start_statuses(Git(runner, Path.cwd()))
+        )
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
         status = read_status(spec, git, forge, statuses)

@@ -2,8 +2,8 @@
 
 `status` reads every worktree's state: those reads start here, before anything but
 what starts a process is imported and before the command line is parsed, so that
-they run while plumbum (about 40 ms to import), the rest of prgroups and the spec
-load. Everything else is the command line's (cli.py).
+they run while plumbum, the rest of prgroups and the spec load (about 70 ms).
+Everything else is the command line's (cli.py).
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ from git_prgroups.readahead import ReadAhead
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ahead = _read_ahead() if _command(argv) == "status" else None
-    from git_prgroups.cli import run
+    try:
+        from git_prgroups.cli import run
 
-    return run(argv, ahead)
+        return run(argv, ahead)
+    finally:
+        if ahead is not None:
+            ahead.abandon()
 
 
 def _command(argv: list[str]) -> str | None:

@@ -81,14 +81,14 @@ class Face:
         if self.as_json:
             summary = {"event": "exit", "entry": None, "pr": None, "message": "",
                        "needs_you": code == 1, "details": {"code": code}}  # fmt: skip
-            print(json.dumps(summary), file=self.out, flush=True)
+            write_line(self.out, json.dumps(summary))
 
     def error(self, message: str, code: int) -> None:
-        print(f"error: {message}", file=self.err, flush=True)
+        write_line(self.err, f"error: {message}")
         if self.as_json:
             summary = {"event": "error", "entry": None, "pr": None, "message": message,
                        "needs_you": True, "details": {"code": code}}  # fmt: skip
-            print(json.dumps(summary, ensure_ascii=False), file=self.out, flush=True)
+            write_line(self.out, json.dumps(summary, ensure_ascii=False))
 
 
 def _terminal(*streams: TextIO) -> bool:

@@ -17,7 +17,9 @@ from git_prgroups.model import BranchName, CommitGraph, Sha, Worktree
 from git_prgroups.proc import CommandFailed, Completed, Runner
 from git_prgroups.worktree_reads import (
     WORKTREE_LIST,
+    can_batch_from,
     dirty_in_batch,
+    main_worktree,
     status_batch,
     worktree_records,
 )
@@ -76,12 +78,8 @@ class Git:
         result = self.runner.run(
             WORKTREE_LIST, cwd=self.cwd, check=False, cached=True, reads_refs=False
         )
-        if not result.ok:
-            return None
-        worktrees = parse_worktrees(result.stdout)
-        if not worktrees or worktrees[0].bare:
-            return None
-        return worktrees[0].path
+        main = main_worktree(worktree_records(result.stdout)) if result.ok else None
+        return Path(main) if main is not None else None
 
     def worktrees(self) -> list[Worktree]:
         result = self.runner.run(WORKTREE_LIST, cwd=self.cwd, cached=True, reads_refs=False)
@@ -146,14 +144,9 @@ class Git:
     def dirty_worktrees(self, worktrees: Sequence[Path]) -> dict[Path, bool]:
         """`is_dirty` of many worktrees from one git process (`for-each-repo` runs
         `git status` in each, in order). The worktrees after one that fails are asked one
-        by one, so that one's failure is reported as itself.
-
-        git hands its own git directory to what `for-each-repo` runs: from a linked
-        worktree that is an absolute path, and every status would read that worktree's
-        index. From the top of a main worktree whose `.git` is a folder (this Git's
-        folder, for the batch) it is `.git`, which each worktree resolves to its own;
-        from anywhere else each worktree is asked alone."""
-        if not (self.cwd / ".git").is_dir():
+        by one, so that one's failure is reported as itself. Where no batch can run
+        (`can_batch_from`), each worktree is asked alone."""
+        if not can_batch_from(self.cwd):
             return {w: self.is_dirty(w) for w in worktrees}
         batch = self.runner.run(status_batch(worktrees), cwd=self.cwd, check=False)
         return self.dirty_from_batch(worktrees, batch)

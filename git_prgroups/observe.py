@@ -18,7 +18,7 @@ from git_prgroups.planning.world import World
 from git_prgroups.proc import Completed
 from git_prgroups.spec import Spec
 from git_prgroups.store import BACKUP_REFS, CONFLICT_REFS, MADE_REFS, PUSHED_REFS, Store
-from git_prgroups.worktree_reads import STATUS_PROCESSES
+from git_prgroups.worktree_reads import STATUS_PROCESSES, shares
 
 if TYPE_CHECKING:  # prune's: status and up need not import them
     from git_prgroups.planning.prune import Leftovers, PruneFacts
@@ -38,10 +38,9 @@ class WorktreeStatuses:
 
     def start(self, paths: Iterable[Path]) -> WorktreeStatuses:
         new = [p for p in dict.fromkeys(paths) if p not in self._asked and p.is_dir()]
-        for share in (new[i::STATUS_PROCESSES] for i in range(STATUS_PROCESSES)):
-            if share:
-                future = self._pool.submit(self.git.dirty_worktrees, share)
-                self._asked.update(dict.fromkeys(share, future))
+        for share in shares(new):
+            future = self._pool.submit(self.git.dirty_worktrees, share)
+            self._asked.update(dict.fromkeys(share, future))
         return self
 
     def take(self, paths: Sequence[Path], batch: Callable[[], Completed]) -> None:

@@ -76,6 +76,15 @@ class CommandTimedOut(PrgroupsError):
     pass
 
 
+def _completed(argv: tuple[str, ...], code: int, out: bytes | None, err: bytes | None) -> Completed:
+    return Completed(
+        argv=argv,
+        returncode=code,
+        stdout=(out or b"").decode("utf-8", "surrogateescape"),
+        stderr=(err or b"").decode("utf-8", "surrogateescape"),
+    )
+
+
 HALT_WAIT = 5.0  # seconds the second Ctrl-C waits for what it killed to be gone
 
 
@@ -101,8 +110,10 @@ class Runner:
     _changes: int = 0
     _changing: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    # what runs now, for halt(); once halted nothing more starts
-    _live: set[subprocess.Popen[bytes]] = field(default_factory=set)
+    # what runs now, for halt(), each with whether it leads a process group of its own
+    # (started in a session of its own: its group goes with it); once halted nothing
+    # more starts
+    _live: dict[subprocess.Popen[bytes], bool] = field(default_factory=dict)
     _halted: bool = False
 
     def halt(self) -> None:
@@ -110,19 +121,19 @@ class Runner:
         second Ctrl-C. What they leave is a kill's, for the next run to put right."""
         with self._lock:
             self._halted = True
-            live = list(self._live)
-        for process in live:
+            live = dict(self._live)
+        for process, group in live.items():
             with contextlib.suppress(ProcessLookupError):
-                if self.shield_children:  # a session of its own: its group goes too
+                if group:
                     os.killpg(process.pid, signal.SIGKILL)
                 else:
                     process.kill()
         # gone before this returns, so that nothing of the step outlives the run
         deadline = time.monotonic() + HALT_WAIT
-        for process in live:
+        for process, group in live.items():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(max(0.0, deadline - time.monotonic()))
-            while self.shield_children and time.monotonic() < deadline:
+            while group and time.monotonic() < deadline:
                 try:
                     os.killpg(process.pid, 0)  # a member of its group is still there
                 except (ProcessLookupError, PermissionError):
@@ -164,12 +175,16 @@ class Runner:
         else:
             try:
                 result = self._execute(argv, cwd, stdin, env, timeout, mutating, interactive)
-            finally:
-                with self._lock:
-                    if changing:
+            except BaseException:
+                if changing:
+                    with self._lock:
                         self._end_change(every_read=mutating)
-                    elif cached and seen == (self._changes, 0):  # nothing changed meanwhile
-                        self._cache[key] = (result, reads_refs)
+                raise
+            with self._lock:
+                if changing:
+                    self._end_change(every_read=mutating)
+                elif cached and seen == (self._changes, 0):  # nothing changed meanwhile
+                    self._cache[key] = (result, reads_refs)
         if check and not result.ok:
             raise CommandFailed(result, cwd)
         return result
@@ -207,13 +222,13 @@ class Runner:
         with self._lock:
             if self._halted:
                 raise Halted(argv)
+            own_session = self.shield_children and not interactive
             process = start(
-                argv, cwd, env, stdin=pipe, stdout=pipe, stderr=pipe,
-                own_session=self.shield_children and not interactive,
-            )  # fmt: skip
+                argv, cwd, env, stdin=pipe, stdout=pipe, stderr=pipe, own_session=own_session
+            )
             if process is None:
                 raise ToolMissing(f"`{argv[0]}` was not found on PATH")
-            self._live.add(process)
+            self._live[process] = own_session
         try:
             out, err = process.communicate(
                 stdin.encode() if stdin is not None else None, timeout=timeout
@@ -226,15 +241,10 @@ class Runner:
             ) from None
         finally:
             with self._lock:
-                self._live.discard(process)
+                self._live.pop(process, None)
         if self._halted:  # killed by halt(): what it did is not to be acted on
             raise Halted(argv)
-        return Completed(
-            argv=argv,
-            returncode=process.returncode,
-            stdout=(out or b"").decode("utf-8", "surrogateescape"),
-            stderr=(err or b"").decode("utf-8", "surrogateescape"),
-        )
+        return _completed(argv, process.returncode, out, err)
 
     def adopt(
         self,
@@ -253,20 +263,17 @@ class Runner:
         self._echo(argv, cwd)
         self.calls.append((argv, False))
         with self._lock:
-            self._live.add(process)
+            if self._halted:  # nothing of a halted run goes on
+                process.kill()
+            self._live[process] = False  # in the group prgroups itself leads
 
         def result() -> Completed:
             out, err = output()
             with self._lock:
-                self._live.discard(process)
+                self._live.pop(process, None)
                 if self._halted:
                     raise Halted(argv)
-                completed = Completed(
-                    argv=argv,
-                    returncode=process.returncode,
-                    stdout=out.decode("utf-8", "surrogateescape"),
-                    stderr=err.decode("utf-8", "surrogateescape"),
-                )
+                completed = _completed(argv, process.returncode, out, err)
                 if cached and not self._changes:
                     self._cache.setdefault((argv, cwd), (completed, False))
             return completed
@@ -296,12 +303,12 @@ class Runner:
                 if process is None:
                     output.write(f"`{argv[0]}` was not found on PATH\n".encode())
                     return 127
-                self._live.add(process)
+                self._live[process] = self.shield_children
             try:
                 code = process.wait()
             finally:
                 with self._lock:
-                    self._live.discard(process)
+                    self._live.pop(process, None)
         if self._halted:
             raise Halted(argv)
         return code

@@ -1,22 +1,26 @@
 """Reads begun before they are asked for: `status` wants every worktree's state, so the
 installed command starts those statuses as soon as it knows the current folder, with
-nothing imported but what starts a process. The rest of prgroups (plumbum, the spec,
-the pipeline: about 100 ms) loads while they run.
+nothing imported but what starts a process. The rest of prgroups (plumbum, the
+pipeline, the spec: about 70 ms) loads while they run.
 
 The runner takes them on once it exists (`hand_to`): echoed under --verbose, recorded
-with its own calls, stopped by a second Ctrl-C, as if it had started them.
+with its own calls, stopped by a second Ctrl-C, as if it had started them. What it
+never takes on (the command line asked for help, or was wrong) is stopped at exit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
 
 from git_prgroups import launch
 from git_prgroups.worktree_reads import (
-    STATUS_PROCESSES,
     WORKTREE_LIST,
+    can_batch_from,
+    main_worktree,
+    shares,
     status_batch,
     worktree_records,
 )
@@ -39,6 +43,7 @@ class Begun:
 
     @classmethod
     def start(cls, argv: tuple[str, ...], cwd: str) -> Begun | None:
+        """None when its program is missing: the runner says so, in its own words."""
         process = launch.start(argv, cwd, stdin=subprocess.DEVNULL)
         return cls(argv, cwd, process) if process is not None else None
 
@@ -52,18 +57,18 @@ class Begun:
 
 class ReadAhead:
     """The worktree list, read at once, and the statuses of the linked worktrees it
-    names, begun in `STATUS_PROCESSES` processes from the main worktree."""
+    names, begun from the main worktree (see `status_batch`)."""
 
     def __init__(
         self,
         listing: Begun | None,
         main: str | None = None,
-        statuses: list[tuple[list[str], Begun]] | None = None,
+        begun: list[tuple[list[str], Begun]] | None = None,
     ) -> None:
         self.listing = listing
         self.main = main
-        self.begun = statuses or []
-        self.statuses: WorktreeStatuses | None = None  # once handed to the runner
+        self.begun = begun or []
+        self.statuses: WorktreeStatuses | None = None  # once handed to a runner
 
     @classmethod
     def start(cls, here: str) -> ReadAhead:
@@ -71,37 +76,45 @@ class ReadAhead:
         if listing is None:
             return cls(None)
         out, _ = listing.output()
+        if listing.process.returncode:  # the command says what is wrong, in its own words
+            return cls(listing)
         worktrees = worktree_records(out.decode("utf-8", "surrogateescape"))
-        if listing.process.returncode or not worktrees or "bare" in worktrees[0]:
-            return cls(listing)  # the command says what is wrong, in its own words
-        main = worktrees[0]["worktree"]
-        if not os.path.isdir(os.path.join(main, ".git")):
-            return cls(listing, main)  # not a batch's case (see `Git.dirty_worktrees`)
+        main = main_worktree(worktrees)
+        if main is None or not can_batch_from(main):
+            return cls(listing, main)  # each asked alone, once the paths are known
         linked = [w["worktree"] for w in worktrees[1:] if os.path.isdir(w["worktree"])]
-        begun = []
-        for share in (linked[i::STATUS_PROCESSES] for i in range(STATUS_PROCESSES)):
-            if share and (process := Begun.start(status_batch(share), main)) is not None:
-                begun.append((share, process))
-        return cls(listing, main, begun)
+        begun = [(share, Begun.start(status_batch(share), main)) for share in shares(linked)]
+        return cls(listing, main, [(share, b) for share, b in begun if b is not None])
 
-    def hand_to(self, runner: Runner) -> WorktreeStatuses:
-        """The runner takes on what was begun: the worktree list as its cached read, the
-        statuses as those a `WorktreeStatuses` asked (also kept as `self.statuses`)."""
+    def hand_to(self, runner: Runner) -> None:
+        """The runner takes on what was begun, once: the worktree list as its cached
+        read, the statuses as those `self.statuses` asked."""
         from pathlib import Path
 
         from git_prgroups.git import Git
         from git_prgroups.observe import WorktreeStatuses
 
+        if self.statuses is not None:
+            return
         if self.listing is not None:
-            here = Path(self.listing.cwd)
             listed = runner.adopt(
-                self.listing.argv, here, self.listing.process, self.listing.output, cached=True
+                self.listing.argv,
+                Path(self.listing.cwd),
+                self.listing.process,
+                self.listing.output,
+                cached=True,
             )
-            listed()  # done already: kept for `Git.worktrees`
+            listed()  # done already: kept for `Git.main_worktree` and `Git.worktrees`
         git = Git(runner, Path(self.main if self.main is not None else os.getcwd()))
-        statuses = WorktreeStatuses(git)
+        self.statuses = WorktreeStatuses(git)
         for share, begun in self.begun:
             result = runner.adopt(begun.argv, git.cwd, begun.process, begun.output)
-            statuses.take([Path(p) for p in share], result)
-        self.statuses = statuses
-        return statuses
+            self.statuses.take([Path(p) for p in share], result)
+
+    def abandon(self) -> None:
+        """Stop what no runner took on."""
+        if self.statuses is None:
+            for _, begun in self.begun:
+                with contextlib.suppress(ProcessLookupError):
+                    begun.process.kill()
+                begun.output()  # reaped: gone with the run

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import TypeVar
 
-    Folder = TypeVar("Folder", str, "os.PathLike[str]")
+    Folder = TypeVar("Folder", bound="str | os.PathLike[str]")
 
 WORKTREE_LIST = ("git", "worktree", "list", "--porcelain", "-z")
 _STATUS_OF = "prgroups.statusof"
@@ -30,6 +30,28 @@ def worktree_records(text: str) -> list[dict[str, str]]:
         if fields and fields[0].startswith("worktree "):
             records.append(dict(field.partition(" ")[::2] for field in fields))
     return records
+
+
+def main_worktree(records: list[dict[str, str]]) -> str | None:
+    """The main worktree's top level, first of `worktree_records`: None in a bare
+    repository (or when there is none)."""
+    if not records or "bare" in records[0]:
+        return None
+    return records[0]["worktree"]
+
+
+def can_batch_from(folder: str | os.PathLike[str]) -> bool:
+    """Whether `status_batch` may run in `folder`. git hands its own git directory to
+    what `for-each-repo` runs: from a linked worktree that is an absolute path, and
+    every status would read that worktree's index. From the top of a main worktree
+    whose `.git` is a folder it is `.git`, which each worktree resolves to its own."""
+    return os.path.isdir(os.path.join(folder, ".git"))
+
+
+def shares(worktrees: Sequence[Folder]) -> list[list[Folder]]:
+    """The worktrees dealt to `STATUS_PROCESSES` batches, none empty."""
+    dealt = [list(worktrees[i::STATUS_PROCESSES]) for i in range(STATUS_PROCESSES)]
+    return [share for share in dealt if share]
 
 
 def batchable(worktrees: Sequence[Folder]) -> list[Folder]:

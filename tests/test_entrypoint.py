@@ -140,3 +140,51 @@ def test_status_starts_the_statuses_before_plumbum_and_the_spec_load(epic, insta
     ]
     assert all(loaded for _, loaded in started[3:])  # the rest, once the command line is read
     assert sum("worktree list" in argv for argv, _ in started) == 1
+
+
+def test_statuses_begun_for_a_command_line_that_asks_for_help_are_stopped(
+    epic, installed_command, tmp_path
+):
+    """`status -h` or a wrong switch never reaches the runner: what the read-ahead
+    began must not outlive the command."""
+    from conftest import up
+
+    up(epic, "code-hygiene", "fix-model-configs")
+    bin_dir, pids = tmp_path / "bin", tmp_path / "pids"
+    bin_dir.mkdir()
+    git = bin_dir / "git"  # statuses that would take 30 s
+    git.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *for-each-repo*) echo $$ >> "$PIDS"; exec sleep 30 ;; esac\n'
+        f'exec {subprocess.run(["which", "git"], capture_output=True, text=True).stdout.strip()} "$@"\n'
+    )
+    git.chmod(0o755)
+    env = {**os.environ, "PIDS": str(pids),
+           "PATH": f"{bin_dir}{os.pathsep}{installed_command.parent}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
+
+    for wrong in (["status", "-h"], ["status", "--no-such-switch"]):
+        result = subprocess.run(["git-prgroups", *wrong], cwd=epic.repo, env=env,
+                                capture_output=True, text=True, timeout=20)  # fmt: skip
+        assert "Traceback" not in result.stderr
+        started = [int(pid) for pid in pids.read_text().split()]
+        assert len(started) == 2
+        assert not [pid for pid in started if _running(pid)], wrong
+        pids.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended
+
+
+def test_status_without_git_on_path_says_so(epic, installed_command):
+    env = {**os.environ, "PATH": str(installed_command.parent)}  # python, prgroups; no git
+
+    result = subprocess.run([str(installed_command), "status"], cwd=epic.repo, env=env,
+                            capture_output=True, text=True)  # fmt: skip
+
+    assert result.returncode != 0
+    assert result.stderr.strip() == "error: `git` was not found on PATH"

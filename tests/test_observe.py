@@ -207,3 +207,20 @@ def test_a_read_begun_early_is_stopped_by_the_second_ctrl_c(tmp_path: Path) -> N
     with pytest.raises(Halted):
         result()
     assert runner.calls == [(("sleep", "30"), False)]
+
+
+def test_halt_stops_a_read_begun_early_where_children_have_sessions_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """Such a runner kills each of its own commands with its process group: one begun
+    before it existed leads no group, and is killed by itself."""
+    from git_prgroups.readahead import Begun
+
+    begun = Begun.start(("sleep", "30"), str(tmp_path))
+    assert begun is not None
+    runner = Runner(shield_children=True)
+    runner.adopt(begun.argv, tmp_path, begun.process, begun.output)
+
+    runner.halt()
+
+    assert begun.process.poll() is not None
