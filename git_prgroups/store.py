@@ -95,6 +95,11 @@ class Store:
         return self.folder / "checks"
 
     @property
+    def gh_cache(self) -> Path:
+        """gh's HTTP caches, one folder for each gh call that runs at once."""
+        return self.folder / "gh-cache"
+
+    @property
     def reruns(self) -> Path:
         """One file per head commit whose failed CI jobs prgroups ran again: how often."""
         return self.folder / "reruns"

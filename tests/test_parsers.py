@@ -78,3 +78,18 @@ def test_redact_hides_environment_tokens_and_url_credentials(monkeypatch) -> Non
     assert redact("a tok-1234 b https://me:pw@host/r.git") == "a *** b https://***@host/r.git"
     failed = CommandFailed(Completed(("git", "push"), 1, "", "denied for tok-1234"))
     assert "tok-1234" not in str(failed)
+
+
+def test_gh_calls_under_way_together_never_share_a_cache_folder(tmp_path) -> None:
+    from pathlib import Path
+
+    from git_prgroups.forges.gh import CacheLanes
+
+    lanes = CacheLanes(tmp_path / "gh-cache")
+    with lanes.lane() as first, lanes.lane() as second:
+        assert first != second
+        assert first["XDG_CACHE_HOME"] != second["XDG_CACHE_HOME"]
+        assert Path(first["TMPDIR"]).is_dir()  # gh before 2.4x keeps its cache there
+    with lanes.lane() as again:  # one at a time: the first folder, warm, serves again
+        assert again in (first, second)
+    assert sorted(p.name for p in (tmp_path / "gh-cache").iterdir()) == ["0", "1"]

@@ -137,6 +137,12 @@ def test_the_seed_epic_day_on_github(epic: World, hub: FakeGitHub, cli) -> None:
     assert "Part of #401" in prs["401-delete-mojo-guides"].body
     assert hub.mutations.count("PullRequestCreate") == 7
     assert hub.mutations.count("PullRequestAutoMerge") == 7
+    # gh's caches: a folder for each call under way, none shared, the user's untouched
+    lanes = sorted(p.name for p in (world.repo / ".git" / "prgroups" / "gh-cache").iterdir())
+    assert 2 <= len(lanes) <= 5  # four writes at once, and the reads between
+    users = hub.env()
+    assert not any(Path(users["XDG_CACHE_HOME"]).rglob("*"))
+    assert not (Path(users["TMPDIR"]) / "gh-cli-cache").exists()
     states = status(world, cli)
     assert all(states[n]["state"] == "open" and states[n]["auto_merge"] for n in GROUP_A)
     assert {states[n]["pr"] for n in GROUP_A} == {pr.number for pr in prs.values()}
@@ -216,8 +222,9 @@ def test_auto_merge_off_names_the_setting_and_leaves_the_pr_open(
         assert synced.out.count("Allow auto-merge") == 1, synced.out
 
         fake.auto_merge_allowed = True  # the maintainer turns the setting on
-        up(epic, "code-hygiene", "fix-model-configs")
-        assert [pr.auto_merge_method for pr in fake.prs.values()] == ["REBASE", "REBASE"]
+        _, lines = up(epic, "code-hygiene", "fix-model-configs")
+        armed = [pr.auto_merge_method for pr in fake.prs.values()]
+        assert armed == ["REBASE", "REBASE"], (lines, fake.requests[-12:])
 
 
 def test_a_pr_squashed_by_hand_on_github_counts_as_merged(

@@ -39,7 +39,8 @@ def choose_forge(spec: Spec, git: Git) -> Forge:
             )
         from git_prgroups.forges.github import GitHubForge
 
-        return GitHubForge(Gh(git.runner, repository), spec.defaults.base)
+        cache = Store.of(git.common_dir()).gh_cache
+        return GitHubForge(Gh(git.runner, repository, cache), spec.defaults.base)
     return _local(spec, git)
 
 

@@ -7,10 +7,13 @@ where gh could read it as an option (values ride in `--flag=value` form, in
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from git_prgroups.forges.base import ForgeError
 from git_prgroups.proc import CommandFailed, CommandTimedOut, Completed, Runner, ToolMissing
@@ -73,13 +76,50 @@ def repository_from_setting(value: str) -> Repository:
     return Repository(host, parts[-2], parts[-1])
 
 
+class CacheLanes:
+    """A cache folder for each gh call under way, each used by one call at a time.
+
+    gh keeps answers it may reuse (which fields GitHub's schema has) in files, under
+    `$XDG_CACHE_HOME/gh` (under `$TMPDIR/gh-cli-cache` before gh 2.4x), and before
+    cli/go-gh#263 wrote them in place: a gh started beside another (prgroups opens and
+    arms PRs side by side) could read the other's half-written answer and fail with
+    "unexpected EOF", or two could leave a garbled file that fails every gh after them.
+    prgroups' own gh calls never share a folder, and never touch the user's."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._free: list[int] = []
+        self._made = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def lane(self) -> Iterator[dict[str, str]]:
+        """The environment of one call: a folder no other call uses meanwhile."""
+        with self._lock:
+            lane = self._free.pop() if self._free else self._made
+            self._made = max(self._made, lane + 1)
+        folder = self.folder / str(lane)
+        (folder / "tmp").mkdir(parents=True, exist_ok=True)
+        try:
+            yield {"XDG_CACHE_HOME": str(folder), "TMPDIR": str(folder / "tmp")}
+        finally:
+            with self._lock:
+                self._free.append(lane)
+
+
 @dataclass
 class Gh:
-    """gh bound to one repository."""
+    """gh bound to one repository; `cache`, prgroups' folder for gh's caches (none:
+    gh's own, for a command that runs one gh at a time)."""
 
     runner: Runner
     repository: Repository
+    cache: Path | None = None
     _version: tuple[int, ...] | None = field(default=None, init=False)
+    _lanes: CacheLanes | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self._lanes = CacheLanes(self.cache) if self.cache is not None else None
 
     @property
     def version(self) -> tuple[int, ...]:
@@ -124,7 +164,10 @@ class Gh:
         tries = len(RETRY_DELAYS) + 1
         for attempt in range(tries):
             try:
-                done = self.runner.run(argv, mutating=mutating, check=False, timeout=TIMEOUT)
+                with self._lanes.lane() if self._lanes else contextlib.nullcontext({}) as env:
+                    done = self.runner.run(
+                        argv, mutating=mutating, check=False, timeout=TIMEOUT, env=env
+                    )
             except ToolMissing:
                 raise GhError(
                     f"the github forge drives gh, which is not on PATH: {_INSTALL}"
