@@ -79,11 +79,12 @@ def repository_from_setting(value: str) -> Repository:
 class CacheLanes:
     """A cache folder for each gh call under way, each used by one call at a time.
 
-    gh keeps answers it may reuse (which fields GitHub's schema has) in files, under
-    `$XDG_CACHE_HOME/gh` (under `$TMPDIR/gh-cli-cache` before gh 2.4x), and before
-    cli/go-gh#263 wrote them in place: a gh started beside another (prgroups opens and
-    arms PRs side by side) could read the other's half-written answer and fail with
-    "unexpected EOF", or two could leave a garbled file that fails every gh after them.
+    gh keeps answers it may reuse (which fields GitHub's schema has) in files under
+    `$XDG_CACHE_HOME/gh` (an older gh, such as Debian's 2.23, under
+    `$TMPDIR/gh-cli-cache`), and until cli/go-gh#263 wrote them in place: a gh started
+    beside another (prgroups opens and arms PRs side by side) could read the other's
+    half-written answer and fail with "unexpected EOF", or two could leave a garbled
+    file that fails every gh after them.
     prgroups' own gh calls never share a folder, and never touch the user's."""
 
     def __init__(self, folder: Path) -> None:
