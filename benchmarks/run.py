@@ -284,8 +284,11 @@ class Bench:
             cleared = iter(range(100_000))
 
             def clear() -> None:
-                # moved aside, not deleted: deleting many files keeps the disk busy into the
-                # next measurement (they go once the scenario is over)
+                # the worktrees just made are moved aside and those moved before deleted,
+                # so the folder holds two runs' worth at most (5,000 files by 50 worktrees
+                # by 15 runs would fill a tmpfs); timed's sync then waits out the disk
+                shutil.rmtree(trash)
+                trash.mkdir()
                 for path in [*base.glob("repo-*"), *base.glob("hand-*"), *base.glob("floor-*")]:
                     path.rename(trash / f"{next(cleared)}")
                 git("worktree", "prune", cwd=repo)
