@@ -502,7 +502,7 @@ def targets(rows: list[Row]) -> list[str]:
         )  # fmt: skip
 
     said = []
-    making, helping = find("up making the worktrees", 1000, 20), find("--help")
+    making = find("up making the worktrees", 1000, 20)
     if making:
         loop = making.versus["git worktree add loop"]
         ratio = making.seconds / loop
@@ -513,12 +513,6 @@ def targets(rows: list[Row]) -> list[str]:
                 f"  (its floor, python importing plumbum.cli and then the same git "
                 f"work, a checkout per core: {making.versus['floor'] / loop:.2f}x)"
             )
-        if helping:
-            start = helping.versus["python importing plumbum.cli"]
-            cores = os.cpu_count() or 1
-            said.append(f"  (at best, python starting with plumbum.cli ({start * 1000:.0f} ms) "
-                        f"and the loop's work shared by {cores} cores: "
-                        f"{(start + loop / cores) / loop:.2f}x)")  # fmt: skip
     one, nine = find("up opening PRs, 300", entries=1), find("up opening PRs, 300", entries=9)
     if one and nine:
         ratio = nine.seconds / one.seconds

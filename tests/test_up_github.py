@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from fakes.github import FakeGitHub, GhBinary, gh_binaries
+from fakes.github import FakeGitHub, FakePR, GhBinary, gh_binaries
 from test_report import shortstat
 from test_sync import advance_base
 
@@ -293,6 +293,15 @@ def test_a_pr_opened_by_hand_is_adopted_armed_and_its_text_kept(
 
 def forge() -> GitHubForge:
     return GitHubForge(Gh(Runner(), repository_from_setting("github.localhost/octo/scylla")))
+
+
+def one_pr_opened(world: World, fake: FakeGitHub, name: str, change: str) -> FakePR:
+    """`name`'s worktree made, a commit `change` in it, and its PR opened: the only one."""
+    up(world, name)
+    commit_in(world.base / f"scylla-{name}", change)
+    up(world, name)
+    [pr] = fake.prs.values()
+    return pr
 
 
 def pushed_branch(world: World, name: str) -> str:
@@ -930,11 +939,8 @@ def test_the_seed_day_on_github_closes_every_issue_with_its_own_comment(
 def test_status_names_a_failing_actions_job_and_shows_its_log_tail(
     epic: World, hub: FakeGitHub, cli
 ) -> None:
-    up(epic, "fix-model-configs")
-    commit_in(epic.base / "scylla-fix-model-configs", "pricing")
-    up(epic, "fix-model-configs")
-    [number] = hub.prs
-    pr = hub.prs[number]
+    pr = one_pr_opened(epic, hub, "fix-model-configs", "pricing")
+    number = pr.number
     pr.checks, pr.check_name = "FAILURE", "test (3.12)"
     pr.check_log = "".join(
         f"2026-12-01T10:00:{n:02d}.1234567Z {line}\n"
@@ -970,11 +976,8 @@ def test_checks_retry_reruns_a_failed_job_once_per_head_then_reports_it(
     point_spec_at_fake(epic, "checks_retry = 1\n")
     with serve(epic, monkeypatch) as fake:
         configs = epic.base / "scylla-fix-model-configs"
-        up(epic, "fix-model-configs")
-        commit_in(configs, "pricing")
-        up(epic, "fix-model-configs")
-        [number] = fake.prs
-        pr = fake.prs[number]
+        pr = one_pr_opened(epic, fake, "fix-model-configs", "pricing")
+        number = pr.number
         pr.checks, pr.check_name = "FAILURE", "test (3.12)"
         head = pr.head_oid or git("rev-parse", "HEAD", cwd=configs)
 
@@ -1104,12 +1107,9 @@ def test_a_pr_behind_a_base_that_must_be_up_to_date_is_updated_by_github_without
     epic: World, hub: FakeGitHub, cli
 ) -> None:
     hygiene = epic.base / "scylla-code-hygiene"
-    up(epic, "code-hygiene")
-    commit_in(hygiene, "code-hygiene")
-    up(epic, "code-hygiene")
+    pr = one_pr_opened(epic, hub, "code-hygiene", "code-hygiene")
+    number = pr.number
     epic.git("worktree", "remove", str(hygiene))  # worked on elsewhere, or by CI
-    [number] = hub.prs
-    pr = hub.prs[number]
     new_base = advance_base(epic)
     pr.merge_state_status = "BEHIND"  # the base's rule: branches must be up to date
 

@@ -97,8 +97,10 @@ class CacheLanes:
     def lane(self) -> Iterator[dict[str, str]]:
         """The environment of one call: a folder no other call uses meanwhile."""
         with self._lock:
-            lane = self._free.pop() if self._free else self._made
-            self._made = max(self._made, lane + 1)
+            if self._free:
+                lane = self._free.pop()
+            else:
+                lane, self._made = self._made, self._made + 1
         folder = self.folder / str(lane)
         (folder / "tmp").mkdir(parents=True, exist_ok=True)
         try:

@@ -14,7 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -176,18 +176,15 @@ class LocalForge:
         return found
 
     def add_people(self, pr: PullRequest, people: People) -> None:
-        if self._dry_run:
-            self._would(f"#{pr.number}: reviewers, assignees, milestone")
-            return
-        with self._editing() as data:
-            for record in data["pulls"]:
-                if record["number"] == pr.number:
-                    had = record.get("people") or {}
-                    record["people"] = {
-                        "reviewers": [*had.get("reviewers", []), *people.reviewers],
-                        "assignees": [*had.get("assignees", []), *people.assignees],
-                        "milestone": had.get("milestone") or people.milestone,
-                    }
+        def add(record: dict[str, Any]) -> None:
+            had = record.get("people") or {}
+            record["people"] = {
+                "reviewers": [*had.get("reviewers", []), *people.reviewers],
+                "assignees": [*had.get("assignees", []), *people.assignees],
+                "milestone": had.get("milestone") or people.milestone,
+            }
+
+        self._change(pr, "reviewers, assignees, milestone", add)
 
     def update_branch(self, pr: PullRequest, rebase: bool) -> None:
         raise NotImplementedError("the local forge lands onto the newest base itself")
@@ -219,14 +216,12 @@ class LocalForge:
 
     def record_check_failure(self, pr: PullRequest, output: str) -> None:
         """The checks failed on the PR's head: say so, and count it for the report."""
-        if self._dry_run:
-            self._would(f"#{pr.number}: checks failing")
-            return
-        with self._editing() as data:
-            for record in data["pulls"]:
-                if record["number"] == pr.number:
-                    record.update(checks="fail", checks_output=output)
-                    record["check_failures"] = record.get("check_failures", 0) + 1
+
+        def fail(record: dict[str, Any]) -> None:
+            record.update(checks="fail", checks_output=output)
+            record["check_failures"] = record.get("check_failures", 0) + 1
+
+        self._change(pr, "checks failing", fail)
 
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         recorded = self._load()["issues"]
@@ -253,6 +248,10 @@ class LocalForge:
             data["issues"].setdefault(str(number), {})["comment"] = comment
 
     def _update(self, pr: PullRequest, what: str, **changes: Any) -> None:
+        self._change(pr, what, lambda record: record.update(changes))
+
+    def _change(self, pr: PullRequest, what: str, how: Callable[[dict[str, Any]], None]) -> None:
+        """`how` applied to the PR's record (in a dry run, `what` is said instead)."""
         if self._dry_run:
             name = f"#{pr.number}" if pr.number != NEW_PR else f"the new PR of {pr.head}"
             self._would(f"{name}: {what}")
@@ -260,7 +259,7 @@ class LocalForge:
         with self._editing() as data:
             for record in data["pulls"]:
                 if record["number"] == pr.number:
-                    record.update(changes)
+                    how(record)
                     return
             raise KeyError(pr.number)
 
