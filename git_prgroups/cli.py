@@ -35,6 +35,7 @@ _META_SWITCHES = (ShowHelp, ShowHelpAll, ShowVersion, ShowCompletion)
 _NOT_OURS = ("completions", "help-all")  # plumbum's meta-switches that are not offered
 _HIDDEN = ("help", "h", "version", "v")  # said once, in the program's help
 DEBUG = "PRGROUPS_DEBUG"  # set: errors show their traceback
+KILLED = "stopped by a second Ctrl-C: what ran was killed; run it again to go on"
 
 
 class Command(cli.Application):
@@ -153,8 +154,12 @@ class Command(cli.Application):
                         body(events)
                 except Interrupted as stopped:
                     events.add(Event("interrupted", str(stopped)))
+                except KeyboardInterrupt:  # the second Ctrl-C: what ran was killed
+                    events.add(Event("interrupted", KILLED))
             else:
                 body(events)
+        except KeyboardInterrupt:  # a command that only reads: nothing to finish
+            events.add(Event("interrupted", "stopped by Ctrl-C"))
         except PrgroupsError as error:
             if as_json:  # a program reading the lines hears how it ended there too
                 face.error(str(error), int(error.exit_code))
@@ -312,7 +317,10 @@ class UpCommand(ChangingCommand):
     """Create worktrees for ready entries, push, open PRs with auto-merge; land them (local)."""
 
     force_body = cli.Flag("--force-body", help="replace PR titles and bodies edited by hand")
-    setup = cli.Flag("--setup", help="run again the setup of entries whose setup failed")
+    setup = cli.Flag(
+        "--setup", help="run every worktree's setup again, even one that passed (a due or "
+        "failed setup runs again by itself)",
+    )  # fmt: skip
     trust = cli.Flag("--trust", help="allow the spec's setup and check commands to run here")
 
     def main(self, *names: str) -> int:
@@ -777,6 +785,14 @@ class _Told(Exception):
         self.error = error
 
 
+def interrupted(argv: list[str]) -> None:
+    """Ctrl-C before any event: said on stderr, and as the last JSON line where asked."""
+    from git_prgroups.face import Face
+
+    print("interrupted", file=sys.stderr)
+    Face(as_json="--json" in argv).finish(int(ExitCode.INTERRUPTED))
+
+
 def main(argv: list[str] | None = None) -> int:
     return run(list(sys.argv[1:] if argv is None else argv), None)
 
@@ -797,8 +813,8 @@ def run(argv: list[str], ahead: ReadAhead | None) -> int:
             traceback.print_exc()
         print(f"error: {Page.of(sys.stderr).paths(str(error))}", file=sys.stderr)
         return int(error.exit_code)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # before a command began to report: parsing, loading
+        interrupted(argv)
         return int(ExitCode.INTERRUPTED)
     except Exception as error:  # a bug: say so in one line unless --debug asks for more
         if os.environ.get(DEBUG):

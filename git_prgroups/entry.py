@@ -8,19 +8,38 @@ Everything else is the command line's (cli.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 
-from git_prgroups.readahead import ReadAhead
+
+def _stopped_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C before main began: nothing was done, so nothing is said but the code."""
+    os._exit(130)
+
+
+signal.signal(signal.SIGINT, _stopped_while_starting)
+
+from git_prgroups.readahead import ReadAhead  # noqa: E402  (after the handler: Ctrl-C-proof)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    ahead = _read_ahead() if _command(argv) == "status" else None
+    ahead = None
     try:
+        with contextlib.suppress(ValueError):  # called in a thread: not its handler to set
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # now a KeyboardInterrupt
+        ahead = _read_ahead() if _command(argv) == "status" else None
         from git_prgroups.cli import run
 
         return run(argv, ahead)
+    except KeyboardInterrupt:  # while prgroups was still loading
+        sys.stderr.write("interrupted\n")
+        if "--json" in argv:
+            sys.stdout.write('{"event": "exit", "entry": null, "pr": null, "message": "", '
+                             '"needs_you": false, "details": {"code": 130}}\n')  # fmt: skip
+        return 130
     finally:
         if ahead is not None:
             ahead.abandon()

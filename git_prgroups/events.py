@@ -75,8 +75,12 @@ EventKind = Literal[
 
 # Events that mean the user has something to do: the command exits 1.
 NEEDS_YOU: frozenset[EventKind] = frozenset(
-    {"refused", "skipped", "failed", "conflict", "failing", "closed", "stuck", "stopped"}
-)
+    {"refused", "skipped", "failed", "conflict", "failing", "closed", "stuck", "stopped",
+     "needs-you"}
+)  # fmt: skip
+# One happening, one event: an entry's PR fails its checks or conflicts once a run, however
+# many of its steps come upon it (a landing, then the plan after it; sync, then up).
+_ONCE_PER_ENTRY: frozenset[EventKind] = frozenset({"failing", "conflict"})
 # What a dry run shows happens as often as it would.
 _REPEATABLE: frozenset[EventKind] = frozenset({"would-run", "would-record"})
 # A watch's last word decides its exit code.
@@ -144,7 +148,10 @@ class Events:
         self._listeners.append(listener)
 
     def add(self, event: Event) -> None:
-        key = (event.kind, event.entry, event.pr, event.message)
+        once = event.kind in _ONCE_PER_ENTRY and event.entry is not None
+        key = (event.kind, event.entry, None, "") if once else (
+            event.kind, event.entry, event.pr, event.message
+        )  # fmt: skip
         with self._lock:
             if key in self._seen and event.kind not in _REPEATABLE:
                 return

@@ -80,6 +80,7 @@ from git_prgroups.worktreeinclude import copy_included, included_files
 
 FORGE_JOBS = 4  # forge writes under way at once, unless the spec or --jobs says
 SETUP_TAIL = 10  # lines of a failed setup's output told
+NOT_REACHED = "not reached: stopped by Ctrl-C (run the command again to go on)"
 
 
 def cores() -> int:
@@ -141,6 +142,12 @@ class Execution:
         if not self.dry_run:
             self.events.add(event)
 
+    def not_reached(self, action: Action) -> None:
+        """Ctrl-C stopped the run before `action`: its entry is told as skipped (once)."""
+        name = getattr(action, "name", None)
+        if isinstance(name, str) and not isinstance(action, Report | Notice):
+            self.events.add(Event("skipped", NOT_REACHED, name, details={"reason": "interrupted"}))
+
     @contextlib.contextmanager
     def noting(self, record: UndoRecord) -> Iterator[None]:
         if self.dry_run:
@@ -162,7 +169,10 @@ def execute(actions: Sequence[Action], run: Execution) -> None:
     side by side."""
     at = 0
     while at < len(actions):
-        STOP.check()  # Ctrl-C: the step before this one was the last
+        if STOP.asked:  # Ctrl-C: the step before this one was the last
+            for action in actions[at:]:
+                run.not_reached(action)
+            STOP.check()
         action = actions[at]
         kinds = (
             (AddWorktree,) if isinstance(action, AddWorktree)
@@ -208,7 +218,8 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
         started = []
         for add in adds:
             if STOP.asked:
-                break
+                run.not_reached(add)
+                continue
             progress.started(add.name)
             record = None
             if not run.dry_run:
@@ -256,7 +267,8 @@ def _prepare_worktrees(actions: Sequence[PrepareWorktree], run: Execution) -> No
     progress = run.events.progress
 
     def prepare(action: PrepareWorktree, events: Events) -> None:
-        if STOP.asked:  # its record says it is due: the next up tells
+        if STOP.asked:  # its record says it is due: the next up runs it
+            run.not_reached(action)
             return
         allowed = not set(action.setup) & set(refused)
         progress.started(action.name)
@@ -291,20 +303,22 @@ def _prepare(
         _record_setup_failure(failed, SETUP_NOT_ALLOWED)
         return
     log = run.store.logs / f"setup-{action.name}.log"
-    _record_setup_failure(failed, str(log))  # until it passes: a kill leaves it told
+    _record_setup_failure(failed, SETUP_DUE)  # until it passes: a kill leaves it due
     started = time.monotonic()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as written:
         for argv in action.setup:
-            if STOP.asked:
+            if STOP.asked:  # its record says it is due: the next up runs it again
+                run.not_reached(action)
                 return
             result = run.git.runner.run(argv, cwd=action.path, check=False, mutating=True)
             written.write(f"$ {shlex.join(argv)}\n{result.stdout}{result.stderr}")
             if not result.ok:
                 tail = (result.stdout + result.stderr).strip().splitlines()[-SETUP_TAIL:]
+                _record_setup_failure(failed, str(log))
                 text = (
                     f"setup `{shlex.join(argv)}` failed (exit {result.returncode}); its output "
-                    f"is in {log}; fix it, then git prgroups up --setup"
+                    f"is in {log}; fix it, then git prgroups up"
                 )
                 details = {"log": str(log), "tail": tail}
                 run.events.add(Event("failed", "\n".join([text, *tail]), action.name,
@@ -324,6 +338,7 @@ def _run_commands(actions: Sequence[RunCommand], run: Execution) -> None:
 
     def one(action: RunCommand) -> None:
         if STOP.asked:
+            run.not_reached(action)
             return
         log = run.store.logs / f"exec-{action.name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -368,6 +383,7 @@ def _count(items: Sequence[object], word: str) -> str:
 
 
 def _untrusted_event(what: str, commands: Sequence[Sequence[str]]) -> Event:
+    commands = list(dict.fromkeys(tuple(argv) for argv in commands))
     listed = "; ".join(shlex.join(argv) for argv in commands)
     text = (
         f"not run: the spec's {what} commands were never allowed here ({listed}): "
@@ -393,6 +409,7 @@ def _forge_writes(actions: Sequence[Action], run: Execution) -> None:
 
         def step(index: int, work: Callable[[], Step]) -> None:
             if STOP.asked:  # Ctrl-C: no more writes begin
+                run.not_reached(actions[index])
                 ended[index].set()
                 return
             progress.started(labels[index])
@@ -619,7 +636,7 @@ def _resync(action: Resync, run: Execution) -> None:
         clashes = _move(git, action)
     if clashes is None:
         if action.known_conflict:  # it applies now
-            git.delete_refs([conflict_ref(action.name)])
+            git.delete_refs([conflict_ref(action.name), conflict_ref(action.name, merge=True)])
         if action.lease is not None:
             tip = action.tip if run.dry_run else git.head_of(action.worktree)
             run.resynced.append(Push(action.name, action.branch, tip, action.lease))
@@ -629,7 +646,9 @@ def _resync(action: Resync, run: Execution) -> None:
         )
         run.tell(Event("synced", text, action.name))
         return
-    git.update_refs({conflict_ref(action.name): action.onto})
+    git.update_refs({conflict_ref(action.name, merge=action.merge): action.onto})
+    if action.known_conflict:  # the other way's record goes: the next step is this way's
+        git.delete_refs([conflict_ref(action.name, merge=not action.merge)])
     if git.head_of(action.worktree) != action.tip:  # the abort did not restore it
         text = (
             f"the {how} stopped and could not be undone; the old tip is "

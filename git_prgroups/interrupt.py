@@ -21,6 +21,7 @@ from git_prgroups.events import Event, Events
 from git_prgroups.proc import Runner
 
 ASKED = "stopping after the current step (Ctrl-C again stops it now)"
+STOPPED = "stopped by Ctrl-C after the current step: run it again to go on"
 
 
 class Interrupted(PrgroupsError):
@@ -46,7 +47,7 @@ class StopRequest:
     def check(self) -> None:
         """Between steps: stop here if asked to."""
         if self._asked.is_set():
-            raise Interrupted("stopped by Ctrl-C after the current step: run it again to go on")
+            raise Interrupted(STOPPED)
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`; True when asked to stop meanwhile."""
@@ -66,16 +67,20 @@ def two_step_interrupts(events: Events, runner: Runner) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    presses = 0
+    told = threading.Event()  # "stopping after the current step" is on the screen
+
+    def tell() -> None:
+        events.add(Event("stopping", ASKED))
+        told.set()
 
     def pressed(signum: int, frame: object) -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
+        if not STOP.asked:
             STOP.ask()
             # told from another thread: this one may be in the middle of printing
-            threading.Thread(target=events.add, args=(Event("stopping", ASKED),)).start()
+            threading.Thread(target=tell, daemon=True).start()
             return
+        if not told.is_set():  # the same press, sent twice (`timeout -s INT` signals the
+            return  # process, then its group): "Ctrl-C again" means after the answer
         runner.halt()
         raise KeyboardInterrupt
 
@@ -83,6 +88,8 @@ def two_step_interrupts(events: Events, runner: Runner) -> Iterator[None]:
     shielded, runner.shield_children = runner.shield_children, True
     try:
         yield
+        if STOP.asked:  # the steps ended on their own: the run was cut short all the same
+            raise Interrupted(STOPPED)
     finally:
         signal.signal(signal.SIGINT, previous)
         runner.shield_children = shielded

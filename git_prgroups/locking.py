@@ -105,6 +105,21 @@ def repository_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def is_held(path: Path) -> bool:
+    """Whether a run (this one included) holds the lock at `path` now."""
+    try:
+        handle = path.open("r")
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def _holder(path: Path) -> str:
     try:
         text = path.read_text().strip()

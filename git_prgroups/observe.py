@@ -17,7 +17,15 @@ from git_prgroups.model import BranchName, CommitGraph, FolderState, Operation, 
 from git_prgroups.planning.world import World
 from git_prgroups.proc import Completed
 from git_prgroups.spec import Spec
-from git_prgroups.store import BACKUP_REFS, CONFLICT_REFS, MADE_REFS, PUSHED_REFS, Store
+from git_prgroups.store import (
+    BACKUP_REFS,
+    CONFLICT_REFS,
+    MADE_REFS,
+    MERGE_CONFLICT_REFS,
+    PUSHED_REFS,
+    Store,
+)
+from git_prgroups.trust import spec_commands, untrusted
 from git_prgroups.worktree_reads import STATUS_PROCESSES, shares
 
 if TYPE_CHECKING:  # prune's: status and up need not import them
@@ -83,8 +91,9 @@ def observe(
     calls merged is in what was fetched)."""
     remote_prefix = f"refs/remotes/{spec.defaults.remote}/"
     refs = git.refs(
-        "refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS, BACKUP_REFS, CONFLICT_REFS
-    )
+        "refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS, BACKUP_REFS, CONFLICT_REFS,
+        MERGE_CONFLICT_REFS,
+    )  # fmt: skip
     branches = _strip(refs, "refs/heads/")
     remote_branches = _strip(refs, remote_prefix)
     base_tip = refs.get(base_ref(spec))
@@ -98,6 +107,8 @@ def observe(
         or w.branch in made  # orphans too: prune must know whether they are dirty
     ]
     dirty = (statuses or WorktreeStatuses(git)).collect(w.path for w in ours)
+    store = Store.of(git.common_dir())
+    merge_conflicts = _strip(refs, MERGE_CONFLICT_REFS)
     return World(
         base_tip=base_tip,
         branches=branches,
@@ -105,14 +116,18 @@ def observe(
         pushed=_strip(refs, PUSHED_REFS),
         made=made,
         backups=_strip(refs, BACKUP_REFS),
-        conflicts=_strip(refs, CONFLICT_REFS),
+        conflicts={**_strip(refs, CONFLICT_REFS), **merge_conflicts},
+        merge_conflicts=frozenset(merge_conflicts),
         main_worktree=next(iter(worktrees), None),
         worktrees=worktrees,
         dirty=dirty,
         folders=folders([*(e.worktree for e in spec.entries), *worktrees]),
         operations=operations(w.path for w in ours),
-        setup_failed=setup_failures(Store.of(git.common_dir())),
-        reruns=reruns(Store.of(git.common_dir())),
+        setup_failed=setup_failures(store),
+        untrusted=frozenset(
+            untrusted(store, spec_commands(spec, checks=not forge.merges_on_its_own))
+        ),
+        reruns=reruns(store),
         issue_records=forge.recorded_issues(),
         prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
         graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),

@@ -29,7 +29,8 @@ from git_prgroups.model import BranchName
 PUSHED_REFS = "refs/prgroups/pushed/"
 MADE_REFS = "refs/prgroups/made/"
 BACKUP_REFS = "refs/prgroups/backup/"
-CONFLICT_REFS = "refs/prgroups/sync-conflict/"
+CONFLICT_REFS = "refs/prgroups/sync-conflict/"  # a base a rebase of sync's could not bring in
+MERGE_CONFLICT_REFS = "refs/prgroups/sync-conflict-merge/"  # likewise, a merge's (sync --merge)
 
 
 def pushed_ref(branch: BranchName) -> str:
@@ -44,8 +45,8 @@ def backup_ref(name: str) -> str:
     return f"{BACKUP_REFS}{name}"
 
 
-def conflict_ref(name: str) -> str:
-    return f"{CONFLICT_REFS}{name}"
+def conflict_ref(name: str, *, merge: bool = False) -> str:
+    return f"{MERGE_CONFLICT_REFS if merge else CONFLICT_REFS}{name}"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from git_prgroups.commands.prune import run_prune
 from git_prgroups.commands.sync import run_sync
 from git_prgroups.commands.up import run_up
 from git_prgroups.errors import PrgroupsError
-from git_prgroups.events import Events
+from git_prgroups.events import Event, Events
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.git import Git
 from git_prgroups.proc import Runner
@@ -51,16 +51,31 @@ Command = Callable[[World, Runner], None]
 
 def command(verb: Callable, **options) -> Command:
     """`verb` as the command line runs it: under the repository's lock (a killed holder
-    must block nobody), with a spec read afresh."""
+    must block nobody), with a spec read afresh. Its events are kept in `TOLD`."""
 
     def run(world: World, runner: Runner) -> None:
         spec = load_spec(world.repo / "prgroups.toml", world.repo)
         git_ = Git(runner, world.repo)
         events = Events()
-        with holding_the_lock(git_, "test", events, wait=5):
-            verb(spec, git_, choose_forge(spec, git_), events, **options)
+        TOLD[:] = [events]
+        try:
+            with holding_the_lock(git_, "test", events, wait=5):
+                verb(spec, git_, choose_forge(spec, git_), events, **options)
+        except PrgroupsError as error:
+            events.add(Event("failed", f"{type(error).__name__}: {error}"))
+            raise
 
     return run
+
+
+TOLD: list[Events] = []  # the events of the last command run in this process
+
+
+def outcome() -> tuple[int, list[tuple[str, str | None]]]:
+    """How the last command ended for the one who ran it: its exit code, and each
+    event that asks something of them (kind and entry)."""
+    events = TOLD[0]
+    return events.exit_code, sorted({(e.kind, e.entry) for e in events if e.needs_you})
 
 
 UP, SYNC, PRUNE = command(run_up), command(run_sync), command(run_prune)
@@ -184,7 +199,7 @@ def kill_everywhere(
     packed-refs; the points whose rerun ends differently from an uninterrupted run."""
     transactions = probe(world)
     what = count_steps(lambda runner: run(world, runner), transactions)
-    steps, end = len(what), fingerprint(world)
+    steps, end, told = len(what), fingerprint(world), outcome()
     differing, packed = [], transactions.packed_steps()
     for k, moment in kill_points(what, packed=packed, **points):
         restore(world.base, archived)
@@ -193,9 +208,12 @@ def kill_everywhere(
         if moment == "in-transaction":
             assert transactions.reached(), f"step {k} {what[k - 1][:3]} rewrote no packed refs"
         transactions.reset()
-        run(world, Runner())
+        with contextlib.suppress(PrgroupsError):  # told in its outcome
+            run(world, Runner())
         if (now := fingerprint(world)) != end:
             differing.append(f"{moment} step {k}: {difference(end, now)}")
+        if (again := outcome()) != told:
+            differing.append(f"{moment} step {k}: the rerun told {again}, not {told}")
     return steps, packed, differing
 
 
@@ -277,20 +295,36 @@ def test_up_killed_while_worktrees_are_set_up_ends_like_a_run_that_was_not(
     tmp_path: Path,
 ) -> None:
     """The day's first up with a setup command: killed between making a worktree and
-    setting it up, or in the middle of its setup, `up --setup` finishes the job."""
+    setting it up, or in the middle of its setup, the next up finishes the job."""
     spec = EXAMPLE_SPEC.read_text().replace(
         "[defaults]\n", '[defaults]\nsetup = [["sh", "-c", "echo ready > ready.txt"]]\n', 1
     )
     day = Day(tmp_path / "day", spec)
     day.world.git("pack-refs", "--all")
     archived = archive(day.world.base, tmp_path / "day.tar")
-    up_setup = command(run_up, retry_setup=True)
-    steps, _, differing = kill_everywhere(day.world, archived, up_setup)
+    steps, _, differing = kill_everywhere(day.world, archived, UP)
     assert steps >= 22  # the made refs, seven registrations, checkouts and setups
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
     for name in GROUP_A:
         assert (day.worktree(name) / "ready.txt").read_text() == "ready\n"
     assert not list((day.world.repo / ".git" / "prgroups" / "setup-failed").iterdir())
+
+
+def test_up_killed_while_checks_run_and_prs_land_ends_like_a_run_that_was_not(
+    tmp_path: Path,
+) -> None:
+    """Group A committed, with a local check: each PR's check is recorded running, run,
+    recorded passing, then landed. A kill while a check runs leaves it to run again."""
+    spec = EXAMPLE_SPEC.read_text().replace(
+        "[defaults]\n", '[defaults]\nchecks = [["sh", "-c", "test ! -e broken"]]\n', 1
+    )
+    day = Day(tmp_path / "day", spec)
+    day.begin().ready_to_land()
+    day.world.git("pack-refs", "--all")
+    archived = archive(day.world.base, tmp_path / "day.tar")
+    steps, _, differing = kill_everywhere(day.world, archived, UP)
+    assert steps > 40  # the record writes of seven checks among the landings
+    assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
 
 def test_sync_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def test_a_second_ctrl_c_stops_the_check_and_the_next_run_checks_again(
 
     assert watching.returncode == 130, out + err
     assert not checks_running_in(epic.repo / ".git" / "prgroups" / "checks"), out + err
-    assert [p["checks"] for p in forge_records(epic)["pulls"]] == ["running"]
+    assert [p["checks"] for p in forge_records(epic)["pulls"]] == ["pending"]  # run again
     epic.write_spec(spec_text.replace("epic = 403", 'epic = 403\nchecks = ["true"]'))
     outcome = cli("up", "code-hygiene", cwd=epic.repo)
     assert outcome.code == 0, outcome.out + outcome.err

@@ -41,35 +41,54 @@ def run_exec(
     titles = {e.name: renderer.title(e.name) for e in spec.entries}
     plan = plan_exec(spec, world, argv, names=names, selection=selection, titles=titles)
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, workers=jobs)
-    execute([a for a in plan if not isinstance(a, Report)], run)
-    execute([a for a in plan if isinstance(a, Report)], run)
-    ran = [e for e in events if e.kind in ("ran", "failed") and "code" in e.details]
+    commands = [a for a in plan if not isinstance(a, Report)]
+    try:
+        execute(commands, run)
+        execute([a for a in plan if isinstance(a, Report)], run)
+    finally:  # after Ctrl-C too: what ran, and what never did
+        ran = [e for e in events if e.kind in ("ran", "failed") and "code" in e.details]
+        if ran or any(_not_reached(e) for e in events):
+            events.add(summary(list(events), [a.name for a in commands]))
     if not plan:
         events.add(Event("nothing", f"no entry is {selection} with a worktree: nothing ran"))
-    elif ran:
-        events.add(summary(ran, [a.name for a in plan if not isinstance(a, Report)]))
     return events
 
 
-def summary(ran: Sequence[Event], order: Sequence[str]) -> Event:
-    """The table: entry, exit code, seconds, last line of output; in wave order."""
-    by_name = {e.entry: e for e in ran}
+def summary(told: Sequence[Event], order: Sequence[str]) -> Event:
+    """The table: entry, exit code, seconds, last line of output; in wave order. An
+    entry Ctrl-C stopped before its command ran is a row of its own."""
+    by_name = {e.entry: e for e in told if e.kind in ("ran", "failed") and "code" in e.details}
+    not_run = {e.entry for e in told if _not_reached(e)} - by_name.keys()
     rows = [by_name[name] for name in order if name in by_name]
     cells = [["ENTRY", "EXIT", "SECONDS", "LAST LINE"]]
-    cells += [[e.entry or "", str(e.details["code"]), f"{e.details['seconds']:.1f}",
-               e.details["last_line"]] for e in rows]  # fmt: skip
+    for name in order:
+        if name in by_name:
+            e = by_name[name]
+            cells.append([name, str(e.details["code"]), f"{e.details['seconds']:.1f}",
+                          e.details["last_line"]])  # fmt: skip
+        elif name in not_run:
+            cells.append([name, "-", "-", "not run: stopped by Ctrl-C"])
     lines = [_fit(line) for line in table(cells, indent="")]
     failed = sum(e.details["code"] != 0 for e in rows)
-    lines.append(f"{len(rows) - failed} succeeded, {failed} failed" if failed else
-                 f"all {len(rows)} succeeded")  # fmt: skip
+    said = [f"{len(rows) - failed} succeeded, {failed} failed" if failed else
+            f"all {len(rows)} succeeded"]  # fmt: skip
+    if not_run:
+        said = [f"{len(rows) - failed} succeeded", *([f"{failed} failed"] if failed else []),
+                f"{len(not_run)} not run"]  # fmt: skip
+    lines.append(", ".join(said))
     details = {
         "rows": [
             {"entry": e.entry, "code": e.details["code"], "seconds": e.details["seconds"],
              "last_line": e.details["last_line"], "log": e.details["log"]}
             for e in rows
-        ]
+        ],
+        "not_run": [name for name in order if name in not_run],
     }  # fmt: skip
     return Event("summary", "\n".join(lines), details=details)
+
+
+def _not_reached(event: Event) -> bool:
+    return event.kind == "skipped" and event.details.get("reason") == "interrupted"
 
 
 def _fit(line: str) -> str:

@@ -47,6 +47,7 @@ def run_up(
     jobs: int | None = None,
     force_body: bool = False,
     retry_setup: bool = False,
+    retry_failed_setups: bool = True,
 ) -> Events:
     renderer = Renderer(spec, spec.graph())
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
@@ -65,7 +66,8 @@ def run_up(
         })  # fmt: skip
         statuses, prs = None, None
         plan = plan_up(spec, world, texts(spec, renderer, world, only), only=only,
-                       force_body=force_body, retry_setup=retry_setup)  # fmt: skip
+                       force_body=force_body, retry_setup=retry_setup,
+                       retry_failed_setups=retry_failed_setups)  # fmt: skip
         retry_setup = False  # once
         prepared |= {a.name for a in plan if isinstance(a, PrepareWorktree)}
         reports = [a for a in plan if isinstance(a, Report)]  # the last round's are told

@@ -63,7 +63,16 @@ def run_watch(
                 events.add(Event("round", f"-- round {rounds}", details={"round": rounds}))
                 steps: list[Callable[[], object]] = [
                     lambda: run_sync(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
-                    lambda: run_up(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
+                    # a setup that failed waits for the user's own up, not every round
+                    lambda: run_up(
+                        spec,
+                        git,
+                        forge,
+                        events,
+                        dry_run=dry_run,
+                        jobs=jobs,
+                        retry_failed_setups=False,
+                    ),
                 ]
                 if prune:
                     steps.append(

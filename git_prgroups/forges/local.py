@@ -20,6 +20,7 @@ from typing import Any
 
 from git_prgroups.events import Progress
 from git_prgroups.git import Git
+from git_prgroups.locking import is_held
 from git_prgroups.model import (
     NEW_PR,
     BranchName,
@@ -85,10 +86,19 @@ class LocalForge:
 
     def pulls(self) -> list[PullRequest]:
         heads = self.remote_heads()
-        return [self._pull(record, heads) for record in self._load()["pulls"]]
+        records = self._load()["pulls"]
+        # checks "running" while no run holds the repository are a killed run's: pending
+        cut_short = any(r.get("checks") == "running" for r in records) and not is_held(
+            self.store.lock
+        )
+        return [self._pull(record, heads, cut_short=cut_short) for record in records]
 
-    def _pull(self, record: dict[str, Any], heads: dict[str, Sha]) -> PullRequest:
+    def _pull(
+        self, record: dict[str, Any], heads: dict[str, Sha], *, cut_short: bool = False
+    ) -> PullRequest:
         fields = {k: v for k, v in record.items() if k in PullRequest.__dataclass_fields__}
+        if cut_short and fields.get("checks") == "running":
+            fields["checks"] = "pending"
         if record["state"] == "open":
             fields["head_oid"] = heads.get(record["head"], record.get("head_oid"))
         if fields.get("conflict_seen"):

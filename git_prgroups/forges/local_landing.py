@@ -21,7 +21,7 @@ from git_prgroups.git import Git
 from git_prgroups.interrupt import STOP
 from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import Landing, LandingOrder, MergeMethod, PullRequest, Sha
-from git_prgroups.proc import CommandFailed
+from git_prgroups.proc import CommandFailed, Halted
 from git_prgroups.store import Store
 
 if TYPE_CHECKING:
@@ -50,8 +50,11 @@ class _Lander:
         failing: dict[str, Landing | None] = {}
         if due:
             at_once = max(1, min(workers, len(due)))
-            slots = CheckSlots(self.git, self.forge.store).ready(at_once)
-            with showing(self.progress, "checks", len(due)), ThreadPoolExecutor(at_once) as pool:
+            with (
+                CheckSlots(self.git, self.forge.store).ready(at_once) as slots,
+                showing(self.progress, "checks", len(due)),
+                ThreadPoolExecutor(at_once) as pool,
+            ):
                 judged = list(pool.map(lambda order: self._checks(order, slots), due))
             failing = {o.name: landing for o, landing in zip(due, judged, strict=True)}
         with self._scratch() as scratch:
@@ -75,22 +78,29 @@ class _Lander:
         self.progress.started(order.name)
         try:
             self.git.at(slot).clean_checkout(head)
-            for argv in order.checks:
-                result = self.git.runner.run(argv, cwd=slot, check=False)
-                for _again in range(order.retries):  # checks_retry: a flaky test's chances
-                    if result.ok or STOP.asked:
-                        break
-                    result = self.git.runner.run(argv, cwd=slot, check=False)
-                if not result.ok:
-                    lines = (result.stdout + result.stderr).strip().splitlines()
-                    tail = "\n".join(lines[-OUTPUT_TAIL:])
-                    header = f"`{shlex.join(argv)}` failed (exit {result.returncode})"
-                    output = f"{header}\n{tail}"
-                    self.forge.record_check_failure(pr, output)
-                    return Landing(order.name, pr, "failing", output)
+            return self._run_checks(order, slot)
+        except Halted:  # the second Ctrl-C: checked again by the next run
+            self.forge.update(pr, "checks cut short", checks="pending", checks_output="")
+            raise
         finally:
             slots.put(slot)
             self.progress.finished(order.name)
+
+    def _run_checks(self, order: LandingOrder, slot: Path) -> Landing | None:
+        pr = order.pr
+        for argv in order.checks:
+            result = self.git.runner.run(argv, cwd=slot, check=False)
+            for _again in range(order.retries):  # checks_retry: a flaky test's chances
+                if result.ok or STOP.asked:
+                    break
+                result = self.git.runner.run(argv, cwd=slot, check=False)
+            if not result.ok:
+                lines = (result.stdout + result.stderr).strip().splitlines()
+                tail = "\n".join(lines[-OUTPUT_TAIL:])
+                header = f"`{shlex.join(argv)}` failed (exit {result.returncode})"
+                output = f"{header}\n{tail}"
+                self.forge.record_check_failure(pr, output)
+                return Landing(order.name, pr, "failing", output)
         self.forge.update(pr, "checks passing", checks="pass", checks_output="")
         return None
 
@@ -142,30 +152,39 @@ def _passed(pr: PullRequest) -> bool:
 
 
 class CheckSlots:
-    """Clean checkouts to run checks in, one per check running at once, kept between
-    runs as a CI runner keeps its workspace: `<git common dir>/prgroups/checks/N`, each
-    checked out at the PR's head and cleaned of every file git does not track before a
-    run, so nothing a check writes (`__pycache__/`, `.pytest_cache/`) reaches the user."""
+    """Clean checkouts to run checks in, one per check running at once, for as long as
+    the checks run: `<git common dir>/prgroups/checks/N`, each checked out at the PR's
+    head and cleaned of every file git does not track before a run, so nothing a check
+    writes (`__pycache__/`, `.pytest_cache/`) reaches the user. Each is under an undo
+    record from its making to its removal: a run killed meanwhile leaves none behind
+    once the next has run, and `git worktree list` shows them only while checks run."""
 
     def __init__(self, git: Git, store: Store) -> None:
         self.git, self.folder = git, store.checks
         self.journal = Journal(store.undo)
 
-    def ready(self, count: int) -> queue.Queue[Path]:
-        """`count` slots, the missing ones registered in turn (registrations must not
-        overlap: see Git.worktree_register)."""
+    @contextlib.contextmanager
+    def ready(self, count: int) -> Iterator[queue.Queue[Path]]:
+        """`count` slots, registered in turn (registrations must not overlap: see
+        Git.worktree_register), removed when the block ends."""
         slots: queue.Queue[Path] = queue.Queue()
         registered = {w.path for w in self.git.worktrees()}
-        for n in range(1, max(1, count) + 1):
-            path = self.folder / str(n)
-            if path not in registered:
-                if path.exists():  # left by a run killed as it made it: it holds nothing
-                    shutil.rmtree(path)
-                with self.journal.noting(UndoRecord("scratch-worktree", path)):
+        made = []
+        try:
+            for n in range(1, max(1, count) + 1):
+                path = self.folder / str(n)
+                made.append(self.journal.note(UndoRecord("scratch-worktree", path)))
+                if path not in registered:
+                    if path.exists():  # left by a run killed as it made it: it holds nothing
+                        shutil.rmtree(path)
                     self.folder.mkdir(parents=True, exist_ok=True)
                     self.git.worktree_add_detached(path, checkout=False)
-            slots.put(path)
-        return slots
+                slots.put(path)
+            yield slots
+        finally:
+            for record in made:
+                self.git.worktree_remove(record.path, force=True, check=False)
+                self.journal.forget(record)
 
 
 class _Scratch:

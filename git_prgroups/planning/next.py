@@ -32,20 +32,22 @@ def next_step(spec: Spec, world: World, entry: Entry, state: EntryState) -> Step
         return Step(f"reopen #{pr.number}, or drop the entry from the spec", True)
     if under_way is not None:
         return Step(
-            f"finish the {under_way} in {path}: resolve, git add, git {under_way} --continue "
-            f"(or git {under_way} --abort); then git prgroups up",
+            f"finish the {under_way} in {path}: resolve, git add, GIT_EDITOR=true git "
+            f"{under_way} --continue (or git {under_way} --abort); then git prgroups up",
             True,
         )
     if entry.name in world.setup_failed and worktree is not None:
         why = world.setup_failed[entry.name]
-        if why == SETUP_DUE:
-            return Step("git prgroups up --setup (a run was cut short before its setup)", True)
-        if why == SETUP_NOT_ALLOWED:
-            return Step("git prgroups trust, then git prgroups up --setup (setup not run)", True)
-        return Step(f"its setup failed (output: {why}): fix, then git prgroups up --setup", True)
+        if {*spec.defaults.setup, *entry.setup} & world.untrusted:
+            return Step("git prgroups trust, then git prgroups up (setup not allowed here)", True)
+        if why in (SETUP_DUE, SETUP_NOT_ALLOWED):
+            return Step("git prgroups up (its setup is due: a run was cut short)", False)
+        return Step(f"its setup failed (output: {why}): fix it, then git prgroups up", True)
     if state.state == "conflict" or world.conflicts.get(entry.name) == world.base_tip:
+        how = "merge" if entry.name in world.merge_conflicts else "rebase"
         return Step(
-            f"cd {path} && git rebase {onto}, resolve, git rebase --continue; then git prgroups up",
+            f"cd {path} && git {how} {onto}, resolve, git add, GIT_EDITOR=true git {how} "
+            "--continue; then git prgroups up",
             True,
         )
     if state.state == "failing":

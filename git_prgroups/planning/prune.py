@@ -219,7 +219,11 @@ def _removals(
         *(pushed_ref(left.branch) for left in cleared if left.branch in world.pushed),
         *(made_ref(left.branch) for left in cleared if left.branch in world.made),
         *(backup_ref(left.name) for left in cleared if left.name in world.backups),
-        *(conflict_ref(left.name) for left in cleared if left.name in world.conflicts),
+        *(
+            conflict_ref(left.name, merge=left.name in world.merge_conflicts)
+            for left in cleared
+            if left.name in world.conflicts
+        ),
     ]
     if refs:
         actions.append(DeleteRefs(tuple(refs)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from git_prgroups.model import PullRequest, Worktree
+from git_prgroups.model import BranchName, PullRequest, Worktree
 from git_prgroups.planning.world import World
 from git_prgroups.spec import Spec
 
@@ -37,7 +37,7 @@ def entry_states(spec: Spec, world: World) -> dict[str, EntryState]:
         state: State
         if pr is not None and pr.state in ("merged", "closed"):
             state = "merged" if pr.state == "merged" else "closed"
-        elif pr is not None and pr.conflict:
+        elif (pr is not None and pr.conflict) or _sync_conflict(world, entry.name, entry.branch):
             state = "conflict"
         elif pr is not None and pr.checks == "fail":
             state = "failing"
@@ -57,3 +57,12 @@ def entry_states(spec: Spec, world: World) -> dict[str, EntryState]:
             behind=world.behind(entry.branch),
         )
     return states
+
+
+def _sync_conflict(world: World, name: str, branch: BranchName) -> bool:
+    """Sync could not bring the current base into the branch, and it still lacks it."""
+    return (
+        world.base_tip is not None
+        and world.conflicts.get(name) == world.base_tip
+        and (world.behind(branch) > 0)
+    )

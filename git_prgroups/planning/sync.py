@@ -161,5 +161,6 @@ def overlap_reports(
                 f"{name} and {other} both change {', '.join(files)}: whichever merges second "
                 "will conflict"
             )
-            reports.append(Report(Event("overlap", why)))
+            details = {"entries": [name, other], "files": list(files)}
+            reports.append(Report(Event("overlap", why, details=details)))
     return reports

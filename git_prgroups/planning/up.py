@@ -70,10 +70,13 @@ def plan_up(
     only: Collection[str] = (),
     force_body: bool = False,
     retry_setup: bool = False,
+    retry_failed_setups: bool = True,
 ) -> list[Action]:
     """In the order they run: the worktrees to make (their starts recorded first) and
     make ready, the entries to move up, one push, the PRs to open, arm or edit; then
-    what to tell. `retry_setup`: the setup of entries whose setup failed runs again."""
+    what to tell. A setup that is due (a run was cut short, or it was not allowed and now
+    is) runs by itself, and so does one that failed unless `retry_failed_setups` is
+    off; `retry_setup`: every worktree's setup runs again, even one that passed."""
     states = entry_states(spec, world)
     reports: list[Action] = []
     adds: list[AddWorktree] = []
@@ -134,19 +137,23 @@ def plan_up(
         plan.append(RecordSetupsDue(tuple(a.name for a in adds)))
     plan += adds
     ready = {a.name for a in adds}
-    if retry_setup:
-        ready |= {n for n in world.setup_failed if (not only or n in only) and n in spec}
+    for name in spec.names:
+        state = states[name]
+        if (only and name not in only) or state.worktree is None or name in ready:
+            continue
+        if state.state in ("merged", "closed"):
+            continue
+        why = world.setup_failed.get(name)
+        again = why is not None and (retry_failed_setups or why in (SETUP_DUE, SETUP_NOT_ALLOWED))
+        if retry_setup or (again and _may_set_up(spec, world, name)):
+            ready.add(name)
+        elif why is not None:
+            reports.append(Report(setup_not_run(name, why)))
     plan += [
         PrepareWorktree(name, spec.entry(name).worktree, setup_of(spec, spec.entry(name)))
         for name in (n for wave in spec.graph().waves for n in wave)
         if name in ready
     ]
-    reports += [
-        Report(setup_not_run(name, why))
-        for name, why in world.setup_failed.items()
-        if name not in ready and name in spec and (not only or name in only)
-        and states[name].worktree is not None
-    ]  # fmt: skip
     plan += moves
     if records:
         plan.append(RecordPushed(records))
@@ -163,15 +170,20 @@ def plan_up(
     return plan + forge + reports
 
 
+def _may_set_up(spec: Spec, world: World, name: str) -> bool:
+    """A setup due (a run cut short), or one that failed, runs again by itself once every
+    command of it is allowed here; one never allowed waits for `git prgroups trust`."""
+    return not set(setup_of(spec, spec.entry(name))) & world.untrusted
+
+
 def setup_not_run(name: str, why: str) -> Event:
-    if why == SETUP_DUE:
-        text = "its worktree was never made ready (a run cut short): git prgroups up --setup"
-        return Event("failed", text, name)
-    if why == SETUP_NOT_ALLOWED:
-        text = "its setup never ran (not allowed): git prgroups trust, then git prgroups up --setup"
-        return Event("refused", text, name)
-    text = f"its setup failed (output: {why}): fix, then git prgroups up --setup"
-    return Event("failed", text, name)
+    """An entry's worktree that this run does not make ready: its setup is not allowed
+    here, or it failed (watch leaves that to the next up)."""
+    if why in (SETUP_DUE, SETUP_NOT_ALLOWED):
+        text = "its setup never ran (not allowed here): git prgroups trust, then git prgroups up"
+        return Event("refused", text, name, details={"reason": "not-trusted"})
+    text = f"its setup failed (output: {why}): fix it, then git prgroups up"
+    return Event("failed", text, name, details={"reason": "setup-failed", "log": why})
 
 
 def setup_of(spec: Spec, entry: Entry) -> tuple[tuple[str, ...], ...]:

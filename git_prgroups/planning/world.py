@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_prgroups.model import (
+    Argv,
     BranchName,
     CommitGraph,
     FolderState,
@@ -43,6 +44,8 @@ class World:
     reruns: Mapping[Sha, int] = field(default_factory=dict)  # head → failed CI runs rerun
     # the issues a forge of prgroups' own keeps a record of (None: the forge keeps issues)
     issue_records: frozenset[int] | None = None
+    merge_conflicts: frozenset[str] = frozenset()  # of `conflicts`: those of sync --merge
+    untrusted: frozenset[Argv] = frozenset()  # the spec's commands not allowed here (trust.py)
 
     def worktree_of(self, entry: Entry) -> Worktree | None:
         """The worktree at the entry's path, or any worktree on the entry's branch."""
