@@ -478,36 +478,48 @@ class ExecCommand(ChangingCommand):
         return self.reporting(self.json, run)
 
 
+class OneShotCommand(Command):
+    """A command that changes one thing at once (a file, a record), told as events."""
+
+    dry_run = cli.Flag("--dry-run", help="say what would change; change nothing")
+    json = cli.Flag("--json", help="one JSON object per event, and one for the end (see README)")
+
+
 @Prgroups.subcommand("trust")
-class TrustCommand(Command):
+class TrustCommand(OneShotCommand):
     """Allow the spec's setup and check commands to run in this repository (a clone of
     someone else's runs none unasked)."""
 
     list_only = cli.Flag("--list", help="only list them, and whether each is allowed")
 
     def main(self) -> int:
+        from git_prgroups.events import Event
         from git_prgroups.store import Store
         from git_prgroups.trust import spec_commands, trust, untrusted
 
-        spec = self.load_spec()
-        git, forge = self.git_and_forge(spec)
-        store = Store.of(git.common_dir())
-        commands = spec_commands(spec, checks=not forge.merges_on_its_own)
-        waiting = untrusted(store, commands)
-        for argv in commands:
-            state = "not allowed" if argv in waiting else "allowed"
-            if not self.list_only and argv in waiting:
-                state = "allowed now"
-            print(f"{state}: {shlex.join(argv)}")
-        if not commands:
-            print(f"{spec.path.name} asks to run no command")
-        if not self.list_only:
-            trust(store, waiting)
-        return 0
+        def allow(events: Events) -> None:
+            spec = self.load_spec()
+            git, forge = self.git_and_forge(spec)
+            store = Store.of(git.common_dir())
+            commands = spec_commands(spec, checks=not forge.merges_on_its_own)
+            waiting = untrusted(store, commands)
+            listing = self.list_only or self.dry_run
+            for argv in commands:
+                state = "not allowed" if argv in waiting else "allowed"
+                if not listing and argv in waiting:
+                    state = "allowed now"
+                events.add(Event("trusted", f"{state}: {shlex.join(argv)}",
+                                 details={"argv": list(argv), "state": state}))  # fmt: skip
+            if not commands:
+                events.add(Event("nothing", f"{spec.path.name} asks to run no command"))
+            if not listing:
+                trust(store, waiting)
+
+        return self.reporting(self.json, allow)
 
 
 @Prgroups.subcommand("commit")
-class CommitCommand(Command):
+class CommitCommand(OneShotCommand):
     """Commit in an entry's worktree with its rendered message (git commit options after --)."""
 
     all_files = cli.Flag(["-a", "--all"], help="commit every changed tracked file")
@@ -520,19 +532,45 @@ class CommitCommand(Command):
         def commit(events: Events) -> None:
             spec = self.load_spec()
             git = Git(self.runner, Path.cwd())
+            if self.dry_run:
+                self.runner.dry_run, self.runner.would = True, events.add
             run_commit(spec, git, events, all_files=self.all_files, edit=self.edit,
                        extra=git_options)  # fmt: skip
 
-        return self.reporting(False, commit)
+        return self.reporting(self.json, commit)
+
+
+@Prgroups.subcommand("help")
+class HelpCommand(Command):
+    """Help on one command, or on all of them: the same as COMMAND --help."""
+
+    def main(self, command: str = "") -> int:
+        top = self.parent
+        assert isinstance(top, Command)
+        if not command:
+            top.help()
+            return 0
+        found = top._subcommands.get(command)
+        if found is None:
+            hint = did_you_mean(command, top._subcommands)
+            raise UsageError(f"git prgroups help: no command {command!r}{hint}")
+        shown = found.get()(f"{top.PROGNAME} {command}")
+        shown.parent, shown.PROGNAME = top, f"{top.PROGNAME} {command}"
+        shown.help()
+        return 0
 
 
 @Prgroups.subcommand("aliases")
 class AliasesCommand(Command):
-    """Print short aliases and completion for bash, zsh or fish (eval it in your shell's rc)."""
+    """Print short aliases and completion for bash, zsh or fish (eval it in your shell's rc);
+    the shell is $SHELL's unless named."""
 
-    def main(self, shell: str = "bash") -> int:
+    def main(self, shell: str = "") -> int:
         from git_prgroups.commands.aliases import SHELLS, aliases_script
 
+        if not shell:  # the login shell's, where it is one of ours
+            login = Path(os.environ.get("SHELL", "")).name
+            shell = login if login in SHELLS else "bash"
         if shell not in SHELLS:
             raise UsageError(f"git prgroups aliases: no {shell!r}; choose {', '.join(SHELLS)}")
         print(aliases_script(shell, command_table()), end="")
@@ -594,33 +632,44 @@ class ReportCommand(Command):
     """The day's record in Markdown: which PR carried each issue, each PR's files, lines,
     CI failures and merge by group, and the day's figures."""
 
-    json = cli.Flag("--json", help="one JSON document instead of the Markdown")
+    json = cli.Flag("--json", help="one JSON document instead of the Markdown (with --post: "
+                    "one JSON object per event)")  # fmt: skip
     post = cli.Flag("--post", help="put it on the epic as one comment, edited on later runs")
+    dry_run = cli.Flag("--dry-run", help="with --post: say what would be posted; post nothing")
 
     def main(self) -> int:
-        from git_prgroups.commands.report import (
-            post_report,
-            read_report,
-            report_json,
-            report_markdown,
-        )
+        from git_prgroups.commands.report import read_report, report_json, report_markdown
 
+        if self.post:
+            return self.reporting(self.json, self._post)
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
         report = read_report(spec, git, forge)
-        if self.post:
-            if not spec.defaults.epic:
-                raise UsageError("git prgroups report --post: the spec names no epic: set "
-                                 "defaults.epic = N, the issue the report goes on")  # fmt: skip
-            done = post_report(forge, spec.defaults.epic, report_markdown(report))
-            print(f"{done}: the report on #{spec.defaults.epic}")
-            return 0
         print(report_json(report) if self.json else report_markdown(report))
         return 0
 
+    def _post(self, events: Events) -> None:
+        from git_prgroups.commands.report import post_report, read_report, report_markdown
+        from git_prgroups.events import Event
+
+        spec = self.load_spec()
+        if not spec.defaults.epic:
+            raise UsageError("git prgroups report --post: the spec names no epic: set "
+                             "defaults.epic = N, the issue the report goes on")  # fmt: skip
+        git, forge = self.git_and_forge(spec)
+        markdown = report_markdown(read_report(spec, git, forge))
+        epic = spec.defaults.epic
+        if self.dry_run:
+            events.add(Event("would-record", f"the report as a comment on #{epic}",
+                             details={"issue": epic, "body": markdown}))  # fmt: skip
+            return
+        done = post_report(forge, epic, markdown)
+        events.add(Event("posted", f"{done}: the report on #{epic}",
+                         details={"issue": epic, "done": str(done)}))  # fmt: skip
+
 
 @Prgroups.subcommand("add")
-class AddCommand(Command):
+class AddCommand(OneShotCommand):
     """Add an entry to the spec after the others, every other line of the file kept."""
 
     issues = cli.SwitchAttr("--issue", int, list=True, argname="N", help="an issue it fixes")
@@ -640,33 +689,57 @@ class AddCommand(Command):
             "summary": self.summary, "issues": list(self.issues) or None,
             "after": list(self.after) or None,
         }  # fmt: skip
-        spec = self.load_spec()
-        line = add_to_spec(spec, name, {k: v for k, v in fields.items() if v is not None})
-        print(f"added pr.{name} at {spec.path.name}:{line}; git prgroups up starts it")
-        return 0
+
+        def add(events: Events) -> None:
+            from git_prgroups.events import Event
+
+            spec = self.load_spec()
+            given = {k: v for k, v in fields.items() if v is not None}
+            line, text = add_to_spec(spec, name, given, dry_run=self.dry_run)
+            details = {"path": str(spec.path), "line": line, "change": "added"}
+            if self.dry_run:
+                events.add(Event("would-record", f"pr.{name} at {spec.path.name}:{line}", name,
+                                 details=details | {"text": text}))  # fmt: skip
+                return
+            events.add(Event("edited", f"added pr.{name} at {spec.path.name}:{line}; git "
+                             "prgroups up starts it", name, details=details))  # fmt: skip
+
+        return self.reporting(self.json, add)
 
 
 @Prgroups.subcommand("remove")
-class RemoveCommand(Command):
+class RemoveCommand(OneShotCommand):
     """Take an entry out of the spec; refused while it has an open PR or work that has not
     merged."""
 
     force = cli.Flag("--force", help="take it out anyway (its worktree and branch stay)")
+    close = cli.Flag("--close", help="close its open PR, unmerged, and take it out")
 
     def main(self, name: str) -> int:
         from git_prgroups.commands.edit import remove_from_spec
 
-        spec = self.load_spec_naming((name,))
-        git, forge = self.git_and_forge(spec)
-        left = remove_from_spec(spec, git, forge, name, force=self.force)
-        print(f"removed pr.{name} from {spec.path.name}")
-        if left:
-            print("its worktree and branch stay: git prgroups prune --orphans removes them")
-        return 0
+        def remove(events: Events) -> None:
+            from git_prgroups.events import Event
+
+            spec = self.load_spec_naming((name,))
+            git, forge = self.git_and_forge(spec)
+            left, closed = remove_from_spec(spec, git, forge, name, force=self.force,
+                                            close=self.close, dry_run=self.dry_run)  # fmt: skip
+            told = "would-record" if self.dry_run else "edited"
+            if closed is not None:
+                events.add(Event(told, f"#{closed} closed, unmerged", name, closed,
+                                 details={"change": "closed-pr"}))  # fmt: skip
+            events.add(Event(told, f"removed pr.{name} from {spec.path.name}", name,
+                             details={"path": str(spec.path), "change": "removed"}))  # fmt: skip
+            if left and not self.dry_run:
+                kept = "its worktree and branch stay: git prgroups prune --orphans removes them"
+                events.add(Event("edited", kept, name, details={"change": "kept"}))
+
+        return self.reporting(self.json, remove)
 
 
 @Prgroups.subcommand("init")
-class InitCommand(Command):
+class InitCommand(OneShotCommand):
     """Write a starter prgroups.toml at the top of the main worktree: an example, or one
     entry per open sub-issue of a GitHub epic (--epic) or per issue a search finds."""
 
@@ -687,14 +760,25 @@ class InitCommand(Command):
 
         if self.epic is not None and self.search is not None:
             raise UsageError("git prgroups init: give --epic N or --from-issues QUERY, not both")
-        text, notes = STARTER, []
-        if self.epic is not None or self.search is not None:
-            text, notes = self._from_github()
-        path = write_starter_spec(self.spec_path, Path.cwd(), self.runner, text)
-        for note in notes:
-            print(f"note: {note}")
-        print(f"wrote {path}: edit its entries, then run `git prgroups plan`")
-        return 0
+
+        def init(events: Events) -> None:
+            from git_prgroups.events import Event
+
+            text, notes = STARTER, []
+            if self.epic is not None or self.search is not None:
+                text, notes = self._from_github()
+            path = write_starter_spec(self.spec_path, Path.cwd(), self.runner, text,
+                                      dry_run=self.dry_run)  # fmt: skip
+            for note in notes:
+                events.add(Event("note", note))
+            details = {"path": str(path), "change": "written"}
+            if self.dry_run:
+                events.add(Event("would-record", f"{path}", details=details | {"text": text}))
+                return
+            events.add(Event("edited", f"wrote {path}: edit its entries, then run `git "
+                             "prgroups plan`", details=details))  # fmt: skip
+
+        return self.reporting(self.json, init)
 
     def _from_github(self) -> tuple[str, list[str]]:
         from git_prgroups.commands.init import spec_from_issues

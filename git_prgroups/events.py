@@ -71,6 +71,10 @@ EventKind = Literal[
     # commit
     "committed",
     "restaged",
+    # the spec and the repository's settings
+    "trusted",  # trust: a command of the spec, and whether it may run here
+    "edited",  # add, remove, init: the spec written (or a PR closed with its entry)
+    "posted",  # report --post: the report's comment on the epic
 ]
 
 # Events that mean the user has something to do: the command exits 1.
@@ -202,7 +206,14 @@ _LABELS: Mapping[str, str | None] = {
     "stopping": None,
     "summary": None,
     "restaged": None,
+    "trusted": None,
+    "edited": None,
+    "posted": None,
 }
+
+
+# Kinds whose message names the entry itself ("removed pr.a from prgroups.toml").
+_MESSAGE_NAMES_ITS_ENTRY: frozenset[EventKind] = frozenset({"edited", "trusted", "posted"})
 
 
 def event_line(event: Event) -> str:
@@ -210,7 +221,7 @@ def event_line(event: Event) -> str:
     if event.kind == "needs-you":
         return f"  {event.entry}: {event.message}"
     label = _LABELS.get(event.kind, event.kind)
-    entry = event.entry
+    entry = event.entry if event.kind not in _MESSAGE_NAMES_ITS_ENTRY else None
     if entry and event.details.get("files"):  # a conflict's files, right after whose
         entry += f" (files {', '.join(event.details['files'])})"
     return ": ".join(p for p in (label, entry, event.message) if p)

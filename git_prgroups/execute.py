@@ -26,7 +26,7 @@ from git_prgroups.events import Event, Events, command_line, showing
 from git_prgroups.forges.base import AutoMergeDisabled, Forge
 from git_prgroups.git import Git, PushUpdate, push_outcome
 from git_prgroups.history import History
-from git_prgroups.interrupt import STOP
+from git_prgroups.interrupt import STOP, each_of, result_of, wait_for
 from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import BranchName, Landing, People, PullRequest
 from git_prgroups.planning.actions import (
@@ -231,7 +231,7 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
             started.append((add, record, checkout))
         for add, record, checkout in started:
             try:
-                checkout.result()
+                result_of(checkout)
             except PrgroupsError as error:  # its record stays: the next run finishes it
                 failures.append(error)
                 continue
@@ -278,7 +278,7 @@ def _prepare_worktrees(actions: Sequence[PrepareWorktree], run: Execution) -> No
             progress.finished(action.name)
 
     with showing(progress, "setting up", len(actions)), ThreadPoolExecutor(run.workers) as pool:
-        list(pool.map(prepare, actions, told))
+        each_of(pool, prepare, actions, told)
     for events in told:
         run.events.extend(list(events))
 
@@ -307,10 +307,7 @@ def _prepare(
     started = time.monotonic()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as written:
-        for argv in action.setup:
-            if STOP.asked:  # its record says it is due: the next up runs it again
-                run.not_reached(action)
-                return
+        for argv in action.setup:  # begun, it runs to its end: Ctrl-C stops what follows
             result = run.git.runner.run(argv, cwd=action.path, check=False, mutating=True)
             written.write(f"$ {shlex.join(argv)}\n{result.stdout}{result.stderr}")
             if not result.ok:
@@ -362,7 +359,7 @@ def _run_commands(actions: Sequence[RunCommand], run: Execution) -> None:
                              details=details))  # fmt: skip
 
     with showing(progress, what, len(actions)), ThreadPoolExecutor(run.workers) as pool:
-        list(pool.map(one, actions))
+        each_of(pool, one, actions)
 
 
 def _last_line(log: Path, tail: int = 4096) -> str:
@@ -438,7 +435,7 @@ def _forge_writes(actions: Sequence[Action], run: Execution) -> None:
                 pool.submit(step, index, first)
         refused_auto_merge = False
         for index in range(len(actions)):
-            ended[index].wait()
+            wait_for(ended[index])
             for event in told[index]:
                 if event.details.get("auto-merge") == "off":  # said in full once
                     if refused_auto_merge:

@@ -11,10 +11,13 @@ prgroups only, never a git half way through its work.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import signal
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from git_prgroups.errors import ExitCode, PrgroupsError
 from git_prgroups.events import Event, Events
@@ -32,14 +35,35 @@ class Interrupted(PrgroupsError):
 
 class StopRequest:
     """Whether Ctrl-C asked to stop: the executor, the local forge's checks and watch's
-    waits look before each step. One per process, as the signal is."""
+    waits look before each step. One per process, as the signal is.
+
+    Python answers a signal in the main thread only, once it runs again; the kernel may
+    hand SIGINT to a worker thread meanwhile. So the signal also writes its number to a
+    socket at once (`signal.set_wakeup_fd`), and a worker about to begin a step sees it
+    there before the main thread has answered."""
 
     def __init__(self) -> None:
         self._asked = threading.Event()
+        self._pressed: socket.socket | None = None  # the wakeup socket's reading end
 
     @property
     def asked(self) -> bool:
-        return self._asked.is_set()
+        if self._asked.is_set():
+            return True
+        pressed = self._pressed
+        if pressed is None:
+            return False
+        try:
+            waiting = pressed.recv(4096, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except (BlockingIOError, OSError):
+            return False
+        return signal.SIGINT.value in waiting
+
+    def heard(self) -> None:
+        """The main thread answered the signals written so far."""
+        with contextlib.suppress(BlockingIOError, OSError):
+            while self._pressed is not None and self._pressed.recv(4096, socket.MSG_DONTWAIT):
+                pass
 
     def ask(self) -> None:
         self._asked.set()
@@ -70,27 +94,67 @@ def two_step_interrupts(events: Events, runner: Runner) -> Iterator[None]:
     told = threading.Event()  # "stopping after the current step" is on the screen
 
     def tell() -> None:
+        told.set()  # from the moment it can be read
         events.add(Event("stopping", ASKED))
-        told.set()
 
     def pressed(signum: int, frame: object) -> None:
-        if not STOP.asked:
+        STOP.heard()
+        if not STOP._asked.is_set():
             STOP.ask()
             # told from another thread: this one may be in the middle of printing
             threading.Thread(target=tell, daemon=True).start()
             return
         if not told.is_set():  # the same press, sent twice (`timeout -s INT` signals the
             return  # process, then its group): "Ctrl-C again" means after the answer
+        # Every command running is killed and none starts after: each step under way ends
+        # in Halted where it ran. Raising here instead could land anywhere, a weakref's
+        # callback included, where Python drops the exception and the run goes on.
         runner.halt()
-        raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, pressed)
     shielded, runner.shield_children = runner.shield_children, True
+    reading, writing = socket.socketpair()
+    writing.setblocking(False)
+    woken = signal.set_wakeup_fd(writing.fileno(), warn_on_full_buffer=False)
+    STOP._pressed = reading
     try:
         yield
         if STOP.asked:  # the steps ended on their own: the run was cut short all the same
             raise Interrupted(STOPPED)
     finally:
+        signal.set_wakeup_fd(woken)
+        STOP._pressed = None
+        reading.close()
+        writing.close()
         signal.signal(signal.SIGINT, previous)
         runner.shield_children = shielded
         STOP.clear()
+
+
+# How long the main thread waits for a worker before it looks for a Ctrl-C to answer.
+TICK = 0.1
+T = TypeVar("T")
+
+
+def result_of(future: concurrent.futures.Future[T]) -> T:
+    """`future.result()`, waking each TICK so that the main thread answers a Ctrl-C the
+    kernel handed to a worker thread (it would otherwise wait for the future first)."""
+    while True:
+        try:
+            return future.result(timeout=TICK)
+        except concurrent.futures.TimeoutError:
+            continue
+
+
+def each_of(
+    pool: concurrent.futures.Executor, work: Callable[..., T], *given: Iterable[object]
+) -> list[T]:
+    """`list(pool.map(work, *given))`, answering Ctrl-C while it waits."""
+    futures = [pool.submit(work, *arguments) for arguments in zip(*given, strict=True)]
+    return [result_of(future) for future in futures]
+
+
+def wait_for(event: threading.Event) -> None:
+    """`event.wait()`, answering Ctrl-C while it waits."""
+    while not event.wait(TICK):
+        pass

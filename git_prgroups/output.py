@@ -103,6 +103,8 @@ def relative_paths(text: str, cwd: Path) -> str:
     from there: `../scylla-fix-a` rather than `/home/me/src/scylla-fix-a` (the worktrees
     sit beside each other), `.git/prgroups/logs/x.log` under it. Three levels up at most,
     and never the file system's top folders, where a relative path reads worse."""
+    if len(cwd.parts) > 2:  # the current folder itself is "."
+        text = re.sub(rf"(?<![\w/.:~-]){re.escape(str(cwd))}(?![\w/.~-])", ".", text)
     places = [(cwd, "")] + [
         (ancestor, f"..{os.sep}" * up) for up, ancestor in enumerate(cwd.parents[:3], 1)
     ]

@@ -301,19 +301,9 @@ class _Validator:
         root = self.root.resolve()
         owner: dict[Path, str] = {}
         where = ("defaults", "worktree")
-        absolute = Path(pattern).expanduser().is_absolute()
         for entry in entries:
-            path = entry.worktree
-            if not absolute and path.parent != root.parent and root.parent not in path.parents:
-                raise self.fail(
-                    where,
-                    f"puts the worktree of pr.{entry.name} at {path}, outside the folder "
-                    f"that holds the repository ({root.parent}); use a path such as "
-                    '"../{repo}-{name}"',
-                )
-            if absolute and (
-                path.parent == Path("/") or not SYSTEM_FOLDERS.isdisjoint({path, *path.parents})
-            ):
+            path = entry.worktree  # relative or absolute, anywhere that is the user's own
+            if path.parent == Path("/") or not SYSTEM_FOLDERS.isdisjoint({path, *path.parents}):
                 raise self.fail(
                     where,
                     f"puts the worktree of pr.{entry.name} at {path}, in a system folder; "

@@ -55,11 +55,11 @@ def test_commit_with_nothing_staged_says_what_to_do(epic: World, cli) -> None:
     up(epic, "code-hygiene")
     path = epic.base / "scylla-code-hygiene"
     assert cli("commit", cwd=path).err == (
-        "error: nothing to commit in ../scylla-code-hygiene: change something, then commit again\n"
+        "error: nothing to commit in .: change something, then commit again\n"
     )
     (path / "new.txt").write_text("x\n")
     assert cli("commit", cwd=path).err == (
-        "error: nothing staged in ../scylla-code-hygiene: git add the new files, then commit again\n"
+        "error: nothing staged in .: git add the new files, then commit again\n"
     )
     (path / "README.md").write_text("changed\n")
     outcome = cli("commit", cwd=path)
@@ -80,9 +80,7 @@ def test_a_refusing_hook_is_shown_in_its_own_words(epic: World, cli) -> None:
     outcome = cli("commit", "-a", cwd=path)
 
     assert outcome.code == 1
-    assert outcome.err.startswith(
-        "error: the commit in ../scylla-code-hygiene was refused (a hook, or git):"
-    )
+    assert outcome.err.startswith("error: the commit in . was refused (a hook, or git):")
     assert "  lint: trailing space in README.md" in outcome.err
     assert "COMMIT_MSG" not in outcome.err
 

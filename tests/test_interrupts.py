@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -74,10 +75,14 @@ def test_one_ctrl_c_during_ups_check_lets_it_finish_then_ends_with_130(
     started, go_on = checked.base / "check-started", checked.base / "go-on"
     upping = started_in_a_terminal(checked, installed_command, "up", until=started)
 
+    if how == "timeout":  # both signals reach it at once (stopped, as if not yet scheduled)
+        os.kill(upping.pid, signal.SIGSTOP)
     if how in ("process", "timeout"):
         os.kill(upping.pid, signal.SIGINT)
     if how in ("terminal", "timeout"):
         os.killpg(upping.pid, signal.SIGINT)
+    if how == "timeout":
+        os.kill(upping.pid, signal.SIGCONT)
     before = said_until(upping, "stopping")
     assert before[-1]["message"] == ASKED
     go_on.touch()
@@ -168,7 +173,7 @@ def test_ctrl_c_while_prgroups_starts_ends_quietly_with_130(tmp_path: Path) -> N
     starting = subprocess.run(
         [sys.executable, "-c", "import os, signal, time\nimport git_prgroups.entry\n"
          "os.kill(os.getpid(), signal.SIGINT)\ntime.sleep(30)\nprint('not stopped')"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
 
     assert (starting.returncode, starting.stdout, starting.stderr) == (130, "", "")
@@ -197,3 +202,37 @@ def test_ctrl_c_while_prgroups_loads_is_one_line_and_the_json_exit(
         "event": "exit", "entry": None, "pr": None, "message": "", "needs_you": False,
         "details": {"code": 130},
     }  # fmt: skip
+
+
+def test_a_second_sigint_counts_only_once_the_first_was_answered(monkeypatch) -> None:
+    """The answer ("stopping after the current step") is told from a thread of its own;
+    a SIGINT that comes before it is the same press (timeout -s INT sends two)."""
+    from git_prgroups import interrupt
+    from git_prgroups.events import Events
+    from git_prgroups.proc import Runner
+
+    answers: list[Callable[[], None]] = []
+
+    class Deferred:
+        def __init__(self, target, daemon=False) -> None:
+            self.target = target
+
+        def start(self) -> None:
+            answers.append(self.target)
+
+    class CountingHalts(Runner):
+        halts = 0
+
+        def halt(self) -> None:
+            self.halts += 1
+
+    monkeypatch.setattr(interrupt.threading, "Thread", Deferred)
+    runner, events = CountingHalts(), Events()
+    with pytest.raises(interrupt.Interrupted), interrupt.two_step_interrupts(events, runner):
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)  # before the answer: the same press
+        assert interrupt.STOP.asked and runner.halts == 0
+        answers.pop()()  # "stopping after the current step" is told
+        assert [e.kind for e in events] == ["stopping"]
+        signal.raise_signal(signal.SIGINT)  # pressed again: everything running is killed
+        assert runner.halts == 1

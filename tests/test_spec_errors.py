@@ -165,9 +165,9 @@ BAD_SPECS = [
         ["prgroups.toml:2:", "defaults.worktree", "nests the worktrees of pr.a and pr.b"],
     ),
     (
-        "worktree-escapes-upward",
-        '[defaults]\nworktree = "../../{name}"\n\n' + GOOD_A,
-        ["prgroups.toml:2:", "defaults.worktree", "outside the folder that holds the repository"],
+        "worktree-climbs-into-a-system-folder",
+        '[defaults]\nworktree = "' + "../" * 40 + 'etc/{name}"\n\n' + GOOD_A,
+        ["prgroups.toml:2:", "defaults.worktree", "in a system folder"],
     ),
     (
         "worktree-system-folder",

@@ -84,7 +84,7 @@ def test_a_conflict_names_the_commands_and_a_rebase_under_way_how_to_finish(
     subprocess.run(["git", "rebase", "-q", "origin/main"], cwd=path, capture_output=True)
     said = cli("status", cwd=epic.repo).out
     assert (
-        f"  code-hygiene: finish the rebase in {typed(path, epic.repo)}: resolve, git add, git rebase --continue"
+        f"  code-hygiene: finish the rebase in {typed(path, epic.repo)}: resolve, git add, GIT_EDITOR=true git rebase --continue"
     ) in said
 
 

@@ -17,20 +17,35 @@ from git_prgroups.specedit import add_entry, remove_entry
 from git_prgroups.specfile import parse_spec
 
 
-def add_to_spec(spec: Spec, name: str, fields: Mapping[str, Any]) -> int:
-    """Append the entry; returns the line its table starts on."""
+def add_to_spec(
+    spec: Spec, name: str, fields: Mapping[str, Any], *, dry_run: bool = False
+) -> tuple[int, str]:
+    """Append the entry (checked, and in a dry run not written); returns the line its
+    table starts on, and the spec's new text."""
     if name in spec:
         raise UsageError(f"git prgroups add: {spec.path.name} already has pr.{name}")
     text = spec.path.read_text(encoding="utf-8")
     edited, line = add_entry(text, name, fields)
-    _write_valid(spec, edited)
-    return line
+    _valid(spec, edited)
+    if not dry_run:
+        _write_valid(spec, edited)
+    return line, edited
 
 
-def remove_from_spec(spec: Spec, git: Git, forge: Forge, name: str, *, force: bool) -> bool:
+def remove_from_spec(
+    spec: Spec,
+    git: Git,
+    forge: Forge,
+    name: str,
+    *,
+    force: bool,
+    close: bool = False,
+    dry_run: bool = False,
+) -> tuple[bool, int | None]:
     """Take the entry out; refused while it has an open PR or work not merged (`force`
-    takes it out anyway: its worktree and branch stay, for `prune --orphans`). Returns
-    whether it left a worktree or branch behind."""
+    takes it out anyway: its worktree and branch stay, for `prune --orphans`; `close`
+    closes its open PR first). Returns whether it left a worktree or branch behind, and
+    the PR it closed."""
     waiting = [e.name for e in spec.entries if name in e.after]
     if waiting:
         who = waiting[0] if len(waiting) == 1 else ", ".join(waiting[:-1]) + f" and {waiting[-1]}"
@@ -41,14 +56,24 @@ def remove_from_spec(spec: Spec, git: Git, forge: Forge, name: str, *, force: bo
             "after, then run remove again"
         )
     entry = next(e for e in read_status(spec, git, forge).entries if e["name"] == name)
-    if not force:
-        held = _work_held(entry)
-        if held:
-            raise Refused(f"pr.{name} {held}: git prgroups remove --force {name} takes it out "
-                          "anyway (its worktree and branch stay)")  # fmt: skip
-    _write_valid(spec, remove_entry(spec.path.read_text(encoding="utf-8"), name))
+    open_pr = entry["pr"] if entry["pr"] and entry["state"] not in ("merged", "closed") else None
+    held = _work_held(entry, closing=close)
+    if held and not force:
+        closing = f" (or --close closes #{open_pr} and takes it out)" if open_pr else ""
+        raise Refused(f"pr.{name} {held}: git prgroups remove --force {name} takes it out "
+                      f"anyway{closing}; its worktree and branch stay")  # fmt: skip
+    text = remove_entry(spec.path.read_text(encoding="utf-8"), name)
+    _valid(spec, text)  # before the PR is closed: a bad result changes nothing
+    closed = None
+    if close and open_pr:
+        pr = forge.read([spec.entry(name).branch])[spec.entry(name).branch]
+        if not dry_run:
+            forge.close_pr(pr)
+        closed = pr.number
+    if not dry_run:
+        _write_valid(spec, text)
     branch = f"refs/heads/{spec.entry(name).branch}"
-    return bool(entry["worktree"]) or branch in git.refs(branch)
+    return bool(entry["worktree"]) or branch in git.refs(branch), closed
 
 
 class Refused(PrgroupsError):
@@ -57,18 +82,28 @@ class Refused(PrgroupsError):
     exit_code = ExitCode.NEEDS_USER
 
 
-def _work_held(entry: Mapping[str, Any]) -> str | None:
-    if entry["pr"] and entry["state"] not in ("merged", "closed"):
+def _work_held(entry: Mapping[str, Any], *, closing: bool = False) -> str | None:
+    """What taking the entry out would leave unseen; closing its open PR leaves its
+    commits where they are, pushed."""
+    open_pr = entry["pr"] and entry["state"] not in ("merged", "closed")
+    if open_pr and not closing:
         return f"has an open PR (#{entry['pr']})"
     if entry["worktree_state"] == "dirty":
         return f"has uncommitted changes in {entry['worktree']}"
-    if entry["ahead"] and entry["state"] != "merged":
+    if entry["ahead"] and entry["state"] != "merged" and not open_pr:
         commits = "1 commit" if entry["ahead"] == 1 else f"{entry['ahead']} commits"
         return f"has {commits} on {entry['branch']} that have not merged"
     return None
 
 
 def _write_valid(spec: Spec, text: str) -> None:
+    _valid(spec, text)
+    temporary = spec.path.with_name(f".{spec.path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(spec.path)
+
+
+def _valid(spec: Spec, text: str) -> None:
     try:
         parse_spec(text, spec.path, spec.root)
     except SpecError as error:  # of the file as it would be: no line of the one on disk
@@ -76,6 +111,3 @@ def _write_valid(spec: Spec, text: str) -> None:
         raise UsageError(
             f"{spec.path.name} left as it was: with this change {where}{error.problem}"
         ) from None
-    temporary = spec.path.with_name(f".{spec.path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(spec.path)

@@ -40,9 +40,10 @@ after = ["first-fix"]          # started once first-fix has merged
 
 
 def write_starter_spec(
-    explicit: Path | None, cwd: Path, runner: Runner, text: str = STARTER
+    explicit: Path | None, cwd: Path, runner: Runner, text: str = STARTER, *, dry_run: bool = False
 ) -> Path:
-    """Write `text` (checked to be a valid spec) where the spec goes; never over one."""
+    """Write `text` (checked to be a valid spec) where the spec goes; never over one (in a
+    dry run, only checked)."""
     if explicit is not None:
         path = explicit if explicit.is_absolute() else cwd / explicit
         root = Git(runner, cwd).main_worktree() or path.parent
@@ -54,7 +55,8 @@ def write_starter_spec(
     if path.exists():
         raise UsageError(f"{path} already exists; edit it, or pass --spec PATH for another")
     parse_spec(text, path, root)  # what is written must always be a valid spec
-    path.write_text(text, encoding="utf-8")
+    if not dry_run:
+        path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -77,6 +77,9 @@ class Forge(Protocol):
     def mark_ready(self, pr: PullRequest) -> None:
         """A draft made ready for review."""
 
+    def close_pr(self, pr: PullRequest) -> None:
+        """Close the PR unmerged (its branch stays)."""
+
     def rerun_failed(self, runs: Sequence[int]) -> None:
         """Start the failed jobs of these CI runs again (a forge with CI runs only)."""
 

@@ -310,6 +310,9 @@ class GitHubForge:
     def mark_ready(self, pr: PullRequest) -> None:
         self.gh.run("pr", "ready", _number(pr), "-R", self.repository.slug, mutating=True)
 
+    def close_pr(self, pr: PullRequest) -> None:
+        self.gh.run("pr", "close", _number(pr), "-R", self.repository.slug, mutating=True)
+
     def rerun_failed(self, runs: Sequence[int]) -> None:
         """The failed jobs of each run, started again (as `gh run rerun --failed` does)."""
         for run in runs:

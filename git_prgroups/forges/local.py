@@ -202,6 +202,9 @@ class LocalForge:
     def mark_ready(self, pr: PullRequest) -> None:
         self._update(pr, "ready for review", draft=False)
 
+    def close_pr(self, pr: PullRequest) -> None:
+        self._update(pr, "closed", state="closed", auto_merge=None)
+
     def rerun_failed(self, runs: Sequence[int]) -> None:
         raise NotImplementedError("the local forge runs its checks again itself")
 

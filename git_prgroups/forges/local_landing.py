@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Progress, showing
 from git_prgroups.git import Git
-from git_prgroups.interrupt import STOP
+from git_prgroups.interrupt import STOP, each_of
 from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.model import Landing, LandingOrder, MergeMethod, PullRequest, Sha
 from git_prgroups.proc import CommandFailed, Halted
@@ -55,7 +55,7 @@ class _Lander:
                 showing(self.progress, "checks", len(due)),
                 ThreadPoolExecutor(at_once) as pool,
             ):
-                judged = list(pool.map(lambda order: self._checks(order, slots), due))
+                judged = each_of(pool, lambda order: self._checks(order, slots), due)
             failing = {o.name: landing for o, landing in zip(due, judged, strict=True)}
         with self._scratch() as scratch:
             for order in orders:

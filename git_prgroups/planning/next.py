@@ -25,9 +25,7 @@ def next_step(spec: Spec, world: World, entry: Entry, state: EntryState) -> Step
     under_way = world.operations.get(path)
     onto = base_label(spec)
     if state.state == "merged":
-        if worktree is not None or entry.branch in world.branches:
-            return Step("git prgroups prune (its worktree and branch are left)", False)
-        return None
+        return _after_merging(world, entry, state)
     if state.state == "closed" and pr is not None:
         return Step(f"reopen #{pr.number}, or drop the entry from the spec", True)
     if under_way is not None:
@@ -81,3 +79,32 @@ def summary(states: Mapping[str, EntryState]) -> str:
     """`4 merged, 2 open, 1 failing, 2 blocked`: the entries by state."""
     counts = Counter(s.state for s in states.values())
     return ", ".join(f"{counts[state]} {state}" for state in ORDER if counts[state])
+
+
+def _after_merging(world: World, entry: Entry, state: EntryState) -> Step | None:
+    """What is left of a merged entry, and whether prune will take it as it is."""
+    worktree, pr = state.worktree, state.pr
+    tip = world.branches.get(entry.branch)
+    if worktree is None and tip is None:
+        return None
+    if worktree is not None and worktree.path == world.main_worktree:
+        return Step(f"switch the main worktree off {entry.branch}, then git prgroups prune", True)
+    if worktree is not None and worktree.locked:
+        return Step(f"git worktree unlock {worktree.path}, then git prgroups prune", True)
+    if worktree is not None and (under_way := world.operations.get(worktree.path)):
+        return Step(f"finish or stop the {under_way} in {worktree.path}, then git prgroups prune",
+                    True)  # fmt: skip
+    if worktree is not None and world.dirty.get(worktree.path):
+        return Step(
+            f"{worktree.path} has uncommitted or untracked files: keep them elsewhere or "
+            f"delete them, then git prgroups prune (prune --force {entry.name} loses them)",
+            True,
+        )
+    head = pr.head_oid if pr is not None else None
+    if tip is not None and head and tip != head and not world.is_ancestor(tip, head):
+        return Step(
+            f"{entry.branch} moved since its PR merged: git prgroups prune names the commits "
+            f"the PR lacks; keep them (a new entry), or prune --force {entry.name}",
+            True,
+        )
+    return Step("git prgroups prune (its worktree and branch are left)", False)

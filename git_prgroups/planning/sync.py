@@ -86,7 +86,11 @@ def plan_sync(
                 "sync again"
             )
             reports.append(Report(Event("refused", why, name)))
-        elif world.conflicts.get(name) == base and world.backups.get(name) == tip:
+        elif (
+            world.conflicts.get(name) == base
+            and world.backups.get(name) == tip
+            and (name in world.merge_conflicts) == merge  # tried this way on this base
+        ):
             why = (
                 f"still does not apply on {onto} ({base[:7]}); "
                 f"{resolve_by_hand(worktree.path, onto, merge=merge)}"
