@@ -117,3 +117,39 @@ def test_status_says_prune_only_where_prune_will_take_it(world: World, cli) -> N
     assert entries["a"]["needs_you"] is True
     outcome = cli("prune", cwd=world.repo)
     assert outcome.code == 1 and "refused: a:" in outcome.out
+
+
+def test_prune_orphans_takes_the_sync_records_of_entries_no_longer_listed(
+    world: World, cli
+) -> None:
+    two_entries(world)
+    assert cli("up", cwd=world.repo).code == 0
+    path = world.base / "scylla-a"
+    (path / "NEWS.md").write_text("a's news\n")
+    git("add", "NEWS.md", cwd=path)
+    git("commit", "-q", "-m", "news from a", cwd=path)
+    advance_base(world, file="NEWS.md", text="the colleague's news\n")
+    assert cli("sync", cwd=world.repo).code == 1  # a conflict: a backup and its record
+    records = ("refs/prgroups/backup/a", "refs/prgroups/sync-conflict/a")
+    assert set(records) <= set(git("for-each-ref", "--format=%(refname)", cwd=world.repo).split())
+    assert cli("remove", "--force", "a", cwd=world.repo).code == 0
+
+    told = cli("prune", cwd=world.repo)
+    assert "(prune --orphans)" in told.out
+    assert cli("prune", "--orphans", "--force", cwd=world.repo).code == 0
+
+    left = git("for-each-ref", "--format=%(refname)", "refs/prgroups/", cwd=world.repo).split()
+    assert [ref for ref in left if ref.endswith("/a") or "/1-a" in ref] == []
+
+
+def test_the_local_forges_check_folders_are_gone_once_the_checks_ran(world: World, cli) -> None:
+    two_entries(world, checks='checks = [["true"]]\n')
+    assert cli("up", cwd=world.repo).code == 0
+    for name in "ab":
+        commit_in(world.base / f"scylla-{name}", name)
+
+    assert cli("up", cwd=world.repo).code == 0  # checked, landed
+
+    listed = git("worktree", "list", "--porcelain", cwd=world.repo)
+    assert "prgroups/checks" not in listed and "detached" not in listed
+    assert not list((world.repo / ".git" / "prgroups" / "undo").glob("*.json"))

@@ -8,7 +8,7 @@ remote branch someone pushed to after the merge.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,10 +136,37 @@ def plan_prune(
             continue
         reports += [Report(Event("forced", f"losing what {loss}", left.name)) for loss in losses]
         cleared.append(left)
+    records = _stray_records(spec, world, cleared)
+    if records and not with_orphans:
+        reports.append(Report(Event("orphans", f"{_records(records)} (prune --orphans)")))
+        records = ()
     return (
         reports
         + _removals(spec, world, facts, cleared, force=force)
+        + ([DeleteRefs(records), Report(Event("pruned", _records(records)))] if records else [])
         + issue_closings(spec, world, facts, merged)
+    )
+
+
+def _stray_records(spec: Spec, world: World, cleared: list[Leftovers]) -> tuple[str, ...]:
+    """What prgroups keeps of entries the spec no longer lists, beyond their branches:
+    sync's backups and conflicts, and what was last pushed of a branch it did not make."""
+    listed, branches = set(spec.names), {e.branch for e in spec.entries}
+    going = {left.branch for left in cleared}
+    return (
+        *(backup_ref(name) for name in sorted(world.backups) if name not in listed),
+        *(
+            conflict_ref(name, merge=name in world.merge_conflicts)
+            for name in sorted(world.conflicts)
+            if name not in listed
+        ),
+        *(pushed_ref(b) for b in sorted(world.pushed) if b not in branches | going),
+    )
+
+
+def _records(refs: Sequence[str]) -> str:
+    return f"{len(refs)} record{'s' if len(refs) > 1 else ''} of entries the spec no longer " + (
+        f"lists: {', '.join(refs)}"
     )
 
 
