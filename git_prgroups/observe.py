@@ -108,6 +108,7 @@ def observe(
     ]
     dirty = (statuses or WorktreeStatuses(git)).collect(w.path for w in ours)
     store = Store.of(git.common_dir())
+    prs = forge.read([e.branch for e in spec.entries]) if prs is None else prs
     merge_conflicts = _strip(refs, MERGE_CONFLICT_REFS)
     return World(
         base_tip=base_tip,
@@ -127,9 +128,9 @@ def observe(
         untrusted=frozenset(
             untrusted(store, spec_commands(spec, checks=not forge.merges_on_its_own))
         ),
-        reruns=reruns(store),
+        reruns=reruns_done(forge, store, prs),
         issue_records=forge.recorded_issues(),
-        prs=forge.read([e.branch for e in spec.entries]) if prs is None else prs,
+        prs=prs,
         graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),
         forge_lands=not forge.merges_on_its_own,
     )
@@ -212,6 +213,27 @@ def reruns(store: Store) -> dict[Sha, int]:
     for path in found:
         text = path.read_text(encoding="utf-8").strip()
         counted[Sha(path.name)] = int(text) if text.isdigit() else 1
+    return counted
+
+
+def reruns_done(
+    forge: Forge, store: Store, prs: Mapping[BranchName, PullRequest]
+) -> dict[Sha, int]:
+    """How often each failing head's CI jobs were run again: the forge's count (a clone
+    in CI and the laptop share one budget), or the count written here before each
+    rerun was asked for (a kill between the two never adds one), whichever is more."""
+    counted = reruns(store)
+    failing = {
+        pr.head_oid: pr.failed_runs
+        for pr in prs.values()
+        if pr.state == "open" and pr.checks == "fail" and pr.failed_runs and pr.head_oid
+    }
+    if not failing:
+        return counted
+    attempts = forge.run_attempts(sorted({run for runs in failing.values() for run in runs}))
+    for head, runs in failing.items():
+        done = max((attempts.get(run, 1) - 1 for run in runs), default=0)
+        counted[head] = max(counted.get(head, 0), done)
     return counted
 
 

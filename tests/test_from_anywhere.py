@@ -74,7 +74,8 @@ def whole(text: str, cwd: Path) -> str:
     what was said in different places."""
     text = text.replace("../../../", f"{cwd.parents[2]}/")
     text = re.sub(r"(?<![\w./])\.\./\.\./", f"{cwd.parents[1]}/", text)
-    return re.sub(r"(?<![\w./])\.\./", f"{cwd.parent}/", text)
+    text = re.sub(r"(?<![\w./])\.\./", f"{cwd.parent}/", text)
+    return re.sub(r"(?<![\w./-])\.(?=$|[\s:,;)])", str(cwd), text, flags=re.MULTILINE)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,20 @@ def forge_records(world: World) -> dict:
     return json.loads((world.repo / ".git" / "prgroups" / "local-forge.json").read_text())
 
 
+STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def none_left_running() -> Iterator[None]:
+    """What a test started is gone when it ends, whatever its end."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def started_in_a_terminal(world: World, command: Path, *args: str, until: Path):
     """`git prgroups ARGS --json` as a terminal starts it (a process group of its own),
     once `until` exists (the check or command under test has begun)."""
@@ -32,6 +46,7 @@ def started_in_a_terminal(world: World, command: Path, *args: str, until: Path):
         [str(command), args[0], "--json", *args[1:]], cwd=world.repo, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
+    STARTED.append(running)
     deadline = time.monotonic() + 60
     while not until.exists() and running.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -56,14 +71,18 @@ def ended(process: subprocess.Popen, before: list[dict]) -> list[dict]:
 
 
 @pytest.fixture
-def checked(world: World) -> World:
-    """Entry a committed, its PR to be checked by a command that waits for `go-on`."""
+def checked(world: World) -> Iterator[World]:
+    """Entry a committed, its PR to be checked by a command that waits for `go-on`
+    (made at the end whatever happened: a check outlives a killed run)."""
     started, go_on = world.base / "check-started", world.base / "go-on"
     check = ["sh", "-c", f"touch {started}; while [ ! -e {go_on} ]; do sleep 0.02; done"]
     world.write_spec(f'[defaults]\nchecks = [{json.dumps(check)}]\n[pr.a]\ntitle = "fix: a"\n')
     up(world)
     commit_in(world.base / "scylla-a", "a")
-    return world
+    try:
+        yield world
+    finally:
+        go_on.touch()
 
 
 @pytest.mark.parametrize("how", ["terminal", "process", "timeout"])
@@ -134,10 +153,13 @@ def test_a_check_a_kill_cut_short_reads_pending_and_runs_again(
 
 
 @pytest.fixture
-def three(world: World, cli) -> World:
+def three(world: World, cli) -> Iterator[World]:
     world.write_spec("".join(f'[pr.{n}]\ntitle = "fix: {n}"\n' for n in "abc"))
     assert cli("up", cwd=world.repo).code == 0
-    return world
+    try:
+        yield world
+    finally:
+        (world.base / "go-on").touch()
 
 
 def test_exec_stopped_by_ctrl_c_names_what_never_ran_and_exits_130(

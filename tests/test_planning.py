@@ -37,6 +37,7 @@ from git_prgroups.planning.actions import (
     RemoveWorktree,
     Report,
     ReportPruned,
+    RerunChecks,
     Resync,
 )
 from git_prgroups.planning.prune import PruneFacts, plan_prune
@@ -168,6 +169,8 @@ def summary(actions: list) -> list[str]:
             said.append(f"label {a.name} " + ",".join(a.labels))
         elif isinstance(a, EditPR):
             said.append(f"edit {a.name}")
+        elif isinstance(a, RerunChecks):
+            said.append(f"rerun {a.name}")
         elif isinstance(a, LandArmed):
             said.append("land " + ",".join(o.name for o in a.orders))
         elif isinstance(a, Resync):
@@ -319,6 +322,18 @@ UP_ROWS = [
     ("failing checks: still an open PR to keep armed",
      spec(), started(remote_branches={"1-a": "a1"}, pushed={"1-a": "a1"},
                      prs={"1-a": pr(checks="fail", auto_merge=None)}), {}, ["arm a"]),
+    ("GitHub: failing checks with a rerun left: rerun",
+     spec(entry("a", checks_retry=1)),
+     started(remote_branches={"1-a": "a1"}, pushed={"1-a": "a1"}, forge_lands=False,
+             prs={"1-a": pr(checks="fail", failed_runs=(5,))}), {}, ["rerun a"]),
+    ("GitHub: failing checks, the rerun spent: told, it needs you",
+     spec(entry("a", checks_retry=1)),
+     started(remote_branches={"1-a": "a1"}, pushed={"1-a": "a1"}, forge_lands=False,
+             reruns={"a1": 1}, prs={"1-a": pr(checks="fail", failed_runs=(5,))}), {},
+     ["failing a"]),
+    ("GitHub: failing checks on a head being pushed: its new checks will tell",
+     spec(), started(remote_branches={"1-a": "a0"}, pushed={"1-a": "a0"}, forge_lands=False,
+                     prs={"1-a": pr(checks="fail", head_oid="a0")}), {}, ["push 1-a"]),
 ]  # fmt: skip
 
 

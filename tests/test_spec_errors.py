@@ -293,7 +293,7 @@ def test_no_spec_says_where_it_looked_and_how_to_start(world, cli):
     outcome = cli("plan", cwd=world.repo)
 
     assert outcome.code == 2
-    assert "no prgroups.toml in ../scylla (the main worktree" in outcome.err
+    assert "no prgroups.toml in . (the main worktree" in outcome.err  # here: "."
     assert "git prgroups init" in outcome.err
     assert snapshot(world.base) == before
 

@@ -969,6 +969,20 @@ def test_status_names_a_failing_actions_job_and_shows_its_log_tail(
     assert watched.code == 1 and "fix-model-configs: failing: test (3.12)" in watched.out
 
 
+def test_a_short_job_log_is_shown_whole_without_timestamps_or_the_byte_order_mark(
+    epic: World, hub: FakeGitHub, cli
+) -> None:
+    """GitHub's job logs begin with a BOM before the first timestamp."""
+    pr = one_pr_opened(epic, hub, "fix-model-configs", "pricing")
+    pr.checks, pr.check_name = "FAILURE", "lint"
+    pr.check_log = "2026-12-01T10:00:00.1234567Z ruff check .\n2026-12-01T10:00:01.5Z E501\n"
+
+    shown = cli("show", "fix-model-configs", "--json", cwd=epic.repo)
+
+    tail = json.loads(shown.out)["checks_output"].splitlines()
+    assert tail[1:] == ["  ruff check .", "  E501"]
+
+
 def test_checks_retry_reruns_a_failed_job_once_per_head_then_reports_it(
     epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
@@ -1002,6 +1016,39 @@ def test_checks_retry_reruns_a_failed_job_once_per_head_then_reports_it(
     assert "rerun" not in quiet.out + again.out and after_failure == 1
     assert "fix-model-configs: test (3.12) failed; read the checks' output" in status.out
     assert "(1 of 1)" in new_head.out and pr.reruns == 2
+
+
+def test_the_retry_budget_is_one_per_head_for_the_laptop_and_ci_alike(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli, tmp_path: Path
+) -> None:
+    """The laptop reran the failed jobs; a fresh clone in CI (advance, every hour) sees
+    the run's attempt on GitHub and reruns nothing; up says the check fails, exit 1."""
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic, "checks_retry = 1\n")
+    with serve(epic, monkeypatch) as fake:
+        spec = load_spec(epic.repo / "prgroups.toml", epic.repo)
+        for number in sorted({i for e in spec.entries for i in e.issues} | {403}):
+            fake.add_issue(number)
+        pr = one_pr_opened(epic, fake, "fix-model-configs", "pricing")
+        pr.checks, pr.check_name = "FAILURE", "test (3.12)"
+        laptop = cli("up", "fix-model-configs", cwd=epic.repo)
+        pr.checks = "FAILURE"  # failed again on its rerun
+        ci = tmp_path / "ci"
+        git("clone", "-q", str(epic.origin), str(ci), cwd=tmp_path)
+        (ci / "prgroups.toml").write_text((epic.repo / "prgroups.toml").read_text())
+        hourly = [cli("advance", cwd=ci) for _hour in range(2)]
+        told = cli("up", "--json", "fix-model-configs", cwd=epic.repo)
+
+    assert laptop.code == 0 and "(1 of 1)" in laptop.out, laptop.out + laptop.err
+    assert pr.reruns == 1  # once for everyone
+    assert [("rerun" in run.out, run.code) for run in hourly] == [(False, 0)] * 2, hourly
+    assert told.code == 1, told.out
+    failing = [json.loads(line) for line in told.out.splitlines()]
+    failing = [e for e in failing if e["event"] == "failing"]
+    assert [(e["entry"], e["details"]["checks"]) for e in failing] == [
+        ("fix-model-configs", ["test (3.12)"])
+    ]
+    assert "nothing to do" not in told.out
 
 
 def test_an_until_green_draft_is_made_ready_and_armed_once_its_checks_pass(
@@ -1171,6 +1218,54 @@ def test_a_merge_queue_base_gets_prs_enqueued_and_a_dropped_one_back_once_after_
     assert back.code == 0 and back_in, back.out + back.err
     assert f"#{numbers['code-hygiene']} back into the merge queue" in back.out
     assert again.code == 1 and no_loop  # dropped again at the same head: not put back
+
+
+@pytest.mark.parametrize("reason", ["FAILED_CHECKS", "MERGE_CONFLICT"])
+def test_a_pr_the_queue_dropped_goes_back_once_per_new_head_from_any_clone(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli, tmp_path: Path, reason: str
+) -> None:
+    """As GitHub answers: the removal names the queue's test merge commit (its parents the
+    base tip and the head), or nothing after a conflict; never the head. A fresh clone
+    (advance in CI, hourly) puts it back no more often than the laptop."""
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    hygiene = epic.base / "scylla-code-hygiene"
+    with serve(epic, monkeypatch, merge_queue=True) as fake:
+        for number in sorted({i for e in load_spec(epic.repo / "prgroups.toml",
+                                                   epic.repo).entries for i in e.issues} | {403}):  # fmt: skip
+            fake.add_issue(number)
+        pr = one_pr_opened(epic, fake, "code-hygiene", "code-hygiene")
+        fake.eject(pr.number, reason)
+        _, tested, head = pr.removals[-1]
+        ci = tmp_path / "ci"
+        git("clone", "-q", str(epic.origin), str(ci), cwd=tmp_path)
+        (ci / "prgroups.toml").write_text((epic.repo / "prgroups.toml").read_text())
+        before = list(fake.mutations)
+        hourly = [cli("advance", cwd=ci) for _hour in range(2)]
+        laptop = cli("up", "code-hygiene", cwd=epic.repo)
+        stayed_out = pr.number not in fake.queue and not enqueues(fake.mutations[len(before) :])
+        commit_in(hygiene, "fixed")
+        pushed = cli("up", "code-hygiene", cwd=epic.repo)
+        back_in = pr.number in fake.queue
+        fake.eject(pr.number, reason)
+        before = list(fake.mutations)
+        later = [cli("advance", cwd=ci), cli("up", "code-hygiene", cwd=epic.repo)]
+
+    if reason == "MERGE_CONFLICT":
+        assert tested is None
+    else:
+        parents = git("rev-list", "--parents", "-n", "1", tested, cwd=epic.origin).split()[1:]
+        assert parents[1] == head and tested != head
+    assert stayed_out, [o.out for o in (*hourly, laptop)]
+    assert laptop.code == 1 and "was removed from the merge queue" in laptop.out
+    assert back_in, pushed.out + pushed.err
+    assert not enqueues(fake.mutations[len(before) :]), fake.mutations[len(before) :]
+    assert pr.number not in fake.queue, [o.out for o in later]
+
+
+def enqueues(mutations: list[str]) -> list[str]:
+    """The writes of these that put a PR into the merge queue, or arm it."""
+    return [m for m in mutations if "nqueue" in m or "AutoMerge" in m]
 
 
 def test_reviewers_assignees_and_a_milestone_are_set_at_opening_and_added_never_removed(

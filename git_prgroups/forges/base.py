@@ -83,6 +83,10 @@ class Forge(Protocol):
     def rerun_failed(self, runs: Sequence[int]) -> None:
         """Start the failed jobs of these CI runs again (a forge with CI runs only)."""
 
+    def run_attempts(self, runs: Sequence[int]) -> dict[int, int]:
+        """How often each CI run has run (1, then once more per rerun), as the forge
+        counts: the retry budget is one for everyone, whichever clone asked."""
+
     def recorded_issues(self) -> frozenset[int] | None:
         """The issues a forge of prgroups' own has records of; None where the forge
         keeps issues itself (GitHub)."""

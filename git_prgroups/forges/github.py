@@ -45,9 +45,12 @@ _PR_FIELDS = (
     "reviewRequests(first: 50) { nodes { requestedReviewer { __typename ... on User { login } "
     "... on Team { combinedSlug } } } } latestReviews(first: 50) { nodes { author { login } } } "
     "assignees(first: 50) { nodes { login } } milestone { title } "
-    "mergeQueueEntry { position } timelineItems(last: 1, itemTypes: "
-    "[REMOVED_FROM_MERGE_QUEUE_EVENT]) { nodes { ... on RemovedFromMergeQueueEvent { reason "
-    "beforeCommit { oid } } } } "
+    "mergeQueueEntry { position } removals: timelineItems(last: 1, itemTypes: "
+    "[REMOVED_FROM_MERGE_QUEUE_EVENT]) { nodes { ... on RemovedFromMergeQueueEvent { reason } } } "
+    # a removal the head has not moved since is the last of these (GitHub's removal names
+    # its own test merge commit, or none after a conflict: never the head it removed)
+    "moves: timelineItems(last: 1, itemTypes: [REMOVED_FROM_MERGE_QUEUE_EVENT, "
+    "HEAD_REF_FORCE_PUSHED_EVENT, PULL_REQUEST_COMMIT]) { nodes { __typename } } "
     "labels(first: 100) { nodes { name } } "
     "commits(last: 1) { nodes { commit { statusCheckRollup { state contexts(first: 50) "
     "{ nodes { __typename ... on CheckRun { name conclusion detailsUrl } "
@@ -313,6 +316,20 @@ class GitHubForge:
     def close_pr(self, pr: PullRequest) -> None:
         self.gh.run("pr", "close", _number(pr), "-R", self.repository.slug, mutating=True)
 
+    def run_attempts(self, runs: Sequence[int]) -> dict[int, int]:
+        """GitHub's `run_attempt` of each workflow run: a rerun of its failed jobs is an
+        attempt of the same run."""
+        found = {}
+        for run in runs:
+            done = self.gh.run(
+                "api", "--hostname", self.repository.host,
+                f"repos/{self.repository.owner}/{self.repository.name}/actions/runs/{int(run)}",
+                "--jq", ".run_attempt", check=False,
+            )  # fmt: skip
+            if done.ok and done.stdout.strip().isdigit():
+                found[run] = int(done.stdout.strip())
+        return found
+
     def rerun_failed(self, runs: Sequence[int]) -> None:
         """The failed jobs of each run, started again (as `gh run rerun --failed` does)."""
         for run in runs:
@@ -331,7 +348,8 @@ class GitHubForge:
         )  # fmt: skip
         if not done.ok:  # expired, or no right to read it: the page is named above
             return []
-        lines = [_TIMESTAMP.sub("", line) for line in done.stdout.rstrip().splitlines()]
+        text = done.stdout.removeprefix("\ufeff")  # GitHub's job logs begin with a BOM
+        lines = [_TIMESTAMP.sub("", line) for line in text.rstrip().splitlines()]
         return lines[-LOG_TAIL:]
 
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
@@ -573,12 +591,16 @@ def _people(node: dict[str, Any]) -> People:
 
 
 def _removal(node: dict[str, Any]) -> tuple[str, Sha] | None:
-    events = (node.get("timelineItems") or {}).get("nodes") or []
-    last = events[-1] if events and events[-1] else None
+    """The queue's last removal: its reason, and the head it removed when the head has
+    not moved since ("" when it has: the PR may go back in, once)."""
+    removals = (node.get("removals") or {}).get("nodes") or []
+    last = removals[-1] if removals and removals[-1] else None
     if last is None:
         return None
     reason = str(last.get("reason") or "no reason given").replace("_", " ").lower()
-    return reason, Sha(((last.get("beforeCommit") or {}).get("oid")) or "")
+    moves = (node.get("moves") or {}).get("nodes") or []
+    still = bool(moves) and (moves[-1] or {}).get("__typename") == "RemovedFromMergeQueueEvent"
+    return reason, Sha(node.get("headRefOid") or "") if still else Sha("")
 
 
 def _failed_runs(rollup: dict[str, Any] | None) -> tuple[int, ...]:

@@ -208,6 +208,9 @@ class LocalForge:
     def rerun_failed(self, runs: Sequence[int]) -> None:
         raise NotImplementedError("the local forge runs its checks again itself")
 
+    def run_attempts(self, runs: Sequence[int]) -> dict[int, int]:
+        return {}  # no CI runs: its checks are run again by the landing itself
+
     def recorded_issues(self) -> frozenset[int] | None:
         return frozenset(int(n) for n in self._load()["issues"])
 

@@ -293,6 +293,8 @@ def _publish(
     rerun = rerun_checks(entry, pr, world)
     if rerun is not None and push is None:  # a new head gets its own checks anyway
         actions.append(rerun)
+    elif pr.checks == "fail" and push is None and not world.forge_lands:  # retry spent, or none
+        actions.append(Report(failing_checks(entry.name, pr)))
     lacking = missing_people(entry, pr)
     if lacking:
         actions.append(AddPeople(entry.name, pr, lacking))
@@ -360,6 +362,14 @@ def missing_people(entry: Entry, pr: PullRequest) -> People:
         ),
         entry.milestone if entry.milestone and not pr.people.milestone else None,
     )
+
+
+def failing_checks(name: str, pr: PullRequest) -> Event:
+    """A PR the forge's checks fail on its head, with no rerun left to ask for."""
+    names = ", ".join(pr.failed_checks) or "its checks"
+    text = f"#{pr.number} {names} failed: git prgroups show {name} has the output"
+    return Event("failing", text, name, pr.number,
+                 {"checks": list(pr.failed_checks), "head": pr.head_oid})  # fmt: skip
 
 
 def arm_or_say_why(name: str, pr: PullRequest, method: MergeMethod, *, pushing: bool) -> Action:

@@ -372,6 +372,30 @@ class ObjectGraph:
             else None,
         }
 
+    def _timeline(self, pr: FakePR, kinds: list[str] | None) -> list[dict[str, Any]]:
+        """The queue removals, each followed by the push that changed the head after it,
+        if one did (a commit added, or the branch force-pushed), as GitHub lists them."""
+        items: list[tuple[str, dict[str, Any]]] = []
+        head = self._head_oid(pr)
+        for number, (reason, tested, then) in enumerate(pr.removals):
+            items.append(("REMOVED_FROM_MERGE_QUEUE_EVENT", {
+                "__typename": "RemovedFromMergeQueueEvent", "reason": reason,
+                "beforeCommit": {"__typename": "Commit", "oid": tested} if tested else None,
+            }))  # fmt: skip
+            later = pr.removals[number + 1][2] if number + 1 < len(pr.removals) else head
+            if later and later != then:
+                if self.origin.is_ancestor(then, later):
+                    items.append(("PULL_REQUEST_COMMIT", {
+                        "__typename": "PullRequestCommit",
+                        "commit": {"__typename": "Commit", "oid": later},
+                    }))  # fmt: skip
+                else:
+                    items.append(("HEAD_REF_FORCE_PUSHED_EVENT", {
+                        "__typename": "HeadRefForcePushedEvent",
+                        "afterCommit": {"__typename": "Commit", "oid": later},
+                    }))  # fmt: skip
+        return [item for kind, item in items if kinds is None or kind in kinds]
+
     def _commits(self, pr: FakePR, args: dict[str, Any]) -> dict[str, Any]:
         head = self._head_oid(pr)
         if args.get("last") == 1 and not args.get("after"):
@@ -468,15 +492,7 @@ class ObjectGraph:
                 else None
             ),
             "timelineItems": lambda a: connection(
-                [
-                    {
-                        "__typename": "RemovedFromMergeQueueEvent",
-                        "reason": reason,
-                        "beforeCommit": {"__typename": "Commit", "oid": head},
-                    }
-                    for reason, head in pr.removals
-                ][-int(a.get("last") or 100) :],
-                a,
+                self._timeline(pr, a.get("itemTypes"))[-int(a.get("last") or 100) :], a
             ),
             # as GitHub counts them: the head against where it forked from the base
             "additions": lambda _a: self._size(pr)[1],

@@ -39,8 +39,11 @@ class FakePR:
     check_name: str = "ci"  # its one check run, a GitHub Actions job
     check_log: str = ""  # that job's log, as GitHub serves it (timestamped lines)
     reruns: int = 0  # times its failed jobs were asked to run again
+    attempts: dict[str, int] = field(default_factory=dict)  # head → its CI run's run_attempt
     branch_updates: int = 0  # times the Update branch button was pressed through the API
-    removals: list[tuple[str, str]] = field(default_factory=list)  # from the queue: reason, head
+    # from the queue: reason, the queue's test merge commit (None after a conflict), and
+    # the head it had then (not served: GitHub names the test commit only)
+    removals: list[tuple[str, str | None, str]] = field(default_factory=list)
     reviewers: list[str] = field(default_factory=list)  # asked: logins, or ORG/TEAM
     assignees: list[str] = field(default_factory=list)
     milestone: str | None = None
@@ -208,6 +211,22 @@ class Origin:
             self.git("push", "-q", "-f", "origin", f"{result}:refs/heads/{branch}", cwd=work)
         self.forget()
         return result
+
+    def test_merge(self, base: str, head_sha: str) -> str | None:
+        """The merge queue's test commit of `head_sha` on `base`: a merge of the two
+        (its parents the base tip and the head), or None when they conflict."""
+        base_sha = self.branches()[base]
+        tree = self.run("merge-tree", "--write-tree", base_sha, head_sha)
+        if tree.returncode:
+            return None
+        message = f"Merge queue test of {head_sha[:12]} onto {base}"
+        author = {"GIT_AUTHOR_NAME": "GitHub", "GIT_AUTHOR_EMAIL": "noreply@github.com",
+                  "GIT_AUTHOR_DATE": _COMMITTER_DATE}  # fmt: skip
+        return self.git("commit-tree", tree.stdout.split()[0], "-p", base_sha, "-p", head_sha,
+                        "-m", message, env=author)  # fmt: skip
+
+    def is_ancestor(self, old: str, new: str) -> bool:
+        return self.run("merge-base", "--is-ancestor", old, new).returncode == 0
 
     def delete_branch(self, name: str) -> None:
         self.forget()

@@ -291,11 +291,14 @@ class FakeGitHub(Mutations):
             return self._merge(pr, method, None, None)
 
     def eject(self, number: int, reason: str) -> None:
-        """GitHub drops a PR from its queue (its checks failed in the merge group)."""
+        """GitHub drops a PR from its queue (its checks failed in the merge group): the
+        removal names the queue's own test merge commit, none after a conflict."""
         with self._lock:
             pr = self.prs[number]
             self.queue.remove(number)
-            pr.removals.append((reason, self._head_oid(pr)))
+            head = self._head_oid(pr)
+            tested = None if reason == "MERGE_CONFLICT" else self.origin.test_merge(pr.base, head)
+            pr.removals.append((reason, tested, head))
 
     def land_auto_merges(self) -> list[int]:
         """What GitHub does once checks finish: merge every armed, green, non-draft PR."""
@@ -489,12 +492,23 @@ class FakeGitHub(Mutations):
             if pr is None or pr.checks not in ("FAILURE", "ERROR"):
                 return Reply(403, {"message": "This workflow run cannot be rerun"})
             pr.checks, pr.reruns = "PENDING", pr.reruns + 1
+            head = self._head_oid(pr)
+            pr.attempts[head] = pr.attempts.get(head, 1) + 1  # GitHub's run_attempt
             return Reply(201, {})
+        run = re.fullmatch(re.escape(repo_path) + r"/actions/runs/(\d+)", path)
+        if run and method == "GET":  # the run of a PR's head: each rerun is an attempt
+            pr = self.prs.get(int(run.group(1)))
+            if pr is None:
+                return Reply(404, {"message": "Not Found"})
+            head = self._head_oid(pr)
+            return Reply(200, {"id": pr.number, "head_sha": head, "status": "completed",
+                               "run_attempt": pr.attempts.get(head, 1),
+                               "conclusion": "failure" if pr.checks == "FAILURE" else None})  # fmt: skip
         job = re.fullmatch(re.escape(repo_path) + r"/actions/jobs/(\d+)/logs", path)
         if job and method == "GET":  # GitHub redirects to the log; served here directly
             pr = self.prs.get(int(job.group(1)) // 100)
-            if pr is not None and pr.check_log:
-                return Reply(200, pr.check_log.encode())
+            if pr is not None and pr.check_log:  # as GitHub serves it: UTF-8 with a BOM
+                return Reply(200, "\ufeff".encode() + pr.check_log.encode())
         if path == "/user" and method == "GET":
             return Reply(200, {"login": self.owner, "id": 1, "node_id": "U_1", "type": "User"})
         return Reply(
