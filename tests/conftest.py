@@ -34,6 +34,50 @@ def git(*args: str, cwd: Path) -> str:
     ).stdout.strip()
 
 
+# ---- GitHub's contract: every request the fake GitHub receives, checked at the end ----------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's folder of requests, which xdist's workers inherit."""
+    from fakes.github.server import CONTRACT_LOG
+
+    if not hasattr(config, "workerinput") and not os.environ.get(CONTRACT_LOG):
+        import tempfile
+
+        os.environ[CONTRACT_LOG] = tempfile.mkdtemp(prefix="prgroups-contract-")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Each distinct request prgroups sent, held against GitHub's published contract; one
+    that breaks it fails the run, named with the contract's complaint."""
+    from contract.github import MissingContract, check_log
+    from fakes.github.server import CONTRACT_LOG
+
+    if hasattr(session.config, "workerinput") or not os.environ.get(CONTRACT_LOG):
+        return
+    say = session.config.pluginmanager.get_plugin("terminalreporter")
+    folder = Path(os.environ[CONTRACT_LOG])
+    if not any(folder.glob("*.jsonl")):
+        return  # no test talked to the fake GitHub
+    try:
+        seen, broken = check_log(folder)
+    except MissingContract as missing:
+        if os.environ.get("CI"):  # never skipped in CI
+            say.write_line(f"contract: FAILED: {missing}", red=True)
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        else:
+            say.write_line(f"contract: not checked: {missing}", yellow=True)
+        return
+    for request, problems in broken:
+        say.write_line(f"contract: {request.label()}: {'; '.join(problems)}", red=True)
+    if broken:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    say.write_line(
+        f"contract: {seen} distinct requests held against GitHub's schema and OpenAPI "
+        f"description, {len(broken)} broke it"
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The kill-point loops take a minute or more each: started first, the two workers
     end together rather than one waiting on the last of them."""

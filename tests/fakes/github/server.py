@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import tempfile
 import threading
@@ -74,6 +75,21 @@ class _Pending:
 
     answer: Callable[[], Reply]
     hang: Hang | None
+
+
+CONTRACT_LOG = "PRGROUPS_CONTRACT_LOG"  # a folder: every request received, for tests/contract
+_LOGGING = threading.Lock()
+
+
+def contract_log(received: Received) -> None:
+    """Keep the request for the contract test at the end of the run (conftest.py)."""
+    folder = os.environ.get(CONTRACT_LOG)
+    if not folder:
+        return
+    line = json.dumps({"method": received.method, "path": received.path,
+                       "query": received.query, "variables": received.variables})  # fmt: skip
+    with _LOGGING, open(os.path.join(folder, f"{os.getpid()}.jsonl"), "a") as log:
+        log.write(line + "\n")
 
 
 class FakeGitHub(Mutations):
@@ -392,6 +408,7 @@ class FakeGitHub(Mutations):
         )
 
     def _record(self, received: Received, mutating: bool) -> None:
+        contract_log(received)
         self.requests.append(received.operation)
         if mutating:
             self.mutations.append(received.operation)
