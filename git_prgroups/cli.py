@@ -9,7 +9,7 @@ import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from plumbum import cli
 from plumbum.cli.application import ShowCompletion, ShowHelp, ShowHelpAll, ShowVersion
@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from git_prgroups.commands.aliases import CommandTable
-    from git_prgroups.events import Events
+    from git_prgroups.events import EventKind, Events
     from git_prgroups.forges.base import Forge
     from git_prgroups.git import Git
+    from git_prgroups.planning.exec import Selection
     from git_prgroups.readahead import ReadAhead
     from git_prgroups.spec import Spec
 
@@ -65,10 +66,10 @@ class Command(cli.Application):
         command)"""
         from git_prgroups import helptext
 
-        shared = helptext.options_of(Command(self.PROGNAME)._switches_by_name, _HIDDEN)
+        shared = helptext.options_of(Command(str(self.PROGNAME))._switches_by_name, _HIDDEN)
         if self.parent is None:
             commands = {name: (sub.get().__doc__ or "") for name, sub in self._subcommands.items()}
-            print(helptext.program_help(self.PROGNAME, __version__, self.DESCRIPTION or "",
+            print(helptext.program_help(str(self.PROGNAME), __version__, self.DESCRIPTION or "",
                                         dict(sorted(commands.items())), shared))  # fmt: skip
             return
         mine = [
@@ -76,7 +77,7 @@ class Command(cli.Application):
             if o.names not in {s.names for s in shared}
         ]  # fmt: skip
         usage = helptext.arguments_of(self.main, self.TAIL)
-        print(helptext.command_help(self.PROGNAME, type(self).__doc__ or "", usage, mine,
+        print(helptext.command_help(str(self.PROGNAME), type(self).__doc__ or "", usage, mine,
                                     shared))  # fmt: skip
 
     def _switch(self, name: str) -> Any:
@@ -104,7 +105,8 @@ class Command(cli.Application):
     @property
     def read_ahead(self) -> ReadAhead | None:
         """What the installed command began before the command line was parsed."""
-        return self._switch("reads_begun")
+        begun: ReadAhead | None = self._switch("reads_begun")
+        return begun
 
     @property
     def runner(self) -> Runner:
@@ -274,7 +276,9 @@ class PlanCommand(Command):
 
         spec = self.load_spec()
         print(
-            render_plan(spec, "json" if self.json else self.format, self.style, Page.of(sys.stdout))
+            render_plan(
+                spec, "json" if self.json else str(self.format), self.style, Page.of(sys.stdout)
+            )
         )
         return 0
 
@@ -293,7 +297,7 @@ class RenderCommand(Command):
     def main(self, name: str) -> int:
         from git_prgroups.commands.render import render_entry
 
-        print(render_entry(self.load_spec(), name, self.what), end="")
+        print(render_entry(self.load_spec(), name, str(self.what)), end="")
         return 0
 
 
@@ -461,8 +465,10 @@ class ExecCommand(ChangingCommand):
                 "git prgroups exec: no command: give it after --, as in "
                 "git prgroups exec -- pytest -q"
             )
-        chosen = [s for s, on in (("ready", self.ready), ("open", self.open_prs),
-                                  ("all", self.every)) if on]  # fmt: skip
+        offered: tuple[tuple[Selection, object], ...] = (
+            ("ready", self.ready), ("open", self.open_prs), ("all", self.every),
+        )  # fmt: skip
+        chosen = [selection for selection, on in offered if on]
         if len(chosen) > 1 or (chosen and names):
             raise UsageError(
                 "git prgroups exec: choose one of --ready, --open, --all or entry names"
@@ -686,7 +692,7 @@ class AddCommand(OneShotCommand):
 
         fields = {
             "branch": self.branch, "title": self.title, "type": self.kind, "scope": self.scope,
-            "summary": self.summary, "issues": list(self.issues) or None,
+            "summary": self.summary, "issues": list(cast("list[int]", self.issues)) or None,
             "after": list(self.after) or None,
         }  # fmt: skip
 
@@ -725,7 +731,7 @@ class RemoveCommand(OneShotCommand):
             git, forge = self.git_and_forge(spec)
             left, closed = remove_from_spec(spec, git, forge, name, force=self.force,
                                             close=self.close, dry_run=self.dry_run)  # fmt: skip
-            told = "would-record" if self.dry_run else "edited"
+            told: EventKind = "would-record" if self.dry_run else "edited"
             if closed is not None:
                 events.add(Event(told, f"#{closed} closed, unmerged", name, closed,
                                  details={"change": "closed-pr"}))  # fmt: skip
@@ -795,12 +801,13 @@ class InitCommand(OneShotCommand):
             repository = repository_from_setting(self.github)
         else:
             url = Git(self.runner, Path.cwd()).remote_url(self.remote)
-            repository = repository_from_url(url) if url else None
-            if repository is None:
+            found_there = repository_from_url(url) if url else None
+            if found_there is None:
                 raise UsageError(
                     f"git prgroups init: the remote {self.remote!r} is not on GitHub "
                     f"({url or 'no such remote'}): give --github OWNER/REPO"
                 )
+            repository = found_there
         forge = GitHubForge(Gh(self.runner, repository))
         if self.epic is not None:
             found, known = forge.epic_issues(self.epic)
@@ -883,7 +890,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(argv: list[str], ahead: ReadAhead | None) -> int:
     """The command line, with what `entry` began before it (its runner, the statuses)."""
-    app = type("Prgroups", (Prgroups,), {"reads_begun": ahead})
+    app = cast("type[Prgroups]", type("Prgroups", (Prgroups,), {"reads_begun": ahead}))
     try:
         _require_a_current_folder()
         _, code = app.run(["git-prgroups", *argv], exit=False)

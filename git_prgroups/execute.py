@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal, NoReturn
 
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Event, Events, command_line, showing
@@ -204,7 +205,7 @@ def execute(actions: Sequence[Action], run: Execution) -> None:
 def _one(action: Action, run: Execution) -> None:
     if not isinstance(action, Report | Notice):
         run.changed += 1
-    _HANDLERS[type(action)](action, run)
+    _carry_out(action, run)
 
 
 def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
@@ -462,7 +463,7 @@ def _first_write(action: Action, run: Execution) -> Step:
         return _open_pr(action, run)
     if isinstance(action, MarkReady):
         return _mark_ready(action, run)
-    _HANDLERS[type(action)](action, run)
+    _carry_out(action, run)
     return None
 
 
@@ -626,7 +627,8 @@ def _delete_remote_branches(action: DeleteRemoteBranches, run: Execution) -> Non
 
 
 def _resync(action: Resync, run: Execution) -> None:
-    git, how = run.git, "merge" if action.merge else "rebase"
+    git = run.git
+    how: Literal["merge", "rebase"] = "merge" if action.merge else "rebase"
     git.update_refs({backup_ref(action.name): action.tip})
     record = UndoRecord(how, action.worktree, action.branch, action.tip, action.onto)
     with run.noting(record):
@@ -849,33 +851,73 @@ def _report_pruned(action: ReportPruned, run: Execution) -> None:
         run.tell(Event("pruned", ", ".join(parts), action.name))
 
 
-_HANDLERS: dict[type, Callable[[object, Execution], None]] = {
-    Report: _report,
-    Notice: _report,
-    RecordStarts: _record_starts,
-    RecordSetupsDue: _record_setups_due,
-    ForgetMissingWorktrees: _forget_missing_worktrees,
-    FastForward: _fast_forward,
-    RemoveWorktree: _remove_worktree,
-    DeleteBranches: _delete_branches,
-    DeleteRefs: _delete_refs,
-    RecordPushed: _record_pushed,
-    PushBranches: _push_branches,
-    DeleteRemoteBranches: _delete_remote_branches,
-    Resync: _resync,
-    ArmAutoMerge: _arm,
-    AnnounceReady: _announce_ready,
-    UpdateBranch: _update_branch,
-    RecordIssues: _record_issues,
-    AddPeople: _add_people,
-    RerunChecks: _rerun,
-    AddLabels: _add_labels,
-    EditPR: _edit_pr,
-    LandArmed: _land_armed,
-    EnsureLabels: _ensure_labels,
-    CloseIssue: _close_issue,
-    ReportPruned: _report_pruned,
-}  # type: ignore[dict-item]
+def _carry_out(action: Action, run: Execution) -> None:
+    """One action by its handler: the match covers every kind of action (mypy checks
+    that none is missing); those done in batches go through their batch."""
+    match action:
+        case Report() | Notice():
+            _report(action, run)
+        case RecordStarts():
+            _record_starts(action, run)
+        case RecordSetupsDue():
+            _record_setups_due(action, run)
+        case ForgetMissingWorktrees():
+            _forget_missing_worktrees(action, run)
+        case FastForward():
+            _fast_forward(action, run)
+        case RemoveWorktree():
+            _remove_worktree(action, run)
+        case DeleteBranches():
+            _delete_branches(action, run)
+        case DeleteRefs():
+            _delete_refs(action, run)
+        case RecordPushed():
+            _record_pushed(action, run)
+        case PushBranches():
+            _push_branches(action, run)
+        case DeleteRemoteBranches():
+            _delete_remote_branches(action, run)
+        case Resync():
+            _resync(action, run)
+        case ArmAutoMerge():
+            _arm(action, run)
+        case AnnounceReady():
+            _announce_ready(action, run)
+        case UpdateBranch():
+            _update_branch(action, run)
+        case RecordIssues():
+            _record_issues(action, run)
+        case AddPeople():
+            _add_people(action, run)
+        case RerunChecks():
+            _rerun(action, run)
+        case AddLabels():
+            _add_labels(action, run)
+        case EditPR():
+            _edit_pr(action, run)
+        case LandArmed():
+            _land_armed(action, run)
+        case EnsureLabels():
+            _ensure_labels(action, run)
+        case CloseIssue():
+            _close_issue(action, run)
+        case ReportPruned():
+            _report_pruned(action, run)
+        case OpenPR() | MarkReady():
+            _first_write(action, run)
+        case AddWorktree():
+            _add_worktrees([action], run)
+        case PrepareWorktree():
+            _prepare_worktrees([action], run)
+        case RunCommand():
+            _run_commands([action], run)
+        case _:
+            _unhandled(action)
+
+
+def _unhandled(action: NoReturn) -> NoReturn:
+    """mypy proves no action reaches here (typing.assert_never, on Python 3.10 too)."""
+    raise AssertionError(f"no handler for {action!r}")
 
 
 def _web_address(url: str) -> str:

@@ -92,7 +92,7 @@ class Git:
         callers' different questions cost one `for-each-ref` between changes."""
         folders = tuple(p.rstrip("/") + "/" for p in prefixes)
         return {
-            name: sha
+            name: Sha(sha)
             for name, sha, _ in self._ref_lines()
             if name in prefixes or name.startswith(folders)
         }
@@ -166,8 +166,8 @@ class Git:
         graph = CommitGraph()
         for line in self._run(*args).stdout.splitlines():
             sha, parents, subject = line.split("\0", 2)
-            graph.parents[sha] = parents.split()
-            graph.subjects[sha] = subject
+            graph.parents[Sha(sha)] = [Sha(p) for p in parents.split()]
+            graph.subjects[Sha(sha)] = subject
         return graph
 
     def diff_stat(self, old: Sha, new: Sha) -> tuple[int, int, int]:
@@ -181,7 +181,7 @@ class Git:
         if len(set(commits)) < 2:
             return commits[0] if commits else None
         result = self._run("merge-base", "--octopus", *commits, check=False)
-        return result.stdout.strip() or None
+        return Sha(result.stdout.strip()) if result.stdout.strip() else None
 
     # writes
 
@@ -254,7 +254,9 @@ class Git:
         if branches:
             self._run("branch", "--quiet", "-D", *branches, mutating=True)
 
-    def delete_remote_branches(self, remote: str, leases: Mapping[str, Sha]) -> set[str]:
+    def delete_remote_branches(
+        self, remote: str, leases: Mapping[BranchName, Sha]
+    ) -> set[BranchName]:
         """Delete branches on the remote, each only while it still has the tip given;
         returns the ones deleted."""
         result = self._run(
@@ -323,13 +325,13 @@ class Git:
         listing = self._run(
             "ls-tree", "-z", "-l", "--full-tree", commit, "--", *paths, env=LITERAL_PATHS
         ).stdout  # fmt: skip
-        blobs: dict[str, str] = {}
+        blobs: dict[str, Sha] = {}
         for line in filter(None, listing.split("\0")):
             meta, _, path = line.partition("\t")
             _mode, kind, sha, size = meta.split()
             written = folder / path
             if kind == "blob" and written.is_file() and written.stat().st_size <= int(size):
-                blobs[path] = sha
+                blobs[path] = Sha(sha)
         if not blobs:
             return []
         contents = self._blobs(list(blobs.values()))
@@ -343,12 +345,13 @@ class Git:
     def _blobs(self, shas: Sequence[Sha]) -> dict[Sha, bytes]:
         """The contents of blobs, read in one `git cat-file --batch`."""
         out = self._run("cat-file", "--batch", stdin="\n".join(shas) + "\n").stdout
-        data, contents, at = out.encode("utf-8", "surrogateescape"), {}, 0
+        data, at = out.encode("utf-8", "surrogateescape"), 0
+        contents: dict[Sha, bytes] = {}
         while at < len(data):
             header_end = data.index(b"\n", at)
             sha, _kind, size = data[at:header_end].decode().split()
             start = header_end + 1
-            contents[sha] = data[start : start + int(size)]
+            contents[Sha(sha)] = data[start : start + int(size)]
             at = start + int(size) + 1
         return contents
 
@@ -413,7 +416,7 @@ class Git:
         self._run("reset", "--quiet", "--hard", cwd=worktree, mutating=True)
 
     def head_of(self, worktree: Path) -> Sha:
-        return self._run("rev-parse", "HEAD", cwd=worktree).stdout.strip()
+        return Sha(self._run("rev-parse", "HEAD", cwd=worktree).stdout.strip())
 
     def clashes(self, one: Sha, other: Sha) -> list[str] | None:
         """Files that merging `one` and `other` would conflict on (a merge in memory: no
@@ -429,7 +432,7 @@ class Git:
         """`head`'s commits whose change `base` lacks (`git cherry`: a commit applied
         by hand with another hash counts as present)."""
         out = self._run("cherry", base, head).stdout
-        return [line[2:] for line in out.splitlines() if line.startswith("+ ")]
+        return [Sha(line[2:]) for line in out.splitlines() if line.startswith("+ ")]
 
     def fast_forward(self, worktree: Path, commit: Sha) -> None:
         self._run("merge", "--quiet", "--ff-only", commit, cwd=worktree, mutating=True)
@@ -463,7 +466,7 @@ class Git:
         return self._run("log", "-1", "--format=%s", cwd=worktree).stdout.strip()
 
     def head(self) -> Sha:
-        return self._run("rev-parse", "HEAD").stdout.strip()
+        return Sha(self._run("rev-parse", "HEAD").stdout.strip())
 
     def push_commit(self, remote: str, commit: Sha, branch: str) -> bool:
         """Fast-forward `branch` on the remote to `commit`; False when the remote refused."""

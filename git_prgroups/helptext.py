@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 WIDTH = 80
 COLUMN = 24  # where option help begins
@@ -28,24 +29,24 @@ class Option:
         return f"{names} {self.argname}" if self.argname else names
 
 
-def options_of(switches: Mapping[str, object], hidden: Iterable[str] = ()) -> list[Option]:
+def options_of(switches: Mapping[str, Any], hidden: Iterable[str] = ()) -> list[Option]:
     """The options of a plumbum application's switch table (`_switches_by_name`), each
     once, without those named in `hidden`."""
     found: dict[int, Option] = {}
     for switch in switches.values():
-        names = tuple(f"-{n}" if len(n) == 1 else f"--{n}" for n in switch.names)  # type: ignore[attr-defined]
+        names = tuple(f"-{n}" if len(n) == 1 else f"--{n}" for n in switch.names)
         if any(n.lstrip("-") in hidden for n in names):
             continue
-        argname = switch.argname if switch.argtype is not None else None  # type: ignore[attr-defined]
+        argname = switch.argname if switch.argtype is not None else None
         found[id(switch)] = Option(
             tuple(sorted(names, key=len)), argname, _sentence(switch.help or "")
-        )  # type: ignore[attr-defined]
+        )
     return sorted(found.values(), key=lambda o: o.names[-1])
 
 
-def arguments_of(main: object, tail: str = "") -> str:
+def arguments_of(main: Callable[..., object], tail: str = "") -> str:
     """How a command's `main` takes its arguments, as its usage line shows them."""
-    spec = inspect.getfullargspec(main)  # type: ignore[arg-type]
+    spec = inspect.getfullargspec(main)
     words = []
     defaults = len(spec.defaults or ())
     positional = spec.args[1:]

@@ -109,15 +109,15 @@ def observe(
     dirty = (statuses or WorktreeStatuses(git)).collect(w.path for w in ours)
     store = Store.of(git.common_dir())
     prs = forge.read([e.branch for e in spec.entries]) if prs is None else prs
-    merge_conflicts = _strip(refs, MERGE_CONFLICT_REFS)
+    merge_conflicts = _names(refs, MERGE_CONFLICT_REFS)
     return World(
         base_tip=base_tip,
         branches=branches,
         remote_branches=remote_branches,
         pushed=_strip(refs, PUSHED_REFS),
         made=made,
-        backups=_strip(refs, BACKUP_REFS),
-        conflicts={**_strip(refs, CONFLICT_REFS), **merge_conflicts},
+        backups=_names(refs, BACKUP_REFS),
+        conflicts={**_names(refs, CONFLICT_REFS), **merge_conflicts},
         merge_conflicts=frozenset(merge_conflicts),
         main_worktree=next(iter(worktrees), None),
         worktrees=worktrees,
@@ -279,6 +279,11 @@ def observe_prune(
         unmerged_remote=unmerged,
         issues=forge.issues(issues) if issues else {},
     )
+
+
+def _names(refs: Mapping[str, Sha], prefix: str) -> dict[str, Sha]:
+    """Entry name → object, for the refs prgroups keeps per entry under `prefix`."""
+    return {name[len(prefix) :]: sha for name, sha in refs.items() if name.startswith(prefix)}
 
 
 def _strip(refs: Mapping[str, Sha], prefix: str) -> dict[BranchName, Sha]:

@@ -23,6 +23,7 @@ from git_prgroups.events import Event, Events
 from git_prgroups.git import Git
 from git_prgroups.journal import Journal, UndoRecord
 from git_prgroups.locking import KilledRun, repository_lock
+from git_prgroups.model import Sha
 from git_prgroups.store import Store
 
 # git locks a new worktree with this reason until `git worktree add` has finished
@@ -248,7 +249,7 @@ def _remove_written(
     if not commit:
         return
     fresh = [path for path in git.untracked_files(folder) if written_since(folder / path)]
-    for path in git.written_from(folder, commit, fresh):
+    for path in git.written_from(folder, Sha(commit), fresh):
         written = folder / path
         written.unlink(missing_ok=True)
         for parent in written.parents:

@@ -16,6 +16,7 @@ from typing import Any
 
 from git_prgroups.errors import SpecError, did_you_mean
 from git_prgroups.graph import find_cycle
+from git_prgroups.model import Argv, BranchName
 from git_prgroups.refname import branch_name_problem
 from git_prgroups.spec import (
     FORGES,
@@ -23,7 +24,6 @@ from git_prgroups.spec import (
     RESOLUTIONS,
     SYSTEM_FOLDERS,
     WORKTREE_FIELDS,
-    Argv,
     Defaults,
     Entry,
     IssueNote,
@@ -88,8 +88,9 @@ def _read_toml(text: str, path: Path) -> dict[str, Any]:
         message = re.sub(r" at line \d+ col \d+$", "", str(error)).rstrip(".")
         duplicate = re.fullmatch(r'Key "(.+)" already exists', message)
         if duplicate:
-            key, line = second_definition(text, duplicate.group(1)) or ((duplicate[1],), None)
-            raise SpecError(path, "is defined twice", line=line, where=".".join(key)) from None
+            found = second_definition(text, duplicate.group(1))
+            twice, at = found if found else ((duplicate[1],), None)
+            raise SpecError(path, "is defined twice", line=at, where=".".join(twice)) from None
         if isinstance(error, ParseError):
             raise SpecError(
                 path, f"invalid TOML: {message} (column {error.col})", line=error.line
@@ -249,7 +250,9 @@ class _Validator:
         given.setdefault("until_green", defaults.until_green)
         given.setdefault("checks_retry", defaults.checks_retry)
         worktree = _worktree_path(defaults.worktree, self.root, name, branch)
-        return Entry(name=name, branch=branch, worktree=worktree, labels=labels, **given)
+        return Entry(
+            name=name, branch=BranchName(branch), worktree=worktree, labels=labels, **given
+        )
 
     # relations between entries
 
@@ -357,34 +360,34 @@ def _text(value: Any, *, one_line: bool = True) -> str:
 
 
 def _name_text(value: Any) -> str:
-    value = _text(value)
-    if not value.strip():
+    text = _text(value)
+    if not text.strip():
         raise _Invalid("must not be empty")
-    return value
+    return text
 
 
 def _git_name(value: Any) -> str:
     """A branch or remote name: git's rules, so it can never be read as an option."""
-    value = _name_text(value)
-    problem = branch_name_problem(value)
+    text = _name_text(value)
+    problem = branch_name_problem(text)
     if problem:
-        raise _Invalid(f'"{value}" is not a name git accepts: {problem}')
-    return value
+        raise _Invalid(f'"{text}" is not a name git accepts: {problem}')
+    return text
 
 
 def _label(value: Any) -> str:
-    value = _name_text(value)
-    if any(c in value for c in ',"\n'):
-        raise _Invalid(f'label "{value}" contains a comma or a quote, which gh cannot pass')
-    return value
+    text = _name_text(value)
+    if any(c in text for c in ',"\n'):
+        raise _Invalid(f'label "{text}" contains a comma or a quote, which gh cannot pass')
+    return text
 
 
 def _choice(*choices: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
-        value = _text(value)
-        if value not in choices:
-            raise _Invalid(f'must be one of {", ".join(choices)}, not "{value}"')
-        return value
+        text = _text(value)
+        if text not in choices:
+            raise _Invalid(f'must be one of {", ".join(choices)}, not "{text}"')
+        return text
 
     return check
 
@@ -396,8 +399,10 @@ def _boolean(value: Any) -> bool:
 
 
 def _draft(value: Any) -> bool | str:
-    if value == "until-green" or isinstance(value, bool):
+    if isinstance(value, bool):
         return value
+    if value == "until-green":
+        return "until-green"
     raise _Invalid(f'must be true, false or "until-green", not {value!r}')
 
 
@@ -411,12 +416,12 @@ _LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
 
 
 def _login(value: Any, *, teams: bool = False) -> str:
-    value = _name_text(value)
+    text = _name_text(value)
     team = rf"{_LOGIN}/[A-Za-z0-9_.-]+"
-    if not re.fullmatch(_LOGIN, value) and not (teams and re.fullmatch(team, value)):
+    if not re.fullmatch(_LOGIN, text) and not (teams and re.fullmatch(team, text)):
         what = 'a GitHub login or "ORG/TEAM"' if teams else "a GitHub login"
-        raise _Invalid(f"must be {what}, not {value!r}")
-    return value
+        raise _Invalid(f"must be {what}, not {text!r}")
+    return text
 
 
 def _count(value: Any, most: int) -> int:
@@ -461,10 +466,10 @@ def _command(value: Any) -> Argv:
 
 
 def _github_repo(value: Any) -> str:
-    value = _name_text(value)
-    if not re.fullmatch(r"([A-Za-z0-9.-]+/)?[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", value):
-        raise _Invalid(f'must be "OWNER/REPO" or "HOST/OWNER/REPO", not "{value}"')
-    return value
+    text = _name_text(value)
+    if not re.fullmatch(r"([A-Za-z0-9.-]+/)?[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", text):
+        raise _Invalid(f'must be "OWNER/REPO" or "HOST/OWNER/REPO", not "{text}"')
+    return text
 
 
 def _path_text(value: Any) -> Path:
@@ -472,17 +477,17 @@ def _path_text(value: Any) -> Path:
 
 
 def _conventional_type(value: Any) -> str:
-    value = _name_text(value)
-    if not _TYPE.match(value):
-        raise _Invalid(f'must be a lowercase word such as "fix" or "docs", not "{value}"')
-    return value
+    text = _name_text(value)
+    if not _TYPE.match(text):
+        raise _Invalid(f'must be a lowercase word such as "fix" or "docs", not "{text}"')
+    return text
 
 
 def _scope(value: Any) -> str:
-    value = _name_text(value)
-    if any(c in value for c in "():"):
-        raise _Invalid(f'must not contain "(", ")" or ":", got "{value}"')
-    return value
+    text = _name_text(value)
+    if any(c in text for c in "():"):
+        raise _Invalid(f'must not contain "(", ")" or ":", got "{text}"')
+    return text
 
 
 def _kind(value: Any) -> str:

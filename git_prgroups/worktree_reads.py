@@ -56,13 +56,13 @@ def shares(worktrees: Sequence[Folder]) -> list[list[Folder]]:
 
 def batchable(worktrees: Sequence[Folder]) -> list[Folder]:
     """The worktrees a batch can ask: each path travels in a config value, one a line."""
-    return [w for w in worktrees if "\n" not in os.fspath(w)]
+    return [w for w in worktrees if "\n" not in str(w)]
 
 
 def status_batch(worktrees: Sequence[Folder]) -> tuple[str, ...]:
     """One git process that runs `git status` in each worktree, in order
     (`for-each-repo`), asking nothing it would take a lock for."""
-    config = [arg for w in batchable(worktrees) for arg in ("-c", f"{_STATUS_OF}={os.fspath(w)}")]
+    config = [arg for w in batchable(worktrees) for arg in ("-c", f"{_STATUS_OF}={w!s}")]
     return (
         "git", "--no-optional-locks", "-c", "core.preloadIndex=false", *config, "for-each-repo",
         f"--config={_STATUS_OF}", "status",

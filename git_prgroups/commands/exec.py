@@ -11,10 +11,10 @@ from git_prgroups.events import Event, Events
 from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
-from git_prgroups.model import Argv
+from git_prgroups.model import Argv, BranchName, PullRequest
 from git_prgroups.observe import observe
 from git_prgroups.output import table
-from git_prgroups.planning.actions import Report
+from git_prgroups.planning.actions import Report, RunCommand
 from git_prgroups.planning.exec import Selection, plan_exec
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
@@ -35,13 +35,13 @@ def run_exec(
     dry_run: bool = False,
 ) -> Events:
     # PRs decide what is ready or open; every entry with a worktree needs none of them
-    prs = None if selection != "all" or names else {}
+    prs: dict[BranchName, PullRequest] | None = None if selection != "all" or names else {}
     world = observe(spec, git, forge, prs=prs)
     renderer = Renderer(spec, spec.graph())
     titles = {e.name: renderer.title(e.name) for e in spec.entries}
     plan = plan_exec(spec, world, argv, names=names, selection=selection, titles=titles)
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, workers=jobs)
-    commands = [a for a in plan if not isinstance(a, Report)]
+    commands = [a for a in plan if isinstance(a, RunCommand)]
     try:
         execute(commands, run)
         execute([a for a in plan if isinstance(a, Report)], run)

@@ -50,7 +50,8 @@ def build_report(
         if said.resolution == "no-fix":
             description = f"{description} ({said.note})" if description else said.note or ""
         carriers = sorted(spec.sharing(number), key=lambda n: (said.parts.get(n) or "", n))
-        for name in carriers or [None]:
+        names: list[str | None] = [*carriers] or [None]
+        for name in names:
             pr = pr_of.get(name) if name else None
             mapping.append({
                 "issue": number, "part": said.parts.get(name) if name else None,

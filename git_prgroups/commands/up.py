@@ -14,7 +14,7 @@ from git_prgroups.events import Event, Events
 from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
-from git_prgroups.observe import observe, start_statuses
+from git_prgroups.observe import WorktreeStatuses, observe, start_statuses
 from git_prgroups.planning.actions import (
     AddLabels,
     ArmAutoMerge,
@@ -51,7 +51,7 @@ def run_up(
 ) -> Events:
     renderer = Renderer(spec, spec.graph())
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
-    statuses = start_statuses(git)  # they run during the fetch
+    statuses: WorktreeStatuses | None = start_statuses(git)  # they run during the fetch
     # The forge first, then the fetch: a PR the forge calls merged is then in the base
     # fetched, so its dependents are never cut from a base that lacks it.
     prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
@@ -64,7 +64,7 @@ def run_up(
         world = replace(world, setup_failed={
             name: why for name, why in world.setup_failed.items() if name not in prepared
         })  # fmt: skip
-        statuses, prs = None, None
+        statuses, prs = None, None  # read afresh in the rounds after the first
         plan = plan_up(spec, world, texts(spec, renderer, world, only), only=only,
                        force_body=force_body, retry_setup=retry_setup,
                        retry_failed_setups=retry_failed_setups)  # fmt: skip

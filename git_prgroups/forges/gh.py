@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -167,7 +168,10 @@ class Gh:
         tries = len(RETRY_DELAYS) + 1
         for attempt in range(tries):
             try:
-                with self._lanes.lane() if self._lanes else contextlib.nullcontext({}) as env:
+                lane: ContextManager[dict[str, str]] = (
+                    self._lanes.lane() if self._lanes else contextlib.nullcontext({})
+                )
+                with lane as env:
                     done = self.runner.run(
                         argv, mutating=mutating, check=False, timeout=TIMEOUT, env=env
                     )

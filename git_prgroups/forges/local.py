@@ -65,7 +65,7 @@ class LocalForge:
 
     def _load(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {"version": FORMAT_VERSION, "pulls": [], "issues": {}}
         return data
@@ -162,7 +162,9 @@ class LocalForge:
         """Labels need no making here: a PR's record keeps its own."""
 
     def checks_output(self, pr: PullRequest) -> str:
-        record = next((r for r in self._load()["pulls"] if r["number"] == pr.number), {})
+        record: dict[str, Any] = next(
+            (r for r in self._load()["pulls"] if r["number"] == pr.number), {}
+        )
         return record.get("checks_output", "") if record.get("checks") == "fail" else ""
 
     def pull_facts(self, prs: Sequence[PullRequest]) -> dict[int, PullFacts]:
@@ -175,9 +177,9 @@ class LocalForge:
             if r["number"] not in wanted:
                 continue
             head, landed = r.get("head_oid"), r.get("merged_commit")
-            fork = self.git.merge_base_all([head, base]) if head else None
+            fork = self.git.merge_base_all([head, Sha(base)]) if head else None
             if fork == head and landed:  # a merge landing: the base before it is its parent
-                fork = self.git.merge_base_all([head, f"{landed}^1"])
+                fork = self.git.merge_base_all([head, Sha(f"{landed}^1")])
             files, added, removed = self.git.diff_stat(fork, head) if fork else (None,) * 3
             found[r["number"]] = PullFacts(
                 r["number"], r.get("created_at"), r.get("merged_at"), files, added, removed,

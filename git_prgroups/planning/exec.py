@@ -8,7 +8,7 @@ from typing import Literal
 
 from git_prgroups.events import Event
 from git_prgroups.model import Argv
-from git_prgroups.planning.actions import Action, Report, RunCommand
+from git_prgroups.planning.actions import Report, RunCommand
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.world import World
 from git_prgroups.spec import Entry, Spec
@@ -30,13 +30,13 @@ def plan_exec(
     names: Sequence[str] = (),
     selection: Selection = "all",
     titles: Mapping[str, str] | None = None,
-) -> list[Action]:
+) -> list[RunCommand | Report]:
     """A command for each selected entry with a worktree, in wave order. An entry named
     on the command line without a worktree is said (it is what the user asked for);
     one a selection leaves out is not."""
     states = entry_states(spec, world)
     order = [name for wave in spec.graph().waves for name in wave]
-    plan: list[Action] = []
+    plan: list[RunCommand | Report] = []
     for name in order:
         state = states[name]
         if names and name not in names:

@@ -77,7 +77,7 @@ def next_step(spec: Spec, world: World, entry: Entry, state: EntryState) -> Step
 
 def summary(states: Mapping[str, EntryState]) -> str:
     """`4 merged, 2 open, 1 failing, 2 blocked`: the entries by state."""
-    counts = Counter(s.state for s in states.values())
+    counts: Counter[str] = Counter(s.state for s in states.values())
     return ", ".join(f"{counts[state]} {state}" for state in ORDER if counts[state])
 
 
