@@ -131,6 +131,7 @@ class Execution:
         if dry_run:  # one at a time: what it would run is shown in order
             return cls(spec, git, forge, events, journal, dry_run=True, jobs=1, workers=1)
         events.also(History(store.history).record)
+        git.runner.waiting = _told_while_waiting(events)
         jobs = (jobs or spec.defaults.jobs or FORGE_JOBS) if forge.concurrent_writes else 1
         return cls(spec, git, forge, events, journal, jobs=jobs, workers=workers or cores())
 
@@ -156,6 +157,20 @@ class Execution:
             return
         with self.journal.noting(record):
             yield
+
+
+def _told_while_waiting(
+    events: Events,
+) -> Callable[[str, dict[str, object]], contextlib.AbstractContextManager[None]]:
+    """A wait a server asked for: an event, and the progress line while it lasts."""
+
+    @contextlib.contextmanager
+    def waiting(text: str, details: dict[str, object]) -> Iterator[None]:
+        events.add(Event("waiting", text, details=details))
+        with showing(events.progress, text):
+            yield
+
+    return waiting
 
 
 # Writes to the forge, each about one PR or issue: different PRs' go side by side.

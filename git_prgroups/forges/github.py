@@ -165,7 +165,9 @@ class GitHubForge:
                 *(f"--label={label}" for label in request.labels),
                 *(["--draft"] if request.draft else []),
             ]  # fmt: skip
-            done = self.gh.run(*argv, mutating=True, check=False)
+            # gh's requests: the PR, then its labels
+            writes = 1 + bool(request.labels)
+            done = self.gh.run(*argv, mutating=True, check=False, writes=writes)
         if done.dry_run:
             return _would_open(request)
         if done.ok:

@@ -18,7 +18,7 @@ binaries finds the gh binaries to run.
 from .binaries import GhBinary, gh_binaries
 from .graphql import GraphQLError, GraphQLSyntaxError
 from .model import FakeIssue, FakePR, MergeConflict, Received
-from .server import FakeGitHub, Hang
+from .server import FakeGitHub, Hang, RateLimits
 
 __all__ = [
     "FakeGitHub",
@@ -29,6 +29,7 @@ __all__ = [
     "GraphQLSyntaxError",
     "Hang",
     "MergeConflict",
+    "RateLimits",
     "Received",
     "gh_binaries",
 ]

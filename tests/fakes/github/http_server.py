@@ -56,6 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
         kind = "text/plain" if text else "application/json"
         self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
 

@@ -45,6 +45,44 @@ class _Failure:
 class Reply:
     status: int
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """GitHub's limits on how hard a client may push (docs.github.com, "Rate limits for
+    the REST API" and "... for the GraphQL API"), on a clock `second` real seconds to
+    GitHub's second, so that a test sees minutes pass in a moment. Over any of them a
+    request is refused as GitHub refuses it: 403, a secondary rate limit, with
+    `retry-after` (seconds, on GitHub's clock) unless `retry_after` is off."""
+
+    concurrent: int = 100  # requests under way at once
+    writes_per_minute: int = 80  # content-creating requests (every write, here)
+    writes_per_hour: int = 500
+    rest_points_per_minute: int = 900  # a GET costs 1, a write 5
+    graphql_points_per_minute: int = 2000  # a query costs 1, a mutation 5
+    second: float = 1.0
+    retry_after: bool = True
+
+    def over(self, seen: list[tuple[float, bool, bool]], now: float) -> float | None:
+        """Seconds (GitHub's) until a request now would be within the limits, given the
+        requests seen (when, whether a write, whether GraphQL); None: within them."""
+        minute, hour = 60 * self.second, 3600 * self.second
+        last_minute = [s for s in seen if now - s[0] < minute]
+        writes = [s for s in last_minute if s[1]]
+        hourly = [s for s in seen if s[1] and now - s[0] < hour]
+        points = {
+            graphql: sum(5 if write else 1 for _, write, kind in last_minute if kind == graphql)
+            for graphql in (False, True)
+        }
+        if len(writes) >= self.writes_per_minute or (
+            points[False] >= self.rest_points_per_minute
+            or points[True] >= self.graphql_points_per_minute
+        ):
+            return max(1.0, (last_minute[0][0] + minute - now) / self.second)
+        if len(hourly) >= self.writes_per_hour:
+            return max(1.0, (hourly[0][0] + hour - now) / self.second)
+        return None
 
 
 @dataclass(eq=False)
@@ -75,6 +113,14 @@ class _Pending:
 
     answer: Callable[[], Reply]
     hang: Hang | None
+
+
+def _is_mutation(body: bytes) -> bool:
+    try:
+        query = json.loads(body or b"{}").get("query", "")
+    except ValueError:
+        return False
+    return str(query).lstrip().startswith("mutation")
 
 
 CONTRACT_LOG = "PRGROUPS_CONTRACT_LOG"  # a folder: every request received, for tests/contract
@@ -124,8 +170,13 @@ class FakeGitHub(Mutations):
         new_pr_checks: str = "SUCCESS",
         latency: float = 0.0,
         merge_queue: bool = False,
+        limits: RateLimits | None = None,
     ) -> None:
         self.owner = owner
+        self.limits = limits  # GitHub's rate limits, enforced (None: none)
+        self.refused: list[str] = []  # requests refused for a rate limit
+        self._seen: list[tuple[float, bool, bool]] = []  # when, a write?, GraphQL?
+        self._under_way = 0
         self.latency = latency  # seconds every request takes, as over a real network
         self.name = name
         self.auto_merge_allowed = auto_merge_allowed
@@ -339,6 +390,41 @@ class FakeGitHub(Mutations):
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
         """Answer one request: record it, wait out its hang with the lock released, then do
         it and make the reply."""
+        with self._lock:
+            refused = self._limited(method, target, body)
+            if refused is not None:
+                return refused
+            self._under_way += 1
+        try:
+            return self._handle(method, target, headers, body)
+        finally:
+            with self._lock:
+                self._under_way -= 1
+
+    def _limited(self, method: str, target: str, body: bytes) -> Reply | None:
+        """GitHub's refusal of a request over its rate limits (None: within them)."""
+        if self.limits is None:
+            return None
+        graphql = urlsplit(target).path.endswith("/graphql")
+        write = method != "GET" and not (graphql and not _is_mutation(body))
+        now = time.monotonic()
+        wait = self.limits.over(self._seen, now)
+        if wait is None and self._under_way < self.limits.concurrent:
+            self._seen.append((now, write, graphql))
+            return None
+        self.refused.append(f"{method} {urlsplit(target).path}")
+        message = (
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+            "try again. If you reach out to GitHub Support for help, please include the "
+            "request ID."
+        )
+        headers = {"retry-after": str(round(wait or 60))} if self.limits.retry_after else {}
+        return Reply(403, {"message": message,
+                           "documentation_url": "https://docs.github.com/rest/overview/"
+                           "rate-limits-for-the-rest-api#about-secondary-rate-limits"},
+                     headers)  # fmt: skip
+
+    def _handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
         with self._lock:
             pending = self._arrive(method, target, headers, body)
         if isinstance(pending, Reply):
