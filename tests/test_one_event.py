@@ -6,6 +6,7 @@ what the last command did."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from test_sync import advance_base
 
@@ -72,9 +73,9 @@ def test_an_overlap_names_its_entries_and_files(world: World, cli) -> None:
     assert overlap["details"] == {"entries": ["a", "b"], "files": ["shared.txt"]}
 
 
-def test_after_a_sync_conflict_the_entry_is_in_conflict_and_told_how_sync_moved_it(
-    world: World, cli
-) -> None:
+def a_clashes_with_the_base(world: World, cli) -> Path:
+    """Entries a and b; a committed a change to a file the base changed since: the next
+    sync of a conflicts. Returns a's worktree."""
     two_entries(world)
     assert cli("up", cwd=world.repo).code == 0
     path = world.base / "scylla-a"
@@ -82,6 +83,13 @@ def test_after_a_sync_conflict_the_entry_is_in_conflict_and_told_how_sync_moved_
     git("add", "NEWS.md", cwd=path)
     git("commit", "-q", "-m", "news from a", cwd=path)
     advance_base(world, file="NEWS.md", text="the colleague's news\n")
+    return path
+
+
+def test_after_a_sync_conflict_the_entry_is_in_conflict_and_told_how_sync_moved_it(
+    world: World, cli
+) -> None:
+    path = a_clashes_with_the_base(world, cli)
 
     assert cli("sync", "--merge", cwd=world.repo).code == 1
     entry = status(world, cli)["a"]
@@ -122,13 +130,7 @@ def test_status_says_prune_only_where_prune_will_take_it(world: World, cli) -> N
 def test_prune_orphans_takes_the_sync_records_of_entries_no_longer_listed(
     world: World, cli
 ) -> None:
-    two_entries(world)
-    assert cli("up", cwd=world.repo).code == 0
-    path = world.base / "scylla-a"
-    (path / "NEWS.md").write_text("a's news\n")
-    git("add", "NEWS.md", cwd=path)
-    git("commit", "-q", "-m", "news from a", cwd=path)
-    advance_base(world, file="NEWS.md", text="the colleague's news\n")
+    a_clashes_with_the_base(world, cli)
     assert cli("sync", cwd=world.repo).code == 1  # a conflict: a backup and its record
     records = ("refs/prgroups/backup/a", "refs/prgroups/sync-conflict/a")
     assert set(records) <= set(git("for-each-ref", "--format=%(refname)", cwd=world.repo).split())

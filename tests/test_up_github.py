@@ -1313,6 +1313,18 @@ def test_reviewers_assignees_and_a_milestone_are_set_at_opening_and_added_never_
 FAST_SECOND = 0.002
 
 
+def group_a_opened_under(epic: World, monkeypatch: pytest.MonkeyPatch, cli, limits):
+    """Group A's seven PRs opened and armed by one up, on a fake GitHub that enforces
+    `limits`, prgroups on the same clock; the fake, and what up said."""
+    point_spec_at_fake(epic)
+    monkeypatch.setattr(gh_module, "SECOND", limits.second)
+    with serve(epic, monkeypatch, limits=limits) as fake:
+        up(epic)  # worktrees: reads only
+        for name in GROUP_A:
+            commit_in(epic.base / f"scylla-{name}", name)
+        return fake, cli("up", "--json", cwd=epic.repo)
+
+
 @pytest.mark.parametrize("retry_after", [True, False])
 def test_a_write_github_refuses_for_a_rate_limit_waits_as_github_asks_and_is_sent_once(
     epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli, retry_after: bool
@@ -1323,15 +1335,9 @@ def test_a_write_github_refuses_for_a_rate_limit_waits_as_github_asks_and_is_sen
     from fakes.github import RateLimits
 
     use_gh(gh, epic.base / "gh-bin", monkeypatch)
-    point_spec_at_fake(epic)
-    monkeypatch.setattr(gh_module, "SECOND", FAST_SECOND)
     monkeypatch.setattr(gh_module, "WRITES_PER_MINUTE", 1000)  # no pacing: refusals come
     limits = RateLimits(writes_per_minute=4, second=FAST_SECOND, retry_after=retry_after)
-    with serve(epic, monkeypatch, limits=limits) as fake:
-        up(epic)  # worktrees: reads only
-        for name in GROUP_A:
-            commit_in(epic.base / f"scylla-{name}", name)
-        outcome = cli("up", "--json", cwd=epic.repo)
+    fake, outcome = group_a_opened_under(epic, monkeypatch, cli, limits)
 
     assert outcome.code == 0, outcome.out + outcome.err
     said = [json.loads(line) for line in outcome.out.splitlines()]
@@ -1357,15 +1363,9 @@ def test_writes_paced_under_githubs_budget_are_never_refused(
     from fakes.github import RateLimits
 
     use_gh(gh, epic.base / "gh-bin", monkeypatch)
-    point_spec_at_fake(epic)
-    monkeypatch.setattr(gh_module, "SECOND", 10 * FAST_SECOND)
     monkeypatch.setattr(gh_module, "WRITES_PER_MINUTE", 4)  # well under the fake's 6 a minute
     limits = RateLimits(writes_per_minute=6, second=10 * FAST_SECOND)
-    with serve(epic, monkeypatch, limits=limits) as fake:
-        up(epic)  # worktrees: reads only
-        for name in GROUP_A:
-            commit_in(epic.base / f"scylla-{name}", name)
-        outcome = cli("up", "--json", cwd=epic.repo)
+    fake, outcome = group_a_opened_under(epic, monkeypatch, cli, limits)
 
     assert outcome.code == 0, outcome.out + outcome.err
     said = [json.loads(line) for line in outcome.out.splitlines()]

@@ -7,7 +7,6 @@ where gh could read it as an option (values ride in `--flag=value` form, in
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import re
 import threading
@@ -126,30 +125,35 @@ class CacheLanes:
 
 class Pacer:
     """Writes to GitHub no faster than WRITES_PER_MINUTE and WRITES_PER_HOUR, however
-    many run side by side: each takes its turn, waiting (shown) when the budget is spent."""
+    many run side by side: each takes its turn, waiting (shown) when the budget is spent.
+
+    A write counts from when it is sent until a minute (an hour) after it has ended:
+    GitHub counts it when its requests arrive, which is somewhere between the two, so
+    however slow gh or the network, prgroups never counts one out before GitHub does."""
 
     def __init__(self) -> None:
-        self._sent: collections.deque[float] = collections.deque()
+        self._sent: list[list[float]] = []  # each write's time: its start, then its end
         self._lock = threading.Lock()
 
-    def turn(self, runner: Runner, writes: int = 1) -> bool:
+    def turn(self, runner: Runner, writes: int = 1) -> list[list[float]] | None:
         """Wait for the budget to allow `writes` more (the requests one gh command makes);
-        False when Ctrl-C stopped the wait."""
+        what `ended` takes once they are done; None when Ctrl-C stopped the wait."""
         while True:
             with self._lock:
                 now, minute, hour = time.monotonic(), 60 * SECOND, 3600 * SECOND
-                while self._sent and now - self._sent[0] >= hour:
-                    self._sent.popleft()
-                recent = [at for at in self._sent if now - at < minute]
+                self._sent = [at for at in self._sent if now - at[0] < hour]
+                recent = sorted(at[0] for at in self._sent if now - at[0] < minute)
                 if (
                     len(recent) + writes <= WRITES_PER_MINUTE
                     and len(self._sent) + writes <= WRITES_PER_HOUR
                 ) or not self._sent:
-                    self._sent.extend([now] * writes)
-                    return True
+                    taken = [[now] for _ in range(writes)]
+                    self._sent += taken
+                    return taken
                 wait = (
-                    recent[0] + minute - now if len(recent) + writes > WRITES_PER_MINUTE
-                    else self._sent[0] + hour - now
+                    recent[len(recent) + writes - WRITES_PER_MINUTE - 1] + minute - now
+                    if len(recent) + writes > WRITES_PER_MINUTE
+                    else min(at[0] for at in self._sent) + hour - now
                 )  # fmt: skip
             text = (
                 f"pacing writes to GitHub: at most {WRITES_PER_MINUTE} a minute and "
@@ -158,7 +162,12 @@ class Pacer:
             details: dict[str, object] = {"reason": "pacing", "seconds": round(wait / SECOND)}
             with runner.waiting(text, details) if runner.waiting else contextlib.nullcontext():
                 if STOP.wait(max(wait, 0.0)):
-                    return False
+                    return None
+
+    def ended(self, taken: list[list[float]]) -> None:
+        with self._lock:
+            for at in taken:
+                at[0] = time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -248,8 +257,12 @@ class Gh:
         argv = _with_headers(argv)  # `gh api`: the answer's headers say how long to wait
         tries, failed, limited = len(RETRY_DELAYS) + 1, 0, 0
         while True:
-            if mutating and not self.runner.dry_run and not self._pacer.turn(self.runner, writes):
-                return self._stopped(argv, check)
+            taken: list[list[float]] = []
+            if mutating and not self.runner.dry_run:
+                turn = self._pacer.turn(self.runner, writes)
+                if turn is None:
+                    return self._stopped(argv, check)
+                taken = turn
             try:
                 lane: ContextManager[dict[str, str]] = (
                     self._lanes.lane() if self._lanes else contextlib.nullcontext({})
@@ -263,11 +276,13 @@ class Gh:
                     f"the github forge drives gh, which is not on PATH: {_INSTALL}"
                 ) from None
             except CommandTimedOut:
+                self._pacer.ended(taken)
                 if not repeatable or failed + 1 == tries:
                     raise
                 time.sleep(RETRY_DELAYS[failed])
                 failed += 1
                 continue
+            self._pacer.ended(taken)
             headers, done = _headers_of(done)
             if done.ok:
                 break
