@@ -918,8 +918,8 @@ def _carry_out(action: Action, run: Execution) -> None:
             _close_issue(action, run)
         case ReportPruned():
             _report_pruned(action, run)
-        case OpenPR() | MarkReady():
-            _first_write(action, run)
+        case OpenPR() | MarkReady():  # a write with one to follow (arm): as a batch of one
+            _forge_writes([action], run)
         case AddWorktree():
             _add_worktrees([action], run)
         case PrepareWorktree():
