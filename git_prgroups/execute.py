@@ -17,7 +17,7 @@ import shlex
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, NoReturn
@@ -243,7 +243,12 @@ def _add_worktrees(adds: Sequence[AddWorktree], run: Execution) -> None:
                     UndoRecord("add-worktree", add.path, add.branch, add.commit)
                 )
             run.git.worktree_register(add.path, add.branch)
-            checkout = pool.submit(run.git.check_out, add.path, add.commit, hook=hook)
+            if run.dry_run:  # nothing runs: its lines come in plan order, after its register
+                run.git.check_out(add.path, add.commit, hook=hook)
+                checkout: Future[None] = Future()
+                checkout.set_result(None)
+            else:
+                checkout = pool.submit(run.git.check_out, add.path, add.commit, hook=hook)
             started.append((add, record, checkout))
         for add, record, checkout in started:
             try:
