@@ -136,8 +136,8 @@ def test_the_seed_epic_day_on_github(epic: World, hub: FakeGitHub, cli) -> None:
         assert f"opened: {name}: #{pr.number} " in "\n".join(lines)
     assert prs["401-delete-mojo-guides"].title == "docs: delete Mojo guides"
     assert "Part of #401" in prs["401-delete-mojo-guides"].body
-    assert hub.mutations.count("PullRequestCreate") == 7
-    assert hub.mutations.count("PullRequestAutoMerge") == 7
+    assert hub.mutations.count("PrgroupsOpen") == 7
+    assert hub.mutations.count("PrgroupsArm") == 7
     # gh's caches: a folder for each call under way, none shared, the user's untouched
     lanes = sorted(p.name for p in (world.repo / ".git" / "prgroups" / "gh-cache").iterdir())
     assert 2 <= len(lanes) <= 5  # four writes at once, and the reads between
@@ -213,7 +213,7 @@ def test_auto_merge_off_names_the_setting_and_leaves_the_pr_open(
         assert "https://github.localhost/octo/scylla/settings" in outcome.out
         assert outcome.out.count("Allow auto-merge") == 1  # said once, not per PR
         assert [pr.state for pr in fake.prs.values()] == ["OPEN", "OPEN"]
-        assert "PullRequestAutoMerge" not in fake.mutations  # the read said so: not asked
+        assert "PrgroupsArm" not in fake.mutations  # the read said so: not asked
 
         runner, _ = up(epic, "code-hygiene", "fix-model-configs")
         assert runner.mutating_calls == []  # still off: nothing tried again
@@ -281,7 +281,7 @@ def test_a_pr_opened_by_hand_is_adopted_armed_and_its_text_kept(
     _, lines = up(epic, "code-hygiene")
 
     assert list(hub.prs) == [number]
-    assert "PullRequestCreate" not in hub.mutations
+    assert "PrgroupsOpen" not in hub.mutations
     assert hub.prs[number].auto_merge_method == "REBASE"
     assert hub.prs[number].title == "by hand"
     assert f"kept: code-hygiene: #{number} was edited by hand" in "\n".join(lines)
@@ -628,6 +628,42 @@ def test_a_fault_that_persists_is_reported_after_bounded_tries(
     assert "opened:" not in outcome.out
 
 
+@pytest.mark.parametrize("status", [502, 0], ids=["http-502", "dropped"])
+def test_a_create_whose_answer_is_lost_is_read_before_it_is_sent_again(
+    epic: World, hub: FakeGitHub, cli, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    """GitHub opens the PR, but its answer never reaches gh: the create is not sent
+    twice. The branch's PR is read first, found and adopted, then armed."""
+    monkeypatch.setattr(gh_module, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    pushed_branch(epic, "code-hygiene")
+    hub.lose_answer_next("PrgroupsOpen", status)
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    [pr] = hub.prs.values()
+    assert hub.mutations.count("PrgroupsOpen") == 1
+    assert (pr.state, pr.auto_merge_method, pr.labels) == ("OPEN", "REBASE", ["refactor"])
+    assert f"opened: code-hygiene: #{pr.number} " in outcome.out
+
+
+def test_a_create_that_never_arrived_is_sent_again(
+    epic: World, hub: FakeGitHub, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gh_module, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    pushed_branch(epic, "code-hygiene")
+    hub.lose_answer_next("PrgroupsOpen", 502, done=False)
+
+    outcome = cli("up", "code-hygiene", cwd=epic.repo)
+
+    assert outcome.code == 0, outcome.err
+    [pr] = hub.prs.values()
+    assert pr.auto_merge_method == "REBASE"
+    assert hub.requests.count("PrgroupsOpen") == 2  # refused, read, then sent again
+    first, second = [i for i, op in enumerate(hub.requests) if op == "PrgroupsOpen"]
+    assert "PrgroupsPullRequests" in hub.requests[first:second]  # read before it is resent
+
+
 def test_a_hanging_gh_call_is_stopped_and_tried_again_without_a_duplicate(
     epic: World, hub: FakeGitHub, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -635,7 +671,7 @@ def test_a_hanging_gh_call_is_stopped_and_tried_again_without_a_duplicate(
     after the timeout finds it ("already exists") and adopts it: one PR, armed."""
     monkeypatch.setattr(gh_module, "TIMEOUT", 1.0)
     pushed_branch(epic, "code-hygiene")
-    late = hub.hang_next("PullRequestCreate", 60)
+    late = hub.hang_next("PrgroupsOpen", 60)
 
     def pause_until_the_server_is_done(seconds: float) -> None:  # between gh's tries
         late.release()
@@ -650,7 +686,7 @@ def test_a_hanging_gh_call_is_stopped_and_tried_again_without_a_duplicate(
 
     assert outcome.code == 0, outcome.err
     [pr] = hub.prs.values()  # made once, by the hanging call; the second try adopted it
-    assert late.answered.is_set() and hub.mutations.count("PullRequestCreate") == 1
+    assert late.answered.is_set() and hub.mutations.count("PrgroupsOpen") == 1
     assert pr.auto_merge_method is not None
     assert f"#{pr.number}" in outcome.out
 
@@ -752,12 +788,19 @@ def test_dry_runs_on_github_print_the_gh_commands_and_change_nothing(
     slug = "github.localhost/octo/scylla"
     assert lines[0] == f"would run: gh label create -R {slug} -- refactor"
     assert lines[1].startswith(
-        f"would run: gh pr create -R {slug} --head=415-code-hygiene --base=main "
-        "'--title=fix: timezone-aware datetimes and a LogCapture context manager' --body-file="
+        "would run: gh api graphql --hostname github.localhost -f repo=R_1 -f base=main "
+        "-f head=415-code-hygiene "
+        "-f 'title=fix: timezone-aware datetimes and a LogCapture context manager' "
+        "-F draft=false -F body=@"
     )
-    assert lines[1].endswith(" --label=refactor")
-    assert lines[2] == (
-        f"would run: gh pr merge '<the new PR of 415-code-hygiene>' -R {slug} --rebase --auto"
+    assert "'query=mutation PrgroupsOpen(" in lines[1]
+    assert lines[2].startswith(
+        "would run: gh api --hostname github.localhost --method POST "
+        "'repos/octo/scylla/issues/<the new PR of 415-code-hygiene>/labels' --input "
+    )
+    assert lines[3].startswith(
+        "would run: gh api graphql --hostname github.localhost "
+        "-f 'id=<the new PR of 415-code-hygiene>' -f method=REBASE -f 'query=mutation PrgroupsArm("
     )
     assert hub.mutations == [] and hub.prs == {} and "refactor" not in hub.labels
     assert epic.git("for-each-ref") + git("for-each-ref", cwd=epic.origin) == refs

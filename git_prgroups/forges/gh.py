@@ -35,7 +35,7 @@ LIMIT_WAIT = 60.0  # seconds, the least GitHub asks after a secondary limit
 LIMIT_TRIES = 6  # refusals for a rate limit waited out before a call gives up
 # gh's own words for a fault of the network or the server, never free text from a title
 # or a branch name: HTTP status lines, Go's transport errors after a quoted URL.
-_TRANSIENT = re.compile(
+TRANSIENT = re.compile(
     r"^HTTP (?:5\d\d|429): |\(HTTP (?:5\d\d|429)\)$|API rate limit exceeded|"
     r"secondary rate limit|\": (?:unexpected )?EOF$|: connection reset by peer$|"
     r": i/o timeout$|TLS handshake timeout|Client\.Timeout exceeded",
@@ -279,7 +279,7 @@ class Gh:
                 self._pacer.ended(taken)
                 if not repeatable or failed + 1 == tries:
                     raise
-                time.sleep(RETRY_DELAYS[failed])
+                self.pause(failed)
                 failed += 1
                 continue
             self._pacer.ended(taken)
@@ -293,13 +293,13 @@ class Gh:
                     return self._stopped(argv, check)
                 limited += 1
                 continue
-            if limit is not None or not _TRANSIENT.search(done.stderr) or not repeatable:
+            if limit is not None or not TRANSIENT.search(done.stderr) or not repeatable:
                 break
             if failed + 1 == tries:
                 break
-            time.sleep(RETRY_DELAYS[failed])
+            self.pause(failed)
             failed += 1
-        if not done.ok and _TRANSIENT.search(done.stderr) and (failed or limited):
+        if not done.ok and TRANSIENT.search(done.stderr) and (failed or limited):
             gave_up = f"(gave up after {failed + limited + 1} tries)"
             done = replace(done, stderr=f"{done.stderr.rstrip()}\n{gave_up}")
         if _not_logged_in(done):
@@ -311,6 +311,11 @@ class Gh:
         if check and not done.ok:
             raise self.failure(done)
         return done
+
+    @staticmethod
+    def pause(tried: int) -> None:
+        """The pause before try `tried + 2` of a call that failed for a transient fault."""
+        time.sleep(RETRY_DELAYS[tried])
 
     def _wait_out(self, limit: RateLimited, seconds: float) -> bool:
         """Wait as GitHub asked, told as an event and on the progress line; True when

@@ -2,13 +2,15 @@
 
 Reads are one `gh api graphql` query for every branch of the spec (aliases,
 branch names as variables), which gives the same fields on gh 2.23 as on the
-newest gh, `autoMergeRequest` included. Writes are `gh pr create`, `gh pr
-merge --auto`, `gh pr edit` and, for labels the repository lacks, `gh label
-create`.
+newest gh, `autoMergeRequest` included. A PR is opened and armed by GraphQL
+mutations that name the repository and labels by the ids that read gave: one
+request each, where `gh pr create` and `gh pr merge --auto` look everything up
+again (five requests against two). Other writes are gh's own commands or REST.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 import threading
@@ -19,7 +21,7 @@ from typing import Any
 
 from git_prgroups.events import Progress
 from git_prgroups.forges.base import AutoMergeDisabled
-from git_prgroups.forges.gh import Gh, GhError
+from git_prgroups.forges.gh import RETRY_DELAYS, TRANSIENT, Gh, GhError
 from git_prgroups.model import (
     NEW_PR,
     REPORT_MARK,
@@ -37,6 +39,7 @@ from git_prgroups.model import (
     PullRequest,
     Sha,
 )
+from git_prgroups.proc import CommandTimedOut, Completed
 
 BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
 _PR_FIELDS = (
@@ -69,7 +72,6 @@ _ROLLUP: dict[str | None, Checks] = {
     "EXPECTED": "pending",
     None: "none",
 }
-_PULL_URL = re.compile(r"https?://\S+/pull/(\d+)")
 
 
 def pull_requests_query(count: int) -> str:
@@ -81,7 +83,7 @@ def pull_requests_query(count: int) -> str:
     )
     return (
         f"query PrgroupsPullRequests($owner: String!, $repo: String!{params}) "
-        f"{{ repository(owner: $owner, name: $repo) {{ autoMergeAllowed "
+        f"{{ repository(owner: $owner, name: $repo) {{ id autoMergeAllowed "
         f"mergeQueue(branch: $base) {{ id }} {aliases} }} }}"
     )
 
@@ -104,6 +106,7 @@ class GitHubForge:
         self.base = base
         self.merge_queue = False  # the base requires one: PRs are enqueued, not armed
         self.repository = gh.repository
+        self.repository_id: str | None = None  # its node id, from the first read
         self.known_labels: set[str] = set()
         self._labels_lock = threading.Lock()
         self.auto_merge_disabled = False
@@ -122,6 +125,7 @@ class GitHubForge:
             variables |= {f"b{i}": b for i, b in enumerate(chunk)}
             data = self._json(self.gh.graphql(pull_requests_query(len(chunk)), variables).stdout)
             repository = data["data"]["repository"]
+            self.repository_id = repository.get("id") or self.repository_id
             # read here, so up never asks gh to arm what the repository refuses
             self.auto_merge_disabled = repository.get("autoMergeAllowed") is False
             self.merge_queue = bool(repository.get("mergeQueue"))
@@ -139,15 +143,14 @@ class GitHubForge:
         variables = self._repo_variables() | {f"l{i}": name for i, name in enumerate(wanted)}
         data = self._json(self.gh.graphql(labels_query(len(wanted)), variables).stdout)
         repository = data["data"]["repository"]
-        present = {name for i, name in enumerate(wanted) if repository.get(f"l{i}")}
-        self.known_labels |= present
-        return [name for name in wanted if name not in present]
+        self.known_labels |= {name for i, name in enumerate(wanted) if repository.get(f"l{i}")}
+        return [name for name in wanted if name not in self.known_labels]
 
     # writes
 
     def ensure_labels(self, labels: Sequence[str]) -> None:
-        """Make the labels the repository lacks (an unknown --label fails `gh pr create`):
-        once, before the PRs that use them are opened side by side."""
+        """Make the labels the repository lacks (a PR cannot carry one it lacks): once,
+        before the PRs that use them are opened side by side."""
         with self._labels_lock:
             for label in self._missing_labels(labels):
                 self.gh.run(
@@ -156,82 +159,133 @@ class GitHubForge:
                 self.known_labels.add(label)
 
     def create(self, request: NewPullRequest) -> PullRequest:
+        """One mutation opens it, a REST call adds its labels. The create is never sent twice:
+        after a failure that may have reached GitHub, the branch's PR is read first, and
+        one found is adopted (so is one that exists already)."""
         self.ensure_labels(request.labels)  # made already, as a rule: nothing to ask
+        fields = {"repo": self._repository_id(), "base": request.base, "head": request.head,
+                  "title": request.title}  # fmt: skip
+        typed = {"draft": "true" if request.draft else "false"}
         with _text_file(request.body) as body:
-            argv = [
-                "pr", "create", "-R", self.repository.slug,
-                f"--head={request.head}", f"--base={request.base}",
-                f"--title={request.title}", f"--body-file={body}",
-                *(f"--label={label}" for label in request.labels),
-                *(["--draft"] if request.draft else []),
-            ]  # fmt: skip
-            # gh's requests: the PR, then its labels
-            writes = 1 + bool(request.labels)
-            done = self.gh.run(*argv, mutating=True, check=False, writes=writes)
-        if done.dry_run:
-            return _would_open(request)
-        if done.ok:
-            match = _PULL_URL.search(done.stdout)
-        elif "already exists" in done.stderr:
-            match = _PULL_URL.search(done.stderr)
-            adopted = self.read([request.head]).get(request.head)
-            if match and adopted and adopted.number == int(match[1]):
+            pr = self._create(request, fields, typed | {"body": f"@{body}"})
+        missing = [label for label in request.labels if label not in pr.labels]
+        if missing:  # an adopted PR may have some already
+            where = f"{self._rest_path}/issues/{_number(pr)}/labels"
+            self._rest("POST", where, {"labels": missing})
+            pr = dataclasses.replace(pr, labels=(*pr.labels, *missing))
+        return pr
+
+    def _create(
+        self, request: NewPullRequest, fields: dict[str, str], typed: dict[str, str]
+    ) -> PullRequest:
+        for tried in range(len(RETRY_DELAYS) + 1):
+            try:
+                done: Completed | None = self._mutate(_CREATE, fields, typed, repeatable=False)
+            except CommandTimedOut:
+                if tried == len(RETRY_DELAYS):
+                    raise
+                done = None  # stopped: GitHub may have made it all the same
+            if done is not None and done.dry_run:
+                pr = _would_open(request)
+                break
+            if done is not None and done.ok:
+                node = self._json(done.stdout)["data"]["createPullRequest"]["pullRequest"]
+                pr = _opened(request, node)
+                break
+            if done is not None and "already exists" in done.stderr:
+                adopted = self._adoptable(request)
+                if adopted is None:
+                    raise self.gh.failure(done)
                 return adopted  # never a duplicate
-        else:
-            raise self.gh.failure(done)
-        if match is None:
-            raise self.gh.failure(done)
-        return PullRequest(
-            number=int(match[1]),
-            state="open",
-            head=request.head,
-            base=request.base,
-            title=request.title,
-            body=request.body,
-            url=match[0],
-            draft=request.draft,
+            if done is not None and (
+                not TRANSIENT.search(done.stderr) or tried == len(RETRY_DELAYS)
+            ):
+                raise self.gh.failure(done)
+            self.gh.pause(tried)
+            adopted = self._adoptable(request)  # made before the connection failed?
+            if adopted is not None:
+                return adopted
+        return pr
+
+    def _adoptable(self, request: NewPullRequest) -> PullRequest | None:
+        """The branch's open PR onto the same base, after a create that failed but may
+        have been carried out, or that found one there already."""
+        found = self.read([request.head]).get(request.head)
+        if found is None or found.state != "open" or found.base != request.base:
+            return None
+        return found
+
+    def _repository_id(self) -> str:
+        if self.repository_id is None:  # a write before any read: asked once
+            found = self.gh.graphql(
+                "query PrgroupsRepositoryId($owner: String!, $repo: String!) "
+                "{ repository(owner: $owner, name: $repo) { id } }",
+                self._repo_variables(),
+            )
+            self.repository_id = self._json(found.stdout)["data"]["repository"]["id"]
+        return self.repository_id
+
+    def _node_id(self, pr: PullRequest) -> str:
+        """The PR's GraphQL id: read with it, or made by us (a dry run's has none)."""
+        if pr.node_id is not None:
+            return pr.node_id
+        if pr.number == NEW_PR:
+            return f"<the new PR of {pr.head}>"
+        found = self.gh.graphql(
+            "query PrgroupsPullId($owner: String!, $repo: String!) { repository(owner: "
+            f"$owner, name: $repo) {{ pullRequest(number: {int(pr.number)}) {{ id }} }} }}",
+            self._repo_variables(),
+        )
+        data = self._json(found.stdout).get("data") or {}
+        node_id = ((data.get("repository") or {}).get("pullRequest") or {}).get("id")
+        if not node_id:
+            raise GhError(f"#{pr.number} is not on GitHub")
+        return str(node_id)
+
+    def _mutate(
+        self,
+        query: str,
+        fields: dict[str, str],
+        typed: dict[str, str] | None = None,
+        *,
+        repeatable: bool = True,
+    ) -> Completed:
+        """One GraphQL mutation: `fields` as strings (`-f`, never read as anything else),
+        `typed` as gh converts them (`-F`: booleans, `@file`); a failure is the caller's
+        to read."""
+        argv = ["api", "graphql", "--hostname", self.repository.host]
+        argv += [arg for key, value in fields.items() for arg in ("-f", f"{key}={value}")]
+        argv += [arg for key, value in (typed or {}).items() for arg in ("-F", f"{key}={value}")]
+        return self.gh.run(
+            *argv, "-f", f"query={query}", mutating=True, check=False, repeatable=repeatable
         )
 
     def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> int | None:
-        """`gh pr merge --auto`. gh merges at once a PR that is mergeable already, so only
-        a later read tells whether it is armed or merged."""
+        """One mutation. GitHub refuses to arm a PR that is mergeable already ("clean"):
+        that one is merged at once, so only a later read tells armed from merged."""
         if self.merge_queue:
             return self._enqueue(pr)
         if self.auto_merge_disabled:
             raise self._auto_merge_disabled(pr)
-        argv = ["pr", "merge", _number(pr), "-R", self.repository.slug, f"--{method}"]
-        done = self.gh.run(*argv, "--auto", mutating=True, check=False)
+        variables = {"id": self._node_id(pr), "method": method.upper()}
+        done = self._mutate(_ARM, variables)
         if not done.ok and "Auto merge is not allowed" in done.stderr:
             self.auto_merge_disabled = True
             raise self._auto_merge_disabled(pr)
         if not done.ok and re.search(r"is in (clean|unstable) status", done.stderr):
-            done = self.gh.run(*argv, mutating=True, check=False)  # mergeable now: merge it
+            done = self._mutate(_MERGE, variables)  # mergeable now: merge it
         if not done.ok:
             raise self.gh.failure(done)
         return None
 
     def _enqueue(self, pr: PullRequest) -> int | None:
-        """Into the base's merge queue, whose own settings say how it merges. `gh pr merge
-        --auto --squash` there only warns and enqueues nothing (and gh 2.23 knows no
-        queues): the mutation does it."""
-        node_id = pr.node_id
-        if node_id is None:  # just opened: its id is not in gh's answer
-            found = self.gh.graphql(
-                "query PrgroupsPullId($owner: String!, $repo: String!) { repository(owner: "
-                f"$owner, name: $repo) {{ pullRequest(number: {int(pr.number)}) {{ id }} }} }}",
-                self._repo_variables(),
-            )
-            data = self._json(found.stdout).get("data") or {}
-            node_id = ((data.get("repository") or {}).get("pullRequest") or {}).get("id")
-        if not node_id:
-            raise GhError(f"#{pr.number} is not on GitHub: it cannot be enqueued")
-        # no expected head: up may have pushed a new one a moment ago, which is the one meant
-        done = self.gh.run(
-            "api", "graphql", "--hostname", self.repository.host, "-f", f"id={node_id}",
-            "-f", "query=mutation PrgroupsEnqueue($id: ID!) { enqueuePullRequest(input: "
-            "{pullRequestId: $id}) { mergeQueueEntry { position } } }",
-            mutating=True,
-        )  # fmt: skip
+        """Into the base's merge queue, whose own settings say how it merges (`gh pr merge
+        --auto --squash` there only warns and enqueues nothing, and gh 2.23 knows no
+        queues). No expected head: up may have pushed a new one a moment ago, which is
+        the one meant."""
+        done = self._mutate(_ENQUEUE, {"id": self._node_id(pr)})
+        if not done.ok:
+            raise self.gh.failure(done)
         data = (self._json(done.stdout) if done.stdout.strip() else {}).get("data") or {}
         entry = (data.get("enqueuePullRequest") or {}).get("mergeQueueEntry") or {}
         return entry.get("position")
@@ -287,11 +341,15 @@ class GitHubForge:
             self._rest("PATCH", f"{where}/issues/{pr.number}",
                        {"milestone": numbers[people.milestone]})  # fmt: skip
 
-    def _rest(self, method: str, path: str, body: dict[str, Any]) -> None:
+    @property
+    def _rest_path(self) -> str:
+        return f"repos/{self.repository.owner}/{self.repository.name}"
+
+    def _rest(self, method: str, path: str, body: dict[str, Any]) -> Completed:
         import json
 
         with _text_file(json.dumps(body)) as payload:
-            self.gh.run(
+            return self.gh.run(
                 "api", "--hostname", self.repository.host, "--method", method, path,
                 "--input", str(payload), mutating=True,
             )  # fmt: skip
@@ -520,10 +578,9 @@ class GitHubForge:
         )
 
     def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
-        self.gh.run(
-            "pr", "edit", _number(pr), "-R", self.repository.slug,
-            *(f"--add-label={label}" for label in labels), mutating=True,
-        )  # fmt: skip
+        self._rest(
+            "POST", f"{self._rest_path}/issues/{_number(pr)}/labels", {"labels": list(labels)}
+        )
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
         with _text_file(body) as body_file:
@@ -555,6 +612,42 @@ class GitHubForge:
 def _number(pr: PullRequest) -> str:
     """The PR as gh names it; a dry run's new PR has no number yet."""
     return f"<the new PR of {pr.head}>" if pr.number == NEW_PR else str(pr.number)
+
+
+_CREATE = (
+    "mutation PrgroupsOpen($repo: ID!, $base: String!, $head: String!, $title: String!, "
+    "$body: String!, $draft: Boolean!) { createPullRequest(input: {repositoryId: $repo, "
+    "baseRefName: $base, headRefName: $head, title: $title, body: $body, draft: $draft}) "
+    "{ pullRequest { id number url } } }"
+)
+_ARM = (
+    "mutation PrgroupsArm($id: ID!, $method: PullRequestMergeMethod!) "
+    "{ enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) "
+    "{ pullRequest { autoMergeRequest { mergeMethod } } } }"
+)
+_MERGE = (
+    "mutation PrgroupsMerge($id: ID!, $method: PullRequestMergeMethod!) "
+    "{ mergePullRequest(input: {pullRequestId: $id, mergeMethod: $method}) "
+    "{ pullRequest { state } } }"
+)
+_ENQUEUE = (
+    "mutation PrgroupsEnqueue($id: ID!) { enqueuePullRequest(input: {pullRequestId: $id}) "
+    "{ mergeQueueEntry { position } } }"
+)
+
+
+def _opened(request: NewPullRequest, node: dict[str, Any]) -> PullRequest:
+    return PullRequest(
+        number=int(node["number"]),
+        state="open",
+        head=request.head,
+        base=request.base,
+        title=request.title,
+        body=request.body,
+        url=str(node["url"]),
+        draft=request.draft,
+        node_id=str(node["id"]),
+    )
 
 
 def _would_open(request: NewPullRequest) -> PullRequest:

@@ -109,10 +109,12 @@ class Hang:
 
 @dataclass
 class _Pending:
-    """A request recorded on arrival: what answers it, and the hang to wait out first."""
+    """A request recorded on arrival: what answers it, the hang to wait out first, and
+    the status that replaces its answer once it is carried out (lose_answer_next)."""
 
     answer: Callable[[], Reply]
     hang: Hang | None
+    lost: tuple[int, bool] | None = None  # the status instead, and whether it was done
 
 
 def _is_mutation(body: bytes) -> bool:
@@ -201,6 +203,7 @@ class FakeGitHub(Mutations):
         self.server_errors: list[str] = []  # tracebacks of requests the fake failed on
         self._failures: list[_Failure] = []
         self._hangs: list[Hang] = []
+        self._lost: list[tuple[str, int, bool]] = []
         self._lock = threading.RLock()
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
@@ -344,6 +347,20 @@ class FakeGitHub(Mutations):
             self._hangs.append(hang)
         return hang
 
+    def lose_answer_next(self, operation: str, status: int = 502, *, done: bool = True) -> None:
+        """Carry out the next `operation` request (or not, `done=False`), then answer
+        `status` instead (0: drop the connection): a proxy's 502 or a reset after GitHub
+        did the work, which only a read can tell from a request that never arrived."""
+        with self._lock:
+            self._lost.append((operation, status, done))
+
+    def _take_lost(self, operation: str) -> tuple[int, bool] | None:
+        found = next((lost for lost in self._lost if lost[0] == operation), None)
+        if found is None:
+            return None
+        self._lost.remove(found)
+        return found[1], found[2]
+
     def merge(self, number: int, method: str | None = None) -> str:
         """Merge the PR for real on the origin; returns the new tip of its base branch."""
         with self._lock:
@@ -436,7 +453,12 @@ class FakeGitHub(Mutations):
         with self._lock:
             self.origin.forget()
             try:
-                return pending.answer()
+                if pending.lost is None:
+                    return pending.answer()
+                status, done = pending.lost
+                if done:
+                    pending.answer()
+                return Reply(status, {"message": HTTPStatus(status).phrase} if status else None)
             except Exception as error:
                 return self._crashed(error)
             finally:
@@ -518,7 +540,7 @@ class FakeGitHub(Mutations):
         mutating = operation.kind == "mutation"
         self._record(Received("POST", "/graphql", operation.label, variables, query), mutating)
         answer = functools.partial(self._answer_graphql, document, operation, variables, headers)
-        return _Pending(answer, self._take_hang(operation.label))
+        return _Pending(answer, self._take_hang(operation.label), self._take_lost(operation.label))
 
     def _answer_graphql(
         self,
@@ -541,7 +563,9 @@ class FakeGitHub(Mutations):
         received = Received(method, path, f"REST {method} {path}", body or {}, "")
         self._record(received, method != "GET")
         answer = functools.partial(self._answer_rest, method, path, body, headers)
-        return _Pending(answer, self._take_hang(received.operation))
+        return _Pending(
+            answer, self._take_hang(received.operation), self._take_lost(received.operation)
+        )
 
     def _answer_rest(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Reply:
         injected = self._injected(headers)
@@ -568,6 +592,19 @@ class FakeGitHub(Mutations):
             found = self._label(unquote(label.group(1)))
             if found:
                 return Reply(200, self._rest_label(found["name"], found["id"]))
+        labels = re.fullmatch(re.escape(repo_path) + r"/issues/(\d+)/labels", path)
+        if labels and method == "POST":  # a name the repository lacks is made (ededed)
+            number = int(labels.group(1))
+            target = self.prs.get(number) or self.issues.get(number)
+            if target is None:
+                return Reply(404, {"message": "Not Found"})
+            names = [self._label(n)["name"] if self._label(n) else n
+                     for n in map(str, (body or {}).get("labels", []))]  # fmt: skip
+            for name in names:
+                self.add_label(name)
+                if name not in target.labels:
+                    target.labels.append(name)
+            return Reply(200, [self._rest_label(n, self.labels[n]) for n in target.labels])
         people = re.fullmatch(re.escape(repo_path) + r"/(pulls|issues)/(\d+)/(\w+)", path)
         if people and method == "POST" and people.group(3) in ("requested_reviewers", "assignees"):
             pr = self.prs.get(int(people.group(2)))
