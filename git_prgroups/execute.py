@@ -107,7 +107,9 @@ class Execution:
     not_pushed: set[BranchName] = field(default_factory=set)
     resynced: list[Push] = field(default_factory=list)
     deleted_remote: set[BranchName] = field(default_factory=set)
-    landed: bool = False
+    # the entries whose PR merged into its base this round (landed here, or at once by
+    # the forge); shared with the copies each forge write works in
+    merged: list[str] = field(default_factory=list)
 
     @classmethod
     def start(
@@ -738,15 +740,20 @@ def _arm(action: ArmAutoMerge, run: Execution) -> None:
         return
     pr = action.pr
     try:
-        place = run.forge.arm_auto_merge(pr, action.method)
+        armed = run.forge.arm_auto_merge(pr, action.method)
     except AutoMergeDisabled as error:  # off for the repository: said in full once
         details = {"auto-merge": "off"}
         run.events.add(Event("refused", error.message, action.name, pr.number, details))
         return
-    if place is not None:  # into the merge queue, whose own settings merge it
+    if armed.queued is not None:  # into the merge queue, whose own settings merge it
         again = " back" if action.again else ""
-        text = f"#{pr.number}{again} into the merge queue (place {place})"
-        run.tell(Event("auto-merge", text, action.name, pr.number, {"queued": place}))
+        text = f"#{pr.number}{again} into the merge queue (place {armed.queued})"
+        run.tell(Event("auto-merge", text, action.name, pr.number, {"queued": armed.queued}))
+        return
+    if armed.merged:  # its base moved: dependents may start in the next round
+        run.merged.append(action.name)
+        text = f"#{pr.number} at once (it was mergeable already)"
+        run.tell(Event("merged", text, action.name, pr.number))
         return
     again = " on again" if action.again else ""
     run.tell(Event("auto-merge", f"#{pr.number}{again} ({action.method})", action.name, pr.number))
@@ -834,7 +841,8 @@ def _land_armed(action: LandArmed, run: Execution) -> None:
         return
     for landing in run.forge.land(action.orders, workers=run.workers, progress=run.events.progress):
         run.events.add(_landing_event(run.spec, landing))
-        run.landed |= landing.outcome == "landed"
+        if landing.outcome == "landed":
+            run.merged.append(landing.name)
 
 
 def _landing_event(spec: Spec, landing: Landing) -> Event:

@@ -132,6 +132,17 @@ class IssueFacts:
 
 
 Posted = Literal["posted", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Armed:
+    """What arming a PR did: its place in the base's merge queue, or a merge at once (a
+    forge that merges a PR it finds mergeable already, rather than arm it)."""
+
+    queued: int | None = None
+    merged: bool = False
+
+
 REPORT_MARK = "<!-- git prgroups report: edited in place by each report --post -->"
 
 

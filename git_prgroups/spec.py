@@ -25,6 +25,17 @@ SYSTEM_FOLDERS = frozenset(
         "/sys", "/usr", "/var/lib", "/var/log", "/var/run", "/System", "/Library",
     )
 )  # fmt: skip
+# a memory-backed folder anyone may use (only named here, never written to)
+USERS_FOLDERS = frozenset({Path("/dev/shm")})  # noqa: S108
+
+
+def in_system_folder(path: Path) -> bool:
+    """Where no worktree belongs: the root itself, or a folder the system keeps."""
+    folders = {path, *path.parents}
+    return path.parent == Path("/") or (
+        not SYSTEM_FOLDERS.isdisjoint(folders) and USERS_FOLDERS.isdisjoint(folders)
+    )
+
 
 ForgeKind = Literal["auto", "github", "local"]
 Resolution = Literal["fixed", "no-fix"]

@@ -22,12 +22,12 @@ from git_prgroups.spec import (
     FORGES,
     MERGE_METHODS,
     RESOLUTIONS,
-    SYSTEM_FOLDERS,
     WORKTREE_FIELDS,
     Defaults,
     Entry,
     IssueNote,
     Spec,
+    in_system_folder,
 )
 from git_prgroups.tomllines import KeyPath, line_of, second_definition, unclosed
 
@@ -306,7 +306,7 @@ class _Validator:
         where = ("defaults", "worktree")
         for entry in entries:
             path = entry.worktree  # relative or absolute, anywhere that is the user's own
-            if path.parent == Path("/") or not SYSTEM_FOLDERS.isdisjoint({path, *path.parents}):
+            if in_system_folder(path):
                 raise self.fail(
                     where,
                     f"puts the worktree of pr.{entry.name} at {path}, in a system folder; "

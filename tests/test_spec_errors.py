@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from git_prgroups.spec import in_system_folder
 
 from conftest import snapshot
 
@@ -317,3 +321,14 @@ def test_spec_that_is_a_directory(world, cli):
 
     assert outcome.code == 2
     assert "is a directory" in outcome.err
+
+
+@pytest.mark.parametrize(
+    ("path", "system"),
+    [("/dev/shm/bench/wt", False), ("/dev/pts/wt", True), ("/etc/wt", True),
+     ("/wt", True), ("/home/me/wt", False), ("/tmp/wt", False)],
+)  # fmt: skip
+def test_memory_backed_dev_shm_is_the_users_own_but_not_the_rest_of_dev(
+    path: str, system: bool
+) -> None:
+    assert in_system_folder(Path(path)) is system

@@ -29,7 +29,7 @@ from git_prgroups.forges.choose import choose_forge
 from git_prgroups.forges.gh import Gh, repository_from_setting
 from git_prgroups.forges.github import GitHubForge
 from git_prgroups.git import Git
-from git_prgroups.model import NewPullRequest
+from git_prgroups.model import Armed, NewPullRequest
 from git_prgroups.proc import Runner
 from git_prgroups.specfile import load_spec
 
@@ -336,7 +336,7 @@ def test_clean_status_race_merges_the_pr_plainly(epic: World, hub: FakeGitHub) -
         message="Pull request Pull request is in clean status",
     )
 
-    github.arm_auto_merge(pr, "squash")
+    assert github.arm_auto_merge(pr, "squash") == Armed(merged=True)
 
     assert hub.prs[number].state == "MERGED"
     assert github.read([branch])[branch].state == "merged"
@@ -1379,7 +1379,9 @@ def test_a_write_github_refuses_for_a_rate_limit_waits_as_github_asks_and_is_sen
 
     use_gh(gh, epic.base / "gh-bin", monkeypatch)
     monkeypatch.setattr(gh_module, "WRITES_PER_MINUTE", 1000)  # no pacing: refusals come
-    limits = RateLimits(writes_per_minute=4, second=FAST_SECOND, retry_after=retry_after)
+    # a minute of 0.6 s: four writes side by side pass more than four in any window,
+    # however loaded the machine (a gh write takes well under 0.15 s)
+    limits = RateLimits(writes_per_minute=4, second=5 * FAST_SECOND, retry_after=retry_after)
     fake, outcome = group_a_opened_under(epic, monkeypatch, cli, limits)
 
     assert outcome.code == 0, outcome.out + outcome.err
@@ -1396,6 +1398,8 @@ def test_a_write_github_refuses_for_a_rate_limit_waits_as_github_asks_and_is_sen
         branch_of(epic, name) for name in GROUP_A
     )  # one PR each: a refused create was never made, so it is sent again, once
     assert all(pr.auto_merge_method == "REBASE" for pr in fake.prs.values())
+    paced = [e["message"] for e in said if e["details"].get("reason") == "pacing"]
+    assert paced and all("at most 1000 a minute" not in m for m in paced)  # budget learned
 
 
 def test_writes_paced_under_githubs_budget_are_never_refused(

@@ -25,14 +25,14 @@ from git_prgroups.planning.actions import (
     RecordPushed,
     Report,
 )
-from git_prgroups.planning.up import Texts, merged_since, plan_landings, plan_up, wants_texts
+from git_prgroups.planning.up import Texts, plan_landings, plan_up, wants_texts
 from git_prgroups.planning.world import World
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 
 MAX_ROUNDS = 50  # each round after the first follows a landing that unblocked something
-# After these the PRs are read again: a forge may merge an armed PR at once, and the
-# local forge lands what was just opened. (New worktrees change no PR.)
+# After these the local forge's PRs are read again, to land what was just opened or
+# armed. (New worktrees change no PR.)
 TOUCHING_PRS = (RecordPushed, PushBranches, OpenPR, ArmAutoMerge, AddLabels, EditPR)
 
 
@@ -74,19 +74,18 @@ def run_up(
         execute([a for a in plan if not isinstance(a, Report)], run)
         if dry_run:
             break
-        base_moved = False
-        if any(isinstance(a, TOUCHING_PRS) for a in plan):  # what may now merge or land
-            before, world = world, observe(spec, git, forge)
-            for name, pr in merged_since(spec, before, world):
-                text = f"#{pr.number} at once (it was mergeable already)"
-                run.tell(Event("merged", text, name, pr.number))
-                base_moved = True
-            if base_moved:
-                git.fetch(spec.defaults.remote)
-        run.landed = False
-        execute(plan_landings(spec, world), run)
-        if not (base_moved or run.landed):
-            break  # else dependents may be ready now: another round
+        if forge.merges_on_its_own:  # arming told what merged at once
+            if not run.merged:
+                break
+            git.fetch(spec.defaults.remote)  # the base moved: dependents may be ready now
+        else:  # the local forge lands what was just opened or armed (and fetches it)
+            if any(isinstance(a, TOUCHING_PRS) for a in plan):
+                world = observe(spec, git, forge)
+            run.merged.clear()
+            execute(plan_landings(spec, world), run)
+            if not run.merged:
+                break
+        run.merged.clear()
     execute(reports, run)
     if len(events) == told:
         events.add(

@@ -12,6 +12,7 @@ from typing import Protocol
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Progress
 from git_prgroups.model import (
+    Armed,
     BranchName,
     Issue,
     Landing,
@@ -51,10 +52,10 @@ class Forge(Protocol):
     def create(self, request: NewPullRequest) -> PullRequest:
         """Open a PR (one that exists for the branch already is adopted, never doubled)."""
 
-    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> int | None:
-        """Turn on auto-merge (GitHub may merge a mergeable PR at once: read to know);
-        where the base has a merge queue, enqueue it and return its place there.
-        Raises AutoMergeDisabled when the repository does not allow it."""
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> Armed:
+        """Turn on auto-merge, or merge at once a PR that is mergeable already (GitHub);
+        where the base has a merge queue, enqueue it. Raises AutoMergeDisabled when the
+        repository does not allow it."""
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None: ...
 

@@ -129,11 +129,16 @@ class Pacer:
 
     A write counts from when it is sent until a minute (an hour) after it has ended:
     GitHub counts it when its requests arrive, which is somewhere between the two, so
-    however slow gh or the network, prgroups never counts one out before GitHub does."""
+    however slow gh or the network, prgroups never counts one out before GitHub does.
+    A refusal for a rate limit holds every write until the wait GitHub asked for is
+    over, and lowers the budget to what GitHub let through in the minute before it
+    (the same token may be writing elsewhere too)."""
 
     def __init__(self) -> None:
         self._sent: list[list[float]] = []  # each write's time: its start, then its end
         self._lock = threading.Lock()
+        self._held_until = 0.0
+        self.per_minute = WRITES_PER_MINUTE
 
     def turn(self, runner: Runner, writes: int = 1) -> list[list[float]] | None:
         """Wait for the budget to allow `writes` more (the requests one gh command makes);
@@ -143,20 +148,24 @@ class Pacer:
                 now, minute, hour = time.monotonic(), 60 * SECOND, 3600 * SECOND
                 self._sent = [at for at in self._sent if now - at[0] < hour]
                 recent = sorted(at[0] for at in self._sent if now - at[0] < minute)
-                if (
-                    len(recent) + writes <= WRITES_PER_MINUTE
+                per_minute = min(self.per_minute, WRITES_PER_MINUTE)
+                if now < self._held_until:
+                    wait = self._held_until - now
+                elif (
+                    len(recent) + writes <= per_minute
                     and len(self._sent) + writes <= WRITES_PER_HOUR
                 ) or not self._sent:
                     taken = [[now] for _ in range(writes)]
                     self._sent += taken
                     return taken
-                wait = (
-                    recent[len(recent) + writes - WRITES_PER_MINUTE - 1] + minute - now
-                    if len(recent) + writes > WRITES_PER_MINUTE
-                    else min(at[0] for at in self._sent) + hour - now
-                )  # fmt: skip
+                else:
+                    wait = (
+                        recent[max(len(recent) + writes - per_minute - 1, 0)] + minute - now
+                        if len(recent) + writes > per_minute
+                        else min(at[0] for at in self._sent) + hour - now
+                    )  # fmt: skip
             text = (
-                f"pacing writes to GitHub: at most {WRITES_PER_MINUTE} a minute and "
+                f"pacing writes to GitHub: at most {per_minute} a minute and "
                 f"{WRITES_PER_HOUR} an hour, under its limits"
             )
             details: dict[str, object] = {"reason": "pacing", "seconds": round(wait / SECOND)}
@@ -168,6 +177,18 @@ class Pacer:
         with self._lock:
             for at in taken:
                 at[0] = time.monotonic()
+
+    def refused(self, taken: list[list[float]], seconds: float, *, lower: bool) -> None:
+        """GitHub refused a request for a rate limit and asked for `seconds`: no write is
+        sent until the wait is over; the refused writes never counted, and (`lower`, a
+        write over the secondary limit) fewer are sent a minute after it."""
+        with self._lock:
+            now = time.monotonic()
+            self._sent = [at for at in self._sent if not any(at is t for t in taken)]
+            if lower:
+                let_through = sum(1 for at in self._sent if now - at[0] < 60 * SECOND)
+                self.per_minute = max(1, min(self.per_minute, let_through))
+            self._held_until = max(self._held_until, now + seconds * SECOND)
 
 
 @dataclass(frozen=True)
@@ -289,6 +310,7 @@ class Gh:
             limit = _rate_limit(done, headers)
             if limit is not None and limited + 1 < LIMIT_TRIES:
                 wait = limit.wait if limit.wait is not None else LIMIT_WAIT * 2**limited
+                self._pacer.refused(taken, wait, lower=limit.kind == "secondary" and bool(taken))
                 if self._wait_out(limit, wait):
                     return self._stopped(argv, check)
                 limited += 1

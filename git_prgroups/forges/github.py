@@ -25,6 +25,7 @@ from git_prgroups.forges.gh import RETRY_DELAYS, TRANSIENT, Gh, GhError
 from git_prgroups.model import (
     NEW_PR,
     REPORT_MARK,
+    Armed,
     BranchName,
     Checks,
     Issue,
@@ -260,11 +261,11 @@ class GitHubForge:
             *argv, "-f", f"query={query}", mutating=True, check=False, repeatable=repeatable
         )
 
-    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> int | None:
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> Armed:
         """One mutation. GitHub refuses to arm a PR that is mergeable already ("clean"):
-        that one is merged at once, so only a later read tells armed from merged."""
+        that one is merged at once, with a second."""
         if self.merge_queue:
-            return self._enqueue(pr)
+            return Armed(queued=self._enqueue(pr))
         if self.auto_merge_disabled:
             raise self._auto_merge_disabled(pr)
         variables = {"id": self._node_id(pr), "method": method.upper()}
@@ -272,11 +273,12 @@ class GitHubForge:
         if not done.ok and "Auto merge is not allowed" in done.stderr:
             self.auto_merge_disabled = True
             raise self._auto_merge_disabled(pr)
-        if not done.ok and re.search(r"is in (clean|unstable) status", done.stderr):
+        merged = not done.ok and bool(re.search(r"is in (clean|unstable) status", done.stderr))
+        if merged:
             done = self._mutate(_MERGE, variables)  # mergeable now: merge it
         if not done.ok:
             raise self.gh.failure(done)
-        return None
+        return Armed(merged=merged and not done.dry_run)
 
     def _enqueue(self, pr: PullRequest) -> int | None:
         """Into the base's merge queue, whose own settings say how it merges (`gh pr merge

@@ -23,6 +23,7 @@ from git_prgroups.git import Git
 from git_prgroups.locking import is_held
 from git_prgroups.model import (
     NEW_PR,
+    Armed,
     BranchName,
     Issue,
     Landing,
@@ -148,9 +149,9 @@ class LocalForge:
             data["pulls"].append(record)
             return pull
 
-    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> int | None:
+    def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> Armed:
         self._update(pr, f"auto-merge ({method})", auto_merge=method)
-        return None
+        return Armed()
 
     def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
         self._update(pr, f"labels {', '.join(labels)}", labels=[*pr.labels, *labels])

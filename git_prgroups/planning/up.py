@@ -426,14 +426,3 @@ def conflict_advice(spec: Spec, entry: Entry, base: Sha | None) -> str:
         f"does not apply on {onto} ({(base or '')[:7]}): rebase it in {entry.worktree} "
         f"(git rebase {onto}), resolve, and run up again"
     )
-
-
-def merged_since(spec: Spec, before: World, after: World) -> list[tuple[str, PullRequest]]:
-    """Entries whose PR merged between two reads (a forge that merges a mergeable PR the
-    moment auto-merge is asked for)."""
-    merged = []
-    for entry in spec.entries:
-        now, then = after.prs.get(entry.branch), before.prs.get(entry.branch)
-        if now and now.state == "merged" and (then is None or then.state != "merged"):
-            merged.append((entry.name, now))
-    return merged
