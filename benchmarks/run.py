@@ -483,10 +483,11 @@ READING = """## Reading the figures
 - The repositories are clones of their origin, their objects in the pack the clone
   brought. A checkout of files all just committed (loose objects) takes twice as
   long, which makes the hand loop slower and every ratio against it look better.
-- The PRs on the fake GitHub: each `gh pr create` makes three requests and each `gh
-  pr merge --auto` four; prgroups reads all PRs in one request before and one after.
-  Four writes are under way at once (`[defaults] jobs`, `--jobs`), each PR's arming
-  as soon as it is open.
+- The PRs on the fake GitHub: each `gh pr create` of the hand loop makes three
+  requests and each `gh pr merge --auto` four; prgroups reads all PRs in one request,
+  then opens each PR with one mutation and arms it with one more. Four writes are
+  under way at once (`[defaults] jobs`, `--jobs`), each PR's arming as soon as it is
+  open.
 - A disk shared with other machines (as this one's is) makes every figure that
   writes files vary by a factor of two from run to run; `--where /dev/shm` measures
   the commands instead.
