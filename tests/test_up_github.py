@@ -324,6 +324,26 @@ def test_create_adopts_the_pr_gh_says_already_exists(epic: World, hub: FakeGitHu
     assert list(hub.prs) == [number]
 
 
+def test_a_forks_newer_pr_of_the_same_branch_name_hides_nothing(
+    epic: World, hub: FakeGitHub
+) -> None:
+    """The read asks each branch's newest PR only (a fifth of GitHub's points); where
+    that is a fork's, it looks further back for ours, in one more query."""
+    branch, other = pushed_branch(epic, "code-hygiene"), pushed_branch(epic, "fix-model-configs")
+    git("branch", "elsewhere", branch, cwd=epic.origin)
+    ours = hub.add_pr(branch, "ours", "body\n")
+    theirs = hub.add_pr("elsewhere", "a fork's", "body\n")
+    hub.prs[theirs].head, hub.prs[theirs].from_fork = branch, True  # newer, same name
+    plain = hub.add_pr(other, "plain", "body\n")
+    before = len(hub.requests)
+
+    found = forge().read([branch, other])
+
+    assert (found[branch].number, found[branch].title) == (ours, "ours")
+    assert found[other].number == plain
+    assert hub.requests[before:] == ["PrgroupsPullRequests"] * 2
+
+
 def test_clean_status_race_merges_the_pr_plainly(epic: World, hub: FakeGitHub) -> None:
     branch = pushed_branch(epic, "code-hygiene")
     number = hub.add_pr(branch, "title", "body\n")
@@ -605,7 +625,12 @@ def test_sync_on_github_keeps_a_conflicting_branch_and_a_reviewers_commit(
     ],
     ids=["http-502", "rate-limit", "dropped"],
 )
-def test_transient_faults_are_retried(epic: World, hub: FakeGitHub, cli, fault) -> None:
+def test_transient_faults_are_retried(
+    epic: World, hub: FakeGitHub, cli, fault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a rate limit without headers is waited out for a minute, then two, on GitHub's
+    # clock: a short one here
+    monkeypatch.setattr(gh_module, "SECOND", FAST_SECOND)
     hub.fail_next(**fault, count=2)
 
     outcome = cli("status", "--json", cwd=epic.repo)

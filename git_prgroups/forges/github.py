@@ -43,6 +43,7 @@ from git_prgroups.model import (
 from git_prgroups.proc import CommandTimedOut, Completed
 
 BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
+FORK_DEPTH = 5  # PRs looked at for a branch whose newest is a fork's
 _PR_FIELDS = (
     "id number state title body url isDraft isCrossRepository headRefName baseRefName "
     "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
@@ -75,10 +76,13 @@ _ROLLUP: dict[str | None, Checks] = {
 }
 
 
-def pull_requests_query(count: int) -> str:
+def pull_requests_query(count: int, first: int = 1) -> str:
+    """Each branch's newest `first` PRs. One costs a fifth of GitHub's points for five
+    (its cost counts every connection under each PR asked for): five are asked only
+    for a branch whose newest PR is a fork's of the same name."""
     params = ", $base: String!" + "".join(f", $b{i}: String!" for i in range(count))
     aliases = " ".join(
-        f"b{i}: pullRequests(headRefName: $b{i}, first: 5, states: [OPEN, CLOSED, MERGED], "
+        f"b{i}: pullRequests(headRefName: $b{i}, first: {first}, states: [OPEN, CLOSED, MERGED], "
         f"orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ {_PR_FIELDS} }} }}"
         for i in range(count)
     )
@@ -119,22 +123,27 @@ class GitHubForge:
 
     def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         found: dict[BranchName, PullRequest] = {}
-        unique = list(dict.fromkeys(branches))
-        for start in range(0, len(unique), BRANCHES_PER_QUERY):
-            chunk = unique[start : start + BRANCHES_PER_QUERY]
-            variables = self._repo_variables() | {"base": self.base}
-            variables |= {f"b{i}": b for i, b in enumerate(chunk)}
-            data = self._json(self.gh.graphql(pull_requests_query(len(chunk)), variables).stdout)
-            repository = data["data"]["repository"]
-            self.repository_id = repository.get("id") or self.repository_id
-            # read here, so up never asks gh to arm what the repository refuses
-            self.auto_merge_disabled = repository.get("autoMergeAllowed") is False
-            self.merge_queue = bool(repository.get("mergeQueue"))
-            for i, branch in enumerate(chunk):
-                nodes = (repository.get(f"b{i}") or {}).get("nodes") or []
-                ours = [n for n in nodes if not n.get("isCrossRepository")]
-                if ours:
-                    found[branch] = _pull_request(ours[0])
+        forked: list[BranchName] = []  # the newest PR is a fork's: look further back
+        for first, wanted in ((1, list(dict.fromkeys(branches))), (FORK_DEPTH, forked)):
+            for start in range(0, len(wanted), BRANCHES_PER_QUERY):
+                chunk = wanted[start : start + BRANCHES_PER_QUERY]
+                variables = self._repo_variables() | {"base": self.base}
+                variables |= {f"b{i}": b for i, b in enumerate(chunk)}
+                query = pull_requests_query(len(chunk), first)
+                repository = self._json(self.gh.graphql(query, variables).stdout)["data"][
+                    "repository"
+                ]
+                self.repository_id = repository.get("id") or self.repository_id
+                # read here, so up never asks gh to arm what the repository refuses
+                self.auto_merge_disabled = repository.get("autoMergeAllowed") is False
+                self.merge_queue = bool(repository.get("mergeQueue"))
+                for i, branch in enumerate(chunk):
+                    nodes = (repository.get(f"b{i}") or {}).get("nodes") or []
+                    ours = [n for n in nodes if not n.get("isCrossRepository")]
+                    if ours:
+                        found[branch] = _pull_request(ours[0])
+                    elif nodes and first == 1:
+                        forked.append(branch)
         return found
 
     def _missing_labels(self, labels: Sequence[str]) -> list[str]:

@@ -457,7 +457,7 @@ class ObjectGraph:
             else None,
             "potentialMergeCommit": None,
             "reviewDecision": None,
-            "isCrossRepository": False,
+            "isCrossRepository": pr.from_fork,
             "maintainerCanModify": False,
             "isInMergeQueue": False,
             "isMergeQueueEnabled": False,

@@ -25,6 +25,7 @@ class FakePR:
     base: str
     state: str = "OPEN"
     draft: bool = False
+    from_fork: bool = False  # its head is a fork's branch of the same name
     labels: list[str] = field(default_factory=list)
     merge_state_status: str = "BLOCKED"
     auto_merge_method: str | None = None
