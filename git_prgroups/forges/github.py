@@ -3,9 +3,9 @@
 Reads are one `gh api graphql` query for every branch of the spec (aliases,
 branch names as variables), which gives the same fields on gh 2.23 as on the
 newest gh, `autoMergeRequest` included. A PR is opened and armed by GraphQL
-mutations that name the repository and labels by the ids that read gave: one
-request each, where `gh pr create` and `gh pr merge --auto` look everything up
-again (five requests against two). Other writes are gh's own commands or REST.
+mutations that name the repository by the id that read gave: one request each,
+where `gh pr create` and `gh pr merge --auto` look everything up again. Other
+writes are gh's own commands or REST.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from git_prgroups.proc import CommandTimedOut, Completed
 
 BRANCHES_PER_QUERY = 50  # keeps each query well inside GitHub's node limits
 FORK_DEPTH = 5  # PRs looked at for a branch whose newest is a fork's
+_FORKS_ONLY = object()  # a branch whose PRs read so far are all forks'
 _PR_FIELDS = (
     "id number state title body url isDraft isCrossRepository headRefName baseRefName "
     "headRefOid mergeStateStatus mergeable autoMergeRequest { mergeMethod } "
@@ -122,28 +123,34 @@ class GitHubForge:
     # reads
 
     def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
-        found: dict[BranchName, PullRequest] = {}
-        forked: list[BranchName] = []  # the newest PR is a fork's: look further back
-        for first, wanted in ((1, list(dict.fromkeys(branches))), (FORK_DEPTH, forked)):
-            for start in range(0, len(wanted), BRANCHES_PER_QUERY):
-                chunk = wanted[start : start + BRANCHES_PER_QUERY]
-                variables = self._repo_variables() | {"base": self.base}
-                variables |= {f"b{i}": b for i, b in enumerate(chunk)}
-                query = pull_requests_query(len(chunk), first)
-                repository = self._json(self.gh.graphql(query, variables).stdout)["data"][
-                    "repository"
-                ]
-                self.repository_id = repository.get("id") or self.repository_id
-                # read here, so up never asks gh to arm what the repository refuses
-                self.auto_merge_disabled = repository.get("autoMergeAllowed") is False
-                self.merge_queue = bool(repository.get("mergeQueue"))
-                for i, branch in enumerate(chunk):
-                    nodes = (repository.get(f"b{i}") or {}).get("nodes") or []
-                    ours = [n for n in nodes if not n.get("isCrossRepository")]
-                    if ours:
-                        found[branch] = _pull_request(ours[0])
-                    elif nodes and first == 1:
-                        forked.append(branch)
+        """Each branch's newest PR of this repository: the newest PR of each asked first;
+        where that is a fork's of the same name, its last FORK_DEPTH in one more query."""
+        found = self._read_newest(list(dict.fromkeys(branches)), 1)
+        forked = [b for b in dict.fromkeys(branches) if found.get(b) is _FORKS_ONLY]
+        found |= self._read_newest(forked, FORK_DEPTH)
+        return {b: pr for b, pr in found.items() if isinstance(pr, PullRequest)}
+
+    def _read_newest(
+        self, branches: list[BranchName], first: int
+    ) -> dict[BranchName, PullRequest | object]:
+        found: dict[BranchName, PullRequest | object] = {}
+        for start in range(0, len(branches), BRANCHES_PER_QUERY):
+            chunk = branches[start : start + BRANCHES_PER_QUERY]
+            variables = self._repo_variables() | {"base": self.base}
+            variables |= {f"b{i}": b for i, b in enumerate(chunk)}
+            query = pull_requests_query(len(chunk), first)
+            repository = self._json(self.gh.graphql(query, variables).stdout)["data"]["repository"]
+            self.repository_id = repository.get("id") or self.repository_id
+            # read here, so up never asks gh to arm what the repository refuses
+            self.auto_merge_disabled = repository.get("autoMergeAllowed") is False
+            self.merge_queue = bool(repository.get("mergeQueue"))
+            for i, branch in enumerate(chunk):
+                nodes = (repository.get(f"b{i}") or {}).get("nodes") or []
+                ours = [n for n in nodes if not n.get("isCrossRepository")]
+                if ours:
+                    found[branch] = _pull_request(ours[0])
+                elif nodes:
+                    found[branch] = _FORKS_ONLY
         return found
 
     def _missing_labels(self, labels: Sequence[str]) -> list[str]:
@@ -159,8 +166,8 @@ class GitHubForge:
     # writes
 
     def ensure_labels(self, labels: Sequence[str]) -> None:
-        """Make the labels the repository lacks (a PR cannot carry one it lacks): once,
-        before the PRs that use them are opened side by side."""
+        """Make the labels the repository lacks: once, before the PRs that use them are
+        opened side by side (which would otherwise each make them, racing)."""
         with self._labels_lock:
             for label in self._missing_labels(labels):
                 self.gh.run(
