@@ -822,3 +822,18 @@ def test_requests_and_mutations_are_logged(run: Gh, fake: FakeGitHub) -> None:
     assert created.variables["input"]["headRefName"] == "feature"
     run.ok("pr", "close", str(number), "-R", fake.slug)
     assert fake.mutations == ["PullRequestCreate", "PullRequestClose"]
+
+
+def test_a_query_costs_what_github_computes() -> None:
+    """The example of GitHub's docs ("Rate limits and query limits for the GraphQL API"):
+    100 repositories, 50 PRs each, 10 comments each: 5,101 requests, 51 points."""
+    from fakes.github.graphql import parse, query_cost
+
+    document = parse(
+        "query { viewer { login repositories(first: 100) { edges { node { name "
+        "pullRequests(first: 50) { edges { node { title comments(first: 10) { edges { "
+        "node { bodyHTML } } } } } } } } } } }"
+    )
+    assert query_cost(document, document.operations[0], {}) == 51
+    sized = parse("query Q($n: Int!) { viewer { repositories(first: $n) { nodes { name } } } }")
+    assert query_cost(sized, sized.operations[0], {"n": 100}) == 1  # at least 1

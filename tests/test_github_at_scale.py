@@ -1,6 +1,7 @@
 """200 entries on GitHub, within its rate limits (issue 21): the fake enforces GitHub's
 own limits, on a clock where prgroups' unpaced writes would pass them, and refuses
-nothing; the run after sends no write and a bounded number of reads."""
+nothing; the run after sends no write and a bounded number of reads; watch polls the
+200 open PRs within its share of GitHub's hourly points."""
 
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ import pytest
 from fakes.github import RateLimits, gh_binaries
 from test_up_github import serve, use_gh
 
+from git_prgroups.commands import watch as watch_module
+from git_prgroups.commands.watch import run_watch
 from git_prgroups.forges import gh as gh_module
+from git_prgroups.forges.choose import choose_forge
 from git_prgroups.forges.github import BRANCHES_PER_QUERY
+from git_prgroups.forges.points import POINTS_PER_HOUR, POLL_SHARE
+from git_prgroups.git import Git
+from git_prgroups.proc import Runner
+from git_prgroups.specfile import load_spec
 
-from conftest import World, git, up
+from conftest import World, git, telling, up
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +41,7 @@ def spec_of(entries: int) -> str:
     )
 
 
-def test_two_hundred_prs_are_opened_and_armed_without_one_refused_request(
+def test_two_hundred_prs_are_opened_armed_and_watched_within_githubs_limits(
     world: World, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
     if not GH:
@@ -69,3 +77,29 @@ def test_two_hundred_prs_are_opened_and_armed_without_one_refused_request(
         assert fake.requests[reads:] == ["PrgroupsPullRequests"] * math.ceil(
             ENTRIES / BRANCHES_PER_QUERY
         )
+
+        reads, points = len(fake.requests), len(fake.points)
+        lines: list[str] = []
+        spec = load_spec(world.repo / "prgroups.toml", world.repo)
+        git_ = Git(Runner(), world.repo)
+        synced: list[object] = []
+        monkeypatch.setattr(watch_module, "run_sync", lambda *a, **k: synced.append(a))
+        outcome = run_watch(spec, git_, choose_forge(spec, git_), telling(lines),
+                            interval=0.001, max_interval=0.004, max_rounds=4)  # fmt: skip
+
+        assert (outcome.rounds, outcome.all_merged) == (4, False), lines
+        assert git_.runner.mutating_calls == [] and len(fake.mutations) == writes
+        # a round reads every branch once: sync and up plan from that read, and rounds
+        # after the first, which find the world as it was, run nothing more
+        watched = fake.requests[reads:]
+        assert watched == ["PrgroupsPullRequests"] * 4 * math.ceil(ENTRIES / BRANCHES_PER_QUERY)
+        assert len(synced) == 1  # the world the commands found nothing to do in, unchanged
+        per_round = sum(cost for _, cost in fake.points[points:]) / 4
+        assert per_round == 20  # 5 a query: 50 branches, 9 connections each, 1 PR deep
+        # the wait between rounds pays the round's points back at the polling share of
+        # GitHub's hourly budget (41.7 a minute): 28.8 s of GitHub's here
+        pause = per_round * 3600 / (POINTS_PER_HOUR * POLL_SHARE)
+        sleeps = [line for line in lines if line.startswith("waiting")]
+        assert sleeps == [f"waiting {pause * SECOND:.3g} s (the forge's read budget; "
+                          "Ctrl-C stops)"], "\n".join(lines)  # told once  # fmt: skip
+        assert fake.refused == []

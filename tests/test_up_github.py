@@ -535,8 +535,9 @@ def test_prune_on_github_deletes_merged_branches_and_closes_finished_issues(
 
 
 def test_watch_waits_for_github_to_merge_then_starts_the_dependent(
-    epic: World, hub: FakeGitHub
+    epic: World, hub: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(gh_module, "SECOND", FAST_SECOND)  # a round's point: 3 ms, not 1.4 s
     pushed_branch(epic, "delete-mojo-guides")
     up(epic, "delete-mojo-guides")
     spec = load_spec(epic.repo / "prgroups.toml", epic.repo)
@@ -1444,3 +1445,48 @@ def test_writes_paced_under_githubs_budget_are_never_refused(
     assert fake.refused == [], fake.mutations
     assert any(e["details"].get("reason") == "pacing" for e in said if e["event"] == "waiting")
     assert len(fake.prs) == 7 and all(pr.auto_merge_method for pr in fake.prs.values())
+
+
+def test_a_merged_pr_is_final_so_a_forge_that_polls_never_asks_for_it_again(
+    epic: World, hub: FakeGitHub
+) -> None:
+    merged, open_ = pushed_branch(epic, "code-hygiene"), pushed_branch(epic, "delete-mojo-guides")
+    number = hub.add_pr(merged, "fix: hygiene")
+    hub.add_pr(open_, "fix: guides")
+    hub.merge(number)
+    polling = forge()
+
+    first = polling.read([merged, open_])
+    asked = len(hub.received)
+    again = polling.read([merged, open_])
+
+    assert again == first and again[merged].state == "merged"
+    [query] = hub.received[asked:]
+    assert [v for k, v in query.variables.items() if k[0] == "b" and k[1:].isdigit()] == [open_]
+    assert polling.points.spent == 2  # each answer said its cost: 1 point, the least
+
+
+def test_a_read_over_githubs_hourly_points_waits_for_the_hour_to_end(
+    epic: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub's primary GraphQL limit: points an hour, each query its computed cost. Over
+    them, GitHub answers RATE_LIMITED with x-ratelimit-reset; the read waits until then
+    (an hour of 1.8 s here) and is answered."""
+    from fakes.github import RateLimits
+
+    use_gh(gh, epic.base / "gh-bin", monkeypatch)
+    point_spec_at_fake(epic)
+    second = FAST_SECOND / 4
+    monkeypatch.setattr(gh_module, "SECOND", second)
+    with serve(
+        epic, monkeypatch, limits=RateLimits(graphql_points_per_hour=3, second=second)
+    ) as fake:
+        branch = pushed_branch(epic, "code-hygiene")
+        fake.add_pr(branch, "fix: hygiene")
+        reading = forge()
+        reads = [reading.read([branch]) for _ in range(3)]
+
+    assert fake.refused == ["POST /graphql (points)"]
+    assert [list(r) for r in reads] == [[branch]] * 3
+    # up spent the first point; the third read, refused, began a new hour
+    assert reading.points.spent == 3 and reading.points.left == 2

@@ -35,11 +35,14 @@ def run_sync(
     check: bool = False,
     dry_run: bool = False,
     jobs: int | None = None,
+    world: World | None = None,
 ) -> Events:
+    """`world`: read just now, the forge before the fetch (a caller that has one)."""
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
-    statuses = start_statuses(git)
-    git.fetch(spec.defaults.remote)
-    world = observe(spec, git, forge, statuses)
+    if world is None:
+        statuses = start_statuses(git)
+        git.fetch(spec.defaults.remote)
+        world = observe(spec, git, forge, statuses)
     if check and world.base_tip is not None:
         execute(overlaps(spec, git, world, only=only), run)
     told_checks = len(events)

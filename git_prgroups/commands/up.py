@@ -48,23 +48,29 @@ def run_up(
     force_body: bool = False,
     retry_setup: bool = False,
     retry_failed_setups: bool = True,
+    world: World | None = None,
 ) -> Events:
+    """`world`: read just now, the forge before the fetch (a caller that has one)."""
     renderer = Renderer(spec, spec.graph())
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
-    statuses: WorktreeStatuses | None = start_statuses(git)  # they run during the fetch
-    # The forge first, then the fetch: a PR the forge calls merged is then in the base
-    # fetched, so its dependents are never cut from a base that lacks it.
-    prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
-    git.fetch(spec.defaults.remote)
+    statuses: WorktreeStatuses | None = None
+    prs = None
+    if world is None:
+        statuses = start_statuses(git)  # they run during the fetch
+        # The forge first, then the fetch: a PR the forge calls merged is then in the
+        # base fetched, so its dependents are never cut from a base that lacks it.
+        prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
+        git.fetch(spec.defaults.remote)
     reports: list[Report] = []
     told = len(events)
     prepared: set[str] = set()  # a setup that failed this run is told once
+    given = world
     for _round in range(MAX_ROUNDS):
-        world = observe(spec, git, forge, statuses, prs)
+        world = given or observe(spec, git, forge, statuses, prs)
         world = replace(world, setup_failed={
             name: why for name, why in world.setup_failed.items() if name not in prepared
         })  # fmt: skip
-        statuses, prs = None, None  # read afresh in the rounds after the first
+        given, statuses, prs = None, None, None  # read afresh in the rounds after the first
         plan = plan_up(spec, world, texts(spec, renderer, world, only), only=only,
                        force_body=force_body, retry_setup=retry_setup,
                        retry_failed_setups=retry_failed_setups)  # fmt: skip

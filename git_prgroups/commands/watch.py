@@ -1,10 +1,13 @@
 """`git prgroups watch`: sync, up (and prune) in rounds until nothing is left to wait for.
 
-Each round is the commands themselves, then one more look at the world, judged by
-planning/watch.py: stop when every entry has merged, or when all that is left needs
-the user (an entry with no commits yet, a conflict, failing checks, a refusal).
-Between rounds it waits, twice as long after each round that changed nothing, up to
-a ceiling. The first Ctrl-C lets the step under way finish (interrupt.py).
+Each round reads the world once (the forge, then the fetch) and hands it to the
+commands themselves; a world the same as one in which they found nothing to do is
+not handed again, so a quiet round costs that one read. The world after the round is
+judged by planning/watch.py: stop when every entry has merged, or when all that is
+left needs the user (an entry with no commits yet, a conflict, failing checks, a
+refusal). Between rounds it waits, twice as long after each round that changed
+nothing, up to a ceiling, and at least what keeps its reads within the forge's
+budget. The first Ctrl-C lets the step under way finish (interrupt.py).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from git_prgroups.events import Event, Events, showing
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.interrupt import STOP, Interrupted, two_step_interrupts
-from git_prgroups.observe import observe
+from git_prgroups.observe import observe, start_statuses
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.watch import judge_round
+from git_prgroups.planning.world import World
 from git_prgroups.spec import Spec
 
 STOPPED = "stopped by Ctrl-C between steps: run it again to go on"
@@ -54,6 +58,7 @@ def run_watch(
     A dry run shows one round's commands and stops."""
     wait = interval
     last: dict[str, str] | None = None
+    settled: World | None = None  # a world in which the commands last found nothing to do
     rounds = 0
     try:
         with two_step_interrupts(events, git.runner):
@@ -61,35 +66,28 @@ def run_watch(
                 STOP.check()
                 rounds += 1
                 events.add(Event("round", f"-- round {rounds}", details={"round": rounds}))
-                steps: list[Callable[[], object]] = [
-                    lambda: run_sync(spec, git, forge, events, dry_run=dry_run, jobs=jobs),
-                    # a setup that failed waits for the user's own up, not every round
-                    lambda: run_up(
-                        spec,
-                        git,
-                        forge,
-                        events,
-                        dry_run=dry_run,
-                        jobs=jobs,
-                        retry_failed_setups=False,
-                    ),
-                ]
-                if prune:
-                    steps.append(
-                        lambda: run_prune(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
-                    )
                 with guard():
-                    for step in steps:
-                        STOP.check()
-                        step()
+                    world = read_world(spec, git, forge)
+                    if world != settled:
+                        wrote = run_commands(spec, git, forge, events, world, prune=prune,
+                                             dry_run=dry_run, jobs=jobs)  # fmt: skip
+                        if dry_run:
+                            events.add(Event("round", "-- a dry run shows one round only"))
+                            return WatchOutcome(False, False, rounds)
+                        # the GitHub forge's writes go through the runner: none, then
+                        # nothing changed (the local forge's reads cost nothing: look)
+                        if wrote or not forge.merges_on_its_own:
+                            after = observe(spec, git, forge)
+                            settled = world if after == world else None
+                            world = after
+                        else:
+                            settled = world
                 STOP.check()
-                if dry_run:
-                    events.add(Event("round", "-- a dry run shows one round only"))
-                    return WatchOutcome(False, False, rounds)
-                states = entry_states(spec, observe(spec, git, forge))
+                states = entry_states(spec, world)
                 judgement = judge_round(
-                    states, last, wait, interval=interval, max_interval=max_interval
-                )
+                    states, last, wait, interval=interval, max_interval=max_interval,
+                    at_least=forge.poll_pause(),
+                )  # fmt: skip
                 events.extend(judgement.events)
                 if judgement.next == "done":
                     return WatchOutcome(True, False, rounds)
@@ -108,3 +106,38 @@ def run_watch(
         pass
     events.add(Event("interrupted", STOPPED))
     return WatchOutcome(False, True, rounds)
+
+
+def run_commands(
+    spec: Spec,
+    git: Git,
+    forge: Forge,
+    events: Events,
+    world: World,
+    *,
+    prune: bool,
+    dry_run: bool,
+    jobs: int | None,
+) -> bool:
+    """sync, up (and prune) on the round's world; whether they wrote anything."""
+    writes = len(git.runner.mutating_calls)
+    run_sync(spec, git, forge, events, dry_run=dry_run, jobs=jobs, world=world)
+    STOP.check()
+    unchanged = len(git.runner.mutating_calls) == writes
+    # a setup that failed waits for the user's own up, not every round
+    run_up(spec, git, forge, events, dry_run=dry_run, jobs=jobs, retry_failed_setups=False,
+           world=world if unchanged else None)  # fmt: skip
+    if prune:
+        STOP.check()
+        run_prune(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
+    STOP.check()
+    return len(git.runner.mutating_calls) > writes
+
+
+def read_world(spec: Spec, git: Git, forge: Forge) -> World:
+    """The forge, then the fetch (a PR it calls merged is then in the base fetched),
+    then the rest: the one read of a round."""
+    statuses = start_statuses(git)
+    prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
+    git.fetch(spec.defaults.remote)
+    return observe(spec, git, forge, statuses, prs)

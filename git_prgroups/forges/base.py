@@ -46,6 +46,11 @@ class Forge(Protocol):
     def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         """The newest pull request of each branch that has one, in one query."""
 
+    def poll_pause(self) -> float:
+        """Seconds a poller (`watch`) waits at least before reading again, to keep
+        within the forge's read budget at what its reads since the last call cost (0
+        where it has none)."""
+
     def ensure_labels(self, labels: Sequence[str]) -> None:
         """Make the labels the repository lacks, before PRs that use them are opened."""
 

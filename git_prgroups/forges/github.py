@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from git_prgroups.events import Progress
+from git_prgroups.forges import gh as gh_clock
 from git_prgroups.forges.base import AutoMergeDisabled
 from git_prgroups.forges.gh import RETRY_DELAYS, TRANSIENT, Gh, GhError
+from git_prgroups.forges.points import Points
 from git_prgroups.model import (
     NEW_PR,
     REPORT_MARK,
@@ -89,7 +91,8 @@ def pull_requests_query(count: int, first: int = 1) -> str:
     )
     return (
         f"query PrgroupsPullRequests($owner: String!, $repo: String!{params}) "
-        f"{{ repository(owner: $owner, name: $repo) {{ id autoMergeAllowed "
+        f"{{ rateLimit {{ cost remaining resetAt }} "
+        f"repository(owner: $owner, name: $repo) {{ id autoMergeAllowed "
         f"mergeQueue(branch: $base) {{ id }} {aliases} }} }}"
     )
 
@@ -116,6 +119,8 @@ class GitHubForge:
         self.known_labels: set[str] = set()
         self._labels_lock = threading.Lock()
         self.auto_merge_disabled = False
+        self.merged: dict[BranchName, PullRequest] = {}  # final: never asked for again
+        self.points = Points()
 
     def _repo_variables(self) -> dict[str, str]:
         return {"owner": self.repository.owner, "repo": self.repository.name}
@@ -125,10 +130,18 @@ class GitHubForge:
     def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         """Each branch's newest PR of this repository: the newest PR of each asked first;
         where that is a fork's of the same name, its last FORK_DEPTH in one more query."""
-        found = self._read_newest(list(dict.fromkeys(branches)), 1)
-        forked = [b for b in dict.fromkeys(branches) if found.get(b) is _FORKS_ONLY]
+        asked = [b for b in dict.fromkeys(branches) if b not in self.merged]
+        found = self._read_newest(asked, 1)
+        forked = [b for b in asked if found.get(b) is _FORKS_ONLY]
         found |= self._read_newest(forked, FORK_DEPTH)
-        return {b: pr for b, pr in found.items() if isinstance(pr, PullRequest)}
+        read = {b: pr for b, pr in found.items() if isinstance(pr, PullRequest)}
+        self.merged |= {b: pr for b, pr in read.items() if pr.state == "merged"}
+        return {b: pr for b in branches if (pr := self.merged.get(b) or read.get(b))}
+
+    def poll_pause(self) -> float:
+        """Seconds before the next poll, to keep polling within its share of GitHub's
+        hourly GraphQL points at what the reads since the last call cost (points.py)."""
+        return self.points.pause(gh_clock.SECOND)
 
     def _read_newest(
         self, branches: list[BranchName], first: int
@@ -139,7 +152,9 @@ class GitHubForge:
             variables = self._repo_variables() | {"base": self.base}
             variables |= {f"b{i}": b for i, b in enumerate(chunk)}
             query = pull_requests_query(len(chunk), first)
-            repository = self._json(self.gh.graphql(query, variables).stdout)["data"]["repository"]
+            data = self._json(self.gh.graphql(query, variables).stdout)["data"]
+            self.points.spend(data.get("rateLimit"))
+            repository = data["repository"]
             self.repository_id = repository.get("id") or self.repository_id
             # read here, so up never asks gh to arm what the repository refuses
             self.auto_merge_disabled = repository.get("autoMergeAllowed") is False

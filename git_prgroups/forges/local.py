@@ -114,6 +114,9 @@ class LocalForge:
 
     # the Forge interface
 
+    def poll_pause(self) -> float:
+        return 0.0  # a read is a file in this repository: no budget
+
     def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         wanted = set(branches)
         newest: dict[BranchName, PullRequest] = {}

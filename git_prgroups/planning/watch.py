@@ -27,10 +27,12 @@ def judge_round(
     *,
     interval: float,
     max_interval: float,
+    at_least: float = 0.0,
 ) -> Judgement:
     """What a round's end means: `last` is the states after the round before, `wait`
     the last wait. The wait starts at `interval` and doubles after each round that
-    changed nothing, up to `max_interval`."""
+    changed nothing, up to `max_interval`; it is never below `at_least`, what keeps
+    the reads within the forge's budget."""
     now = {name: state.state for name, state in states.items()}
     progress = Event("progress", summary(states))
     if all(s == "merged" for s in now.values()):
@@ -42,9 +44,10 @@ def judge_round(
         needs = tuple(Event("needs-you", why, name) for name, why in needs_you(states))
         return Judgement("stop", 0, (progress, Event("stopped", "what is left needs you:"), *needs))
     wait = interval if now != last else min(wait * 2, max_interval)
-    return Judgement(
-        "wait", wait, (progress, Event("sleeping", f"waiting {wait:g} s (Ctrl-C stops)"))
-    )
+    why = "Ctrl-C stops"
+    if at_least > wait:
+        wait, why = at_least, "the forge's read budget; Ctrl-C stops"
+    return Judgement("wait", wait, (progress, Event("sleeping", f"waiting {wait:.3g} s ({why})")))
 
 
 def _anything_to_wait_for(states: Mapping[str, EntryState]) -> bool:

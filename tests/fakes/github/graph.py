@@ -83,14 +83,7 @@ class ObjectGraph:
             "viewer": self._user(),
             "__type": lambda a: self._type(str(a.get("name"))),
             "search": self._search,
-            "rateLimit": {
-                "__typename": "RateLimit",
-                "limit": 5000,
-                "remaining": 4999,
-                "cost": 1,
-                "used": 1,
-                "resetAt": now(),
-            },
+            # "rateLimit": the server's, with the query's cost and the hour's budget
         }
 
     def _repository_field(self, args: dict[str, Any]) -> dict[str, Any]:

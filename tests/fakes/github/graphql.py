@@ -374,3 +374,31 @@ def connection(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
 
 def empty(args: dict[str, Any]) -> dict[str, Any]:
     return connection([], args)
+
+
+def query_cost(document: Document, operation: Operation, variables: dict[str, Any]) -> int:
+    """GitHub's primary rate-limit score of a query (docs.github.com, "Rate limits and
+    query limits for the GraphQL API"): each connection asked for (a field given `first`
+    or `last`) counts the requests that could fill it (the product of the page sizes
+    above it), the sum divided by 100 and rounded, at least 1."""
+    values = {**operation.defaults, **variables}
+
+    def size(value: Any) -> int:
+        value = values.get(value.name) if isinstance(value, _Var) else value
+        return int(value or 0)
+
+    def requests(selections: tuple[_Selection, ...], times: int) -> int:
+        total = 0
+        for selection in selections:
+            if isinstance(selection, _Spread):
+                total += requests(document.fragments[selection.name].selections, times)
+            elif isinstance(selection, _InlineFragment):
+                total += requests(selection.selections, times)
+            elif "first" in selection.args or "last" in selection.args:
+                page = size(selection.args.get("first", selection.args.get("last")))
+                total += times + requests(selection.selections, times * page)
+            else:
+                total += requests(selection.selections, times)
+        return total
+
+    return max(1, int(requests(operation.selections, 1) / 100 + 0.5))

@@ -17,13 +17,14 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .graphql import Document, Executor, GraphQLSyntaxError, Operation, parse
+from .graphql import Document, Executor, GraphQLSyntaxError, Operation, parse, query_cost
 from .http_server import Server
 from .model import FakeIssue, FakePR, MergeConflict, Origin, Received
 from .mutations import MERGE_METHODS, Mutations
@@ -61,6 +62,7 @@ class RateLimits:
     writes_per_hour: int = 500
     rest_points_per_minute: int = 900  # a GET costs 1, a write 5
     graphql_points_per_minute: int = 2000  # a query costs 1, a mutation 5
+    graphql_points_per_hour: int = 5000  # the primary limit: each query's computed cost
     second: float = 1.0
     retry_after: bool = True
 
@@ -178,6 +180,10 @@ class FakeGitHub(Mutations):
         self.limits = limits  # GitHub's rate limits, enforced (None: none)
         self.refused: list[str] = []  # requests refused for a rate limit
         self._seen: list[tuple[float, bool, bool]] = []  # when, a write?, GraphQL?
+        # GraphQL's primary limit: each operation's computed cost (query_cost), and when
+        # the hour began whose points are counted (GitHub resets an hour after its start)
+        self.points: list[tuple[str, int]] = []  # operation, cost
+        self._hour: tuple[float, int] = (0.0, 0)  # began (monotonic), points used in it
         self._under_way = 0
         self.latency = latency  # seconds every request takes, as over a real network
         self.name = name
@@ -539,7 +545,14 @@ class FakeGitHub(Mutations):
         )
         mutating = operation.kind == "mutation"
         self._record(Received("POST", "/graphql", operation.label, variables, query), mutating)
-        answer = functools.partial(self._answer_graphql, document, operation, variables, headers)
+        cost = query_cost(document, operation, variables)
+        spent = self._spend(cost)
+        if spent is None:
+            return self._out_of_points()
+        self.points.append((operation.label, cost))
+        answer = functools.partial(
+            self._answer_graphql, document, operation, variables, headers, spent
+        )
         return _Pending(answer, self._take_hang(operation.label), self._take_lost(operation.label))
 
     def _answer_graphql(
@@ -548,15 +561,51 @@ class FakeGitHub(Mutations):
         operation: Operation,
         variables: dict[str, Any],
         headers: dict[str, str],
+        spent: dict[str, Any],
     ) -> Reply:
         injected = self._injected(headers)
         if injected:
             return injected
         executor = Executor(document, variables)
         root = self._mutation_root() if operation.kind == "mutation" else self._query_root()
+        root["rateLimit"] = spent
         reply = executor.run(operation, root)
         self.unknown_fields |= executor.unknown
         return Reply(200, reply)
+
+    def _spend(self, cost: int) -> dict[str, Any] | None:
+        """Take a query's points from the hour's budget: GitHub's `rateLimit` then, or None
+        when they are not left."""
+        limit = self.limits.graphql_points_per_hour if self.limits else 5000
+        hour = 3600 * (self.limits.second if self.limits else 1.0)
+        began, used = self._hour
+        now = time.monotonic()
+        if not used or now - began >= hour:
+            began, used = now, 0
+        if self.limits is not None and used + cost > limit:
+            return None
+        self._hour = (began, used + cost)
+        reset = datetime.now(timezone.utc) + timedelta(seconds=(began + hour - now))
+        return {"__typename": "RateLimit", "limit": limit, "cost": cost, "used": used + cost,
+                "remaining": limit - used - cost, "nodeCount": 0,
+                "resetAt": reset.strftime("%Y-%m-%dT%H:%M:%SZ")}  # fmt: skip
+
+    def _out_of_points(self) -> Reply:
+        """GitHub's answer to a query over the hour's points: 200, an error of type
+        RATE_LIMITED, and when the hour ends."""
+        assert self.limits is not None
+        began, _ = self._hour
+        left = began + 3600 * self.limits.second - time.monotonic()
+        reset = time.time() + max(1.0, left / self.limits.second)
+        self.refused.append("POST /graphql (points)")
+        return Reply(
+            200,
+            {"errors": [{"type": "RATE_LIMITED",
+                         "message": "API rate limit exceeded for user ID 1."}]},
+            {"x-ratelimit-limit": str(self.limits.graphql_points_per_hour),
+             "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(reset)),
+             "x-ratelimit-resource": "graphql"},
+        )  # fmt: skip
 
     def _rest(self, method: str, path: str, body: Any, headers: dict[str, str]) -> _Pending:
         path = re.sub(r"^/api/v3", "", path)
