@@ -558,6 +558,11 @@ READING = """## Reading the figures
   then opens each PR with one mutation and arms it with one more. Four writes are
   under way at once (`[defaults] jobs`, `--jobs`), each PR's arming as soon as it is
   open.
+- Opening PRs is paced under GitHub's budget for content-creating requests (70 a
+  minute, 450 an hour: docs/github.md): 9 PRs (18 writes) are never held, 50 (100
+  writes) wait for the first minute's writes to age out, so that row is GitHub's
+  minute, not prgroups' speed. The hand loop is not paced: at that rate GitHub
+  refuses its writes after the 80th in a minute (secondary rate limit).
 - GitHub at 200 PRs runs in the benchmark's own process, so that prgroups paces on
   the fake's clock (a minute of GitHub's in 2.4 s): the fake enforces GitHub's
   default limits (80 writes a minute, 500 an hour, the points a minute, 5,000 GraphQL
