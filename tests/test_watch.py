@@ -17,7 +17,7 @@ from git_prgroups.interrupt import ASKED
 from git_prgroups.proc import Runner
 from git_prgroups.specfile import load_spec
 
-from conftest import GROUP_A, World, commit_in, telling, up, worktree_paths
+from conftest import GROUP_A, World, commit_in, git, telling, up, worktree_paths
 
 
 def watch(world: World, **options) -> tuple[object, list[str]]:
@@ -152,3 +152,27 @@ def checks_running_in(slots: Path) -> list[str]:
             if cwd.resolve().is_relative_to(slots.resolve()):
                 found.append(cwd.parent.name)
     return found
+
+
+def test_a_round_of_watch_fetches_once_though_sync_rebases_and_up_lands(epic: World) -> None:
+    """One fetch a round: sync and up plan from the round's read, sync's pushes move their
+    own remote-tracking refs, and a landing's push moves the base's."""
+    from test_sync import advance_base
+
+    up(epic)
+    for name in GROUP_A:
+        commit_in(epic.base / f"scylla-{name}", name)
+        git("push", "-q", "origin", "HEAD", cwd=epic.base / f"scylla-{name}")
+    base = advance_base(epic)  # every entry's branch is behind: sync rebases and pushes
+    spec = load_spec(epic.repo / "prgroups.toml", epic.repo)
+    runner = Runner()
+    git_ = Git(runner, epic.repo)
+    lines: list[str] = []
+
+    outcome = run_watch(spec, git_, choose_forge(spec, git_), telling(lines), interval=0.01)
+
+    fetches = [argv for argv, _ in runner.calls if argv[1:2] == ("fetch",)]
+    assert sum(line.startswith("synced: ") for line in lines) == len(GROUP_A), lines
+    assert sum(line.startswith("landed: ") for line in lines) == len(GROUP_A), lines
+    assert outcome.rounds == 1 and len(fetches) == 1, (outcome, fetches)
+    assert base in git("log", "--format=%H", "origin/main", cwd=epic.repo)

@@ -123,15 +123,30 @@ def run_commands(
     writes = len(git.runner.mutating_calls)
     run_sync(spec, git, forge, events, dry_run=dry_run, jobs=jobs, world=world)
     STOP.check()
-    unchanged = len(git.runner.mutating_calls) == writes
+    if len(git.runner.mutating_calls) > writes and not dry_run:
+        world = read_again(spec, git, forge, world)
     # a setup that failed waits for the user's own up, not every round
     run_up(spec, git, forge, events, dry_run=dry_run, jobs=jobs, retry_failed_setups=False,
-           world=world if unchanged else None)  # fmt: skip
+           world=world)  # fmt: skip
     if prune:
         STOP.check()
         run_prune(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
     STOP.check()
     return len(git.runner.mutating_calls) > writes
+
+
+def read_again(spec: Spec, git: Git, forge: Forge, before: World) -> World:
+    """The world after sync wrote: the forge read again (a push may drop auto-merge or
+    restart checks), fetched again only if it calls a PR merged that was not before (so
+    that its dependents start from a base that has it); sync's pushes moved their
+    remote-tracking refs themselves."""
+    prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
+    merged_before = {b for b, pr in before.prs.items() if pr.state == "merged"}
+    if prs is not None and any(
+        pr.state == "merged" and branch not in merged_before for branch, pr in prs.items()
+    ):
+        git.fetch(spec.defaults.remote)
+    return observe(spec, git, forge, prs=prs)
 
 
 def read_world(spec: Spec, git: Git, forge: Forge) -> World:

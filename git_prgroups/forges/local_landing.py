@@ -122,7 +122,8 @@ class _Lander:
                 self.forge.update(pr, "a conflict", conflict=True, conflict_seen=[base, head])
                 return Landing(order.name, pr, "conflict", base=base)
             if scratch.git().push_commit(self.remote, tip, self.base):
-                self.git.fetch(self.remote)
+                if self.git.refs(base_ref).get(base_ref) != tip:  # push moves it, as a rule
+                    self.git.fetch(self.remote)
                 self.forge.mark_merged(pr, tip)
                 return Landing(
                     order.name, pr, "landed", f"{order.method} onto {base[:7]} → {tip[:7]}"
