@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pytest
 from fakes.github import FakeGitHub, gh_binaries
 from test_up_github import FAKE_REPO, serve, use_gh
 
-from git_prgroups.forges.base import Forge
+from git_prgroups.forges.base import Capability, Forge
 from git_prgroups.forges.choose import choose_forge
+from git_prgroups.forges.github import GitHubForge
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git
 from git_prgroups.model import BranchName
@@ -36,7 +37,7 @@ class Harness(Protocol):
     """A forge under test, in a world whose spec points at it."""
 
     name: str
-    lacks: dict[str, str]  # what the forge does not do → why
+    forge: type[Forge]  # its class, which declares what it can do
 
     def spec(self, extra: str = "") -> None:
         """The example spec, pointed at the forge, `extra` added to [defaults]."""
@@ -67,9 +68,7 @@ class LocalHarness:
     world: World
     monkeypatch: pytest.MonkeyPatch
     name: str = "local"
-    lacks: dict[str, str] = field(
-        default_factory=lambda: {"queue": "the local forge lands in turn: it has no merge queue"}
-    )
+    forge: type[Forge] = LocalForge
     _checks: str = ""
 
     def spec(self, extra: str = "") -> None:
@@ -119,7 +118,7 @@ class GitHubHarness:
     world: World
     fake: FakeGitHub
     name: str
-    lacks: dict[str, str] = field(default_factory=dict)
+    forge: type[Forge] = GitHubForge
 
     def spec(self, extra: str = "") -> None:
         self.world.write_spec(
@@ -180,9 +179,9 @@ def harness(
         yield GitHubHarness(epic, fake, request.param)
 
 
-def needs(harness: Harness, what: str) -> None:
-    if what in harness.lacks:
-        pytest.skip(f"{harness.name}: {harness.lacks[what]}")
+def needs(harness: Harness, capability: Capability) -> None:
+    if capability not in harness.forge.capabilities:
+        pytest.skip(f"{harness.name}: the forge declares no {capability}")
 
 
 def forge_of(world: World) -> Forge:
@@ -260,7 +259,7 @@ def test_failing_checks_are_run_again_once_per_head(harness: Harness, epic: Worl
 def test_a_pr_the_queue_drops_goes_back_only_with_a_new_head(
     harness: Harness, epic: World, cli
 ) -> None:
-    needs(harness, "queue")
+    needs(harness, "merge-queue")
     harness.spec()
     started(epic)
     cli("up", ENTRY, cwd=epic.repo)

@@ -7,7 +7,7 @@ interface (`merges_on_its_own`, and `land` for a forge that lands in prgroups).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from typing import Literal, Protocol
 
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Progress
@@ -34,7 +34,16 @@ class AutoMergeDisabled(ForgeError):
     """The repository does not allow auto-merge: nothing can be armed until it does."""
 
 
+# What a forge does beyond what every forge does: a base that may require a merge queue
+# (PRs enqueued, not armed), the server bringing a PR's branch up to date with its base
+# (`update_branch`), CI runs it starts again (`rerun_failed`, `run_attempts`). The
+# conformance suite (tests/test_conformance.py) skips a scenario only where the forge
+# declares it lacks what the scenario needs.
+Capability = Literal["merge-queue", "server-update", "ci-reruns"]
+
+
 class Forge(Protocol):
+    capabilities: frozenset[Capability]
     # A server that merges armed PRs while prgroups is not looking (GitHub). Otherwise
     # prgroups lands them itself, in `up` (the local forge).
     merges_on_its_own: bool

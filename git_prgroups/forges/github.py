@@ -21,7 +21,7 @@ from typing import Any
 
 from git_prgroups.events import Progress
 from git_prgroups.forges import gh as gh_clock
-from git_prgroups.forges.base import AutoMergeDisabled
+from git_prgroups.forges.base import AutoMergeDisabled, Capability
 from git_prgroups.forges.gh import RETRY_DELAYS, TRANSIENT, Gh, GhError
 from git_prgroups.forges.points import Points
 from git_prgroups.model import (
@@ -108,6 +108,7 @@ def labels_query(count: int) -> str:
 
 class GitHubForge:
     merges_on_its_own = True
+    capabilities: frozenset[Capability] = frozenset({"merge-queue", "server-update", "ci-reruns"})
     concurrent_writes = True
 
     def __init__(self, gh: Gh, base: str = "main") -> None:

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from git_prgroups.events import Progress
+from git_prgroups.forges.base import Capability
 from git_prgroups.git import Git
 from git_prgroups.locking import is_held
 from git_prgroups.model import (
@@ -43,6 +44,8 @@ FORMAT_VERSION = 1
 
 class LocalForge:
     merges_on_its_own = False  # prgroups lands armed PRs, in up
+    # it lands in turn onto the newest base and runs its checks again itself
+    capabilities: frozenset[Capability] = frozenset()
     concurrent_writes = False
 
     def __init__(self, git: Git, store: Store, remote: str, base: BranchName) -> None:
