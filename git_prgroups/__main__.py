@@ -1,3 +1,3 @@
-from git_prgroups.entry import main
+from git_prgroups.entry import program
 
-raise SystemExit(main())
+program()

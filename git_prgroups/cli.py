@@ -328,16 +328,19 @@ class UpCommand(ChangingCommand):
     trust = cli.Flag("--trust", help="allow the spec's setup and check commands to run here")
 
     def main(self, *names: str) -> int:
-        from git_prgroups.commands.up import run_up
-
         def up(events: Events) -> None:
             spec = self.load_spec_naming(names)
             git, forge = self.git_and_forge(spec)
             self.allow_commands(spec, git, forge, trusting=self.trust, ask=not self.dry_run)
             with self.locked(git, "up", events, dry_run=self.dry_run):
+                # the fetch runs while the rest of up loads (a forge that merges on its
+                # own is read first: what it calls merged is then in what is fetched)
+                fetched = None if forge.merges_on_its_own else git.begin_fetch(spec.defaults.remote)
+                from git_prgroups.commands.up import run_up
+
                 run_up(spec, git, forge, events, only=names, dry_run=self.dry_run,
-                       force_body=self.force_body, jobs=self.jobs,
-                       retry_setup=self.setup)  # fmt: skip
+                       force_body=self.force_body, jobs=self.jobs, retry_setup=self.setup,
+                       fetched=fetched)  # fmt: skip
 
         return self.reporting(self.json, up)
 

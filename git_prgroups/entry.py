@@ -13,6 +13,10 @@ import os
 import signal
 import sys
 
+TYPE_CHECKING = False  # typing costs 6 ms to import: for the type checker only
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 
 def _stopped_while_starting(signum: int, frame: object) -> None:
     """Ctrl-C before main began: nothing was done, so nothing is said but the code."""
@@ -43,6 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if ahead is not None:
             ahead.abandon()
+
+
+def program() -> NoReturn:
+    """The installed command: `main`, then the process ends at once. Python's teardown
+    of every module loaded (about 20 ms, a fifth of a quick command) does nothing the
+    command needs: its files were closed as it went, its threads and processes are done,
+    and what it printed is flushed here."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader that went away (`| head`)
+            stream.flush()
+    os._exit(code)
 
 
 def _command(argv: list[str]) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,6 +189,28 @@ class Git:
         # Fetching updates remote-tracking refs only: it reads the remote, and a
         # fetch that finds nothing new writes nothing, so it is not counted.
         self._run("fetch", "--quiet", "--prune", remote, changes_refs=True)
+
+    def begin_fetch(self, remote: str) -> Callable[[], None]:
+        """The fetch, begun now in a thread of its own, so that what loads meanwhile (the
+        rest of a command) runs beside it; the call returned waits for it, and raises
+        as `fetch` would."""
+        import concurrent.futures
+        import threading
+
+        from git_prgroups.interrupt import result_of
+
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def fetch() -> None:
+            try:
+                self.fetch(remote)
+            except BaseException as error:  # handed to whoever waits for it
+                done.set_exception(error)
+            else:
+                done.set_result(None)
+
+        threading.Thread(target=fetch, name="fetch", daemon=True).start()
+        return lambda: result_of(done)
 
     def worktree_register(self, path: Path, branch: BranchName) -> None:
         """`git worktree add --no-checkout` of an existing branch: the worktree's files

@@ -7,7 +7,7 @@ same run.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from git_prgroups.events import Event, Events
@@ -49,8 +49,11 @@ def run_up(
     retry_setup: bool = False,
     retry_failed_setups: bool = True,
     world: World | None = None,
+    fetched: Callable[[], None] | None = None,
 ) -> Events:
-    """`world`: read just now, the forge before the fetch (a caller that has one)."""
+    """`world`: read just now, the forge before the fetch (a caller that has one);
+    `fetched`: waits for the fetch the caller began (`Git.begin_fetch`), where the forge
+    is read after it (one that does not merge on its own)."""
     renderer = Renderer(spec, spec.graph())
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
     statuses: WorktreeStatuses | None = None
@@ -60,7 +63,10 @@ def run_up(
         # The forge first, then the fetch: a PR the forge calls merged is then in the
         # base fetched, so its dependents are never cut from a base that lacks it.
         prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
-        git.fetch(spec.defaults.remote)
+        if fetched is not None and prs is None:
+            fetched()
+        else:
+            git.fetch(spec.defaults.remote)
     reports: list[Report] = []
     told = len(events)
     prepared: set[str] = set()  # a setup that failed this run is told once
