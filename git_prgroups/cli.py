@@ -775,7 +775,7 @@ class InitCommand(OneShotCommand):
 
             text, notes = STARTER, []
             if self.epic is not None or self.search is not None:
-                text, notes = self._from_github()
+                text, notes = self._from_forge()
             path = write_starter_spec(self.spec_path, Path.cwd(), self.runner, text,
                                       dry_run=self.dry_run)  # fmt: skip
             for note in notes:
@@ -789,46 +789,15 @@ class InitCommand(OneShotCommand):
 
         return self.reporting(self.json, init)
 
-    def _from_github(self) -> tuple[str, list[str]]:
-        from git_prgroups.commands.init import spec_from_issues
-        from git_prgroups.forges.gh import Gh, repository_from_setting, repository_from_url
-        from git_prgroups.forges.github import GitHubForge
-        from git_prgroups.git import Git
+    def _from_forge(self) -> tuple[str, list[str]]:
+        from git_prgroups.commands.init import spec_from_forge
+        from git_prgroups.forges.choose import choose_issue_source
 
-        if self.github:
-            if not re.fullmatch(r"([\w.-]+/)?[\w.-]+/[\w.-]+", self.github):
-                raise UsageError(
-                    f"git prgroups init: --github {self.github!r}: give OWNER/REPO or "
-                    "HOST/OWNER/REPO"
-                )
-            repository = repository_from_setting(self.github)
-        else:
-            url = Git(self.runner, Path.cwd()).remote_url(self.remote)
-            found_there = repository_from_url(url) if url else None
-            if found_there is None:
-                raise UsageError(
-                    f"git prgroups init: the remote {self.remote!r} is not on GitHub "
-                    f"({url or 'no such remote'}): give --github OWNER/REPO"
-                )
-            repository = found_there
-        forge = GitHubForge(Gh(self.runner, repository))
-        if self.epic is not None:
-            found, known = forge.epic_issues(self.epic)
-            source = f"the open sub-issues of #{self.epic}"
-            if not found:
-                raise UsageError(
-                    f"git prgroups init: #{self.epic} has no open sub-issues on "
-                    f"{repository.slug}: use --from-issues QUERY to list issues by a search"
-                )
-        else:
-            found, known = forge.search_issues(self.search)
-            source = f"the open issues found by {self.search!r}"
-            if not found:
-                raise UsageError(f"git prgroups init: no open issue found by {self.search!r}")
-        return spec_from_issues(
-            found, source=source, epic=self.epic, github=self.github,
-            dependencies_known=known, base=self.base, remote=self.remote,
-        )  # fmt: skip
+        source, where = choose_issue_source(
+            self.runner, Path.cwd(), setting=self.github, remote=self.remote
+        )
+        return spec_from_forge(source, where, epic=self.epic, search=self.search,
+                               github=self.github, base=self.base, remote=self.remote)  # fmt: skip
 
 
 def _require_a_current_folder() -> None:

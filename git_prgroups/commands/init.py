@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from git_prgroups.errors import UsageError
+from git_prgroups.forges.base import IssueSource
 from git_prgroups.git import Git
 from git_prgroups.model import IssueFacts
 from git_prgroups.proc import Runner
@@ -72,6 +73,37 @@ _CONVENTIONAL = re.compile(r"(?P<type>[a-z]+)(?:\((?P<scope>[^()]+)\))?!?:\s*(?P
 _SMALL = frozenset(
     ["a", "an", "the", "of", "to", "in", "for", "and", "on", "with", "from", "by", "at", "is"]
 )
+
+
+def spec_from_forge(
+    source: IssueSource,
+    where: str,
+    *,
+    epic: int | None,
+    search: str | None,
+    github: str | None,
+    base: str,
+    remote: str,
+) -> tuple[str, list[str]]:
+    """A spec of an entry per open sub-issue of `epic`, or per open issue `search` finds
+    on the forge (`where`: its repository, for the messages); with notes for the user."""
+    if epic is not None:
+        found, known = source.epic_issues(epic)
+        told = f"the open sub-issues of #{epic}"
+        if not found:
+            raise UsageError(
+                f"git prgroups init: #{epic} has no open sub-issues on {where}: use "
+                "--from-issues QUERY to list issues by a search"
+            )
+    else:
+        found, known = source.search_issues(search or "")
+        told = f"the open issues found by {search!r}"
+        if not found:
+            raise UsageError(f"git prgroups init: no open issue found by {search!r}")
+    return spec_from_issues(
+        found, source=told, epic=epic, github=github, dependencies_known=known, base=base,
+        remote=remote,
+    )  # fmt: skip
 
 
 def spec_from_issues(

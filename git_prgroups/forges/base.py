@@ -15,6 +15,7 @@ from git_prgroups.model import (
     Armed,
     BranchName,
     Issue,
+    IssueFacts,
     Landing,
     LandingOrder,
     MergeMethod,
@@ -40,6 +41,17 @@ class AutoMergeDisabled(ForgeError):
 # conformance suite (tests/test_conformance.py) skips a scenario only where the forge
 # declares it lacks what the scenario needs.
 Capability = Literal["merge-queue", "server-update", "ci-reruns"]
+
+
+class IssueSource(Protocol):
+    """A forge whose issues a spec can be started from (`init --epic`, `--from-issues`)."""
+
+    def epic_issues(self, epic: int) -> tuple[list[IssueFacts], bool]:
+        """The open sub-issues of `epic`, each with the open issues it is blocked by; and
+        whether the forge keeps issue dependencies at all."""
+
+    def search_issues(self, words: str) -> tuple[list[IssueFacts], bool]:
+        """The open issues a search finds, in the forge's own search syntax."""
 
 
 class Forge(Protocol):

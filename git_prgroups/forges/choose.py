@@ -1,11 +1,16 @@
-"""Which forge a repository uses: GitHub for a GitHub remote, else the local one."""
+"""Which forge a repository uses: GitHub for a GitHub remote, else the local one; and
+whose issues `init` reads."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from git_prgroups.errors import UsageError
-from git_prgroups.forges.base import Forge
+from git_prgroups.forges.base import Forge, IssueSource
 from git_prgroups.forges.local import LocalForge
 from git_prgroups.git import Git
+from git_prgroups.proc import Runner
 from git_prgroups.spec import Spec
 from git_prgroups.store import Store
 
@@ -46,3 +51,29 @@ def choose_forge(spec: Spec, git: Git) -> Forge:
 
 def _local(spec: Spec, git: Git) -> Forge:
     return LocalForge(git, Store.of(git.common_dir()), spec.defaults.remote, spec.defaults.base)
+
+
+def choose_issue_source(
+    runner: Runner, cwd: Path, *, setting: str | None, remote: str
+) -> tuple[IssueSource, str]:
+    """The forge whose issues `init` starts a spec from, and its repository's name: the
+    repository `setting` names ([HOST/]OWNER/REPO), or else the one the remote is on."""
+    from git_prgroups.forges.gh import Gh, repository_from_setting, repository_from_url
+    from git_prgroups.forges.github import GitHubForge
+
+    if setting:
+        if not re.fullmatch(r"([\w.-]+/)?[\w.-]+/[\w.-]+", setting):
+            raise UsageError(
+                f"git prgroups init: --github {setting!r}: give OWNER/REPO or HOST/OWNER/REPO"
+            )
+        repository = repository_from_setting(setting)
+    else:
+        url = Git(runner, cwd).remote_url(remote)
+        found = repository_from_url(url) if url else None
+        if found is None:
+            raise UsageError(
+                f"git prgroups init: the remote {remote!r} is not on GitHub "
+                f"({url or 'no such remote'}): give --github OWNER/REPO"
+            )
+        repository = found
+    return GitHubForge(Gh(runner, repository)), repository.slug
