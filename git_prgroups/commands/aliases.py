@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from git_prgroups.errors import UsageError
 
 ALIASES = {
     "pgp": "plan",
@@ -112,3 +115,14 @@ def _fish(table: CommandTable) -> str:
         if table.commands[name].takes_names:
             lines.append(f"complete -c {alias} -f -a '({NAMES})'")
     return "\n".join(lines) + "\n"
+
+
+def shell_named(shell: str, environ: Mapping[str, str]) -> str:
+    """The shell asked for, or else the login shell's ($SHELL) where it is one of ours,
+    or else bash."""
+    if not shell:
+        login = Path(environ.get("SHELL", "")).name
+        shell = login if login in SHELLS else "bash"
+    if shell not in SHELLS:
+        raise UsageError(f"git prgroups aliases: no {shell!r}; choose {', '.join(SHELLS)}")
+    return shell

@@ -10,6 +10,7 @@ from typing import Any
 
 from git_prgroups.commands.status import read_status
 from git_prgroups.errors import ExitCode, PrgroupsError, SpecError, UsageError
+from git_prgroups.events import Event, EventKind, Events
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.spec import Spec
@@ -111,3 +112,35 @@ def _valid(spec: Spec, text: str) -> None:
         raise UsageError(
             f"{spec.path.name} left as it was: with this change {where}{error.problem}"
         ) from None
+
+
+def run_add(
+    spec: Spec, name: str, given: Mapping[str, Any], events: Events, *, dry_run: bool
+) -> None:
+    """`add`: the entry's table after the others, told as an event."""
+    line, text = add_to_spec(spec, name, dict(given), dry_run=dry_run)
+    details = {"path": str(spec.path), "line": line, "change": "added"}
+    if dry_run:
+        events.add(Event("would-record", f"pr.{name} at {spec.path.name}:{line}", name,
+                         details=details | {"text": text}))  # fmt: skip
+        return
+    events.add(Event("edited", f"added pr.{name} at {spec.path.name}:{line}; git "
+                     "prgroups up starts it", name, details=details))  # fmt: skip
+
+
+def run_remove(
+    spec: Spec, git: Git, forge: Forge, name: str, events: Events, *, force: bool,
+    close: bool, dry_run: bool,
+) -> None:  # fmt: skip
+    """`remove`: the entry's table taken out (its PR closed first with `close`), told."""
+    left, closed = remove_from_spec(spec, git, forge, name, force=force, close=close,
+                                    dry_run=dry_run)  # fmt: skip
+    told: EventKind = "would-record" if dry_run else "edited"
+    if closed is not None:
+        events.add(Event(told, f"#{closed} closed, unmerged", name, closed,
+                         details={"change": "closed-pr"}))  # fmt: skip
+    events.add(Event(told, f"removed pr.{name} from {spec.path.name}", name,
+                     details={"path": str(spec.path), "change": "removed"}))  # fmt: skip
+    if left and not dry_run:
+        kept = "its worktree and branch stay: git prgroups prune --orphans removes them"
+        events.add(Event("edited", kept, name, details={"change": "kept"}))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from git_prgroups.errors import UsageError
+from git_prgroups.events import Event, Events
 from git_prgroups.forges.base import IssueSource
 from git_prgroups.git import Git
 from git_prgroups.model import IssueFacts
@@ -184,3 +185,36 @@ def _names(found: Sequence[IssueFacts]) -> dict[int, str]:
         taken.add(name)
         names[issue.number] = name
     return names
+
+
+def run_init(
+    spec_path: Path | None,
+    cwd: Path,
+    runner: Runner,
+    events: Events,
+    *,
+    epic: int | None,
+    search: str | None,
+    github: str | None,
+    remote: str,
+    base: str,
+    dry_run: bool,
+) -> None:
+    """`init`: the starter spec, or one made from the forge's issues (`epic` or
+    `search`), written at the top of the main worktree and told as events."""
+    text, notes = STARTER, list[str]()
+    if epic is not None or search is not None:
+        from git_prgroups.forges.choose import choose_issue_source
+
+        source, where = choose_issue_source(runner, cwd, setting=github, remote=remote)
+        text, notes = spec_from_forge(source, where, epic=epic, search=search, github=github,
+                                      base=base, remote=remote)  # fmt: skip
+    path = write_starter_spec(spec_path, cwd, runner, text, dry_run=dry_run)
+    for note in notes:
+        events.add(Event("note", note))
+    details = {"path": str(path), "change": "written"}
+    if dry_run:
+        events.add(Event("would-record", f"{path}", details=details | {"text": text}))
+        return
+    events.add(Event("edited", f"wrote {path}: edit its entries, then run `git prgroups "
+                     "plan`", details=details))  # fmt: skip

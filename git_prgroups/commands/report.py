@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from git_prgroups.errors import UsageError
+from git_prgroups.events import Event, Events
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.history import History
@@ -206,3 +208,19 @@ def _duration(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes = rest // 60
     return f"{hours} h {minutes} min" if hours else f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def post_to_epic(spec: Spec, git: Git, forge: Forge, events: Events, *, dry_run: bool) -> None:
+    """`report --post`: the report as one comment on the spec's epic, told as an event."""
+    epic = spec.defaults.epic
+    if not epic:
+        raise UsageError("git prgroups report --post: the spec names no epic: set "
+                         "defaults.epic = N, the issue the report goes on")  # fmt: skip
+    markdown = report_markdown(read_report(spec, git, forge))
+    if dry_run:
+        events.add(Event("would-record", f"the report as a comment on #{epic}",
+                         details={"issue": epic, "body": markdown}))  # fmt: skip
+        return
+    done = post_report(forge, epic, markdown)
+    events.add(Event("posted", f"{done}: the report on #{epic}",
+                     details={"issue": epic, "done": str(done)}))  # fmt: skip
