@@ -220,6 +220,22 @@ class Command(cli.Application):
         with holding_the_lock(git, what, events):
             yield
 
+    @contextlib.contextmanager
+    def fetch_begun(
+        self, spec: Spec, git: Git, forge: Forge
+    ) -> Iterator[Callable[[], None] | None]:
+        """The fetch, begun now while the rest of the command loads, where the forge is
+        read after it (one that does not merge on its own: a forge that does is read
+        first, so that what it calls merged is in what is fetched); waited for before
+        the lock is let go, whatever happened."""
+        fetched = None if forge.merges_on_its_own else git.begin_fetch(spec.defaults.remote)
+        try:
+            yield fetched
+        finally:
+            if fetched is not None:
+                with contextlib.suppress(Exception):  # said already, if it mattered
+                    fetched()
+
     # plumbum prints its whole help after a usage error; we print one line on stderr.
     def _parse_args(self, argv: list[str]) -> Any:
         try:

@@ -107,11 +107,11 @@ class UpCommand(ChangingCommand):
             spec = self.load_spec_naming(names)
             git, forge = self.git_and_forge(spec)
             self.allow_commands(spec, git, forge, trusting=self.trust, ask=not self.dry_run)
-            with self.locked(git, "up", events, dry_run=self.dry_run):
-                # the fetch runs while the rest of up loads (a forge that merges on its
-                # own is read first: what it calls merged is then in what is fetched)
-                fetched = None if forge.merges_on_its_own else git.begin_fetch(spec.defaults.remote)
-                from git_prgroups.commands.up import run_up
+            with (
+                self.locked(git, "up", events, dry_run=self.dry_run),
+                self.fetch_begun(spec, git, forge) as fetched,
+            ):
+                from git_prgroups.commands.up import run_up  # loads while the fetch runs
 
                 run_up(spec, git, forge, events, only=names, dry_run=self.dry_run,
                        force_body=self.force_body, jobs=self.jobs, retry_setup=self.setup,
@@ -396,10 +396,10 @@ class ReportCommand(Command):
         return 0
 
     def _post(self, events: Events) -> None:
-        from git_prgroups.commands.report import post_to_epic
+        from git_prgroups.commands.report import post_to_epic, require_epic
 
         spec = self.load_spec()
-        git, forge = self.git_and_forge(spec)
+        git, forge = self.git_and_forge(require_epic(spec))
         post_to_epic(spec, git, forge, events, dry_run=self.dry_run)
 
 

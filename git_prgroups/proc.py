@@ -109,9 +109,13 @@ class Runner:
         default_factory=dict
     )
     # Calls may run side by side (the executor's pools): a read that overlapped a change
-    # is not kept. Each change counts once as it begins and once as it ends.
+    # it depends on is not kept. Each change counts once as it begins and once as it
+    # ends: every change (`_changes`), and those that end every read (`_mutations`, a
+    # fetch is not one), so that a read of no ref made during a fetch is kept.
     _changes: int = 0
     _changing: int = 0
+    _mutations: int = 0
+    _mutating: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # what runs now, for halt(), each with whether it leads a process group of its own
     # (started in a session of its own: its group goes with it); once halted nothing
@@ -168,7 +172,7 @@ class Runner:
             hit = self._cache.get(key) if cached else None
             if hit is None and changing and not (mutating and self.dry_run):
                 self._begin_change(every_read=mutating)
-            seen = (self._changes, self._changing)
+            seen = self._seen(reads_refs)
         if hit is not None:
             result = hit[0]
         elif mutating and self.dry_run:
@@ -186,20 +190,30 @@ class Runner:
             with self._lock:
                 if changing:
                     self._end_change(every_read=mutating)
-                elif cached and seen == (self._changes, 0):  # nothing changed meanwhile
+                elif cached and seen == (self._seen(reads_refs)[0], 0):  # nothing it reads changed
                     self._cache[key] = (result, reads_refs)
         if check and not result.ok:
             raise CommandFailed(result, cwd)
         return result
 
+    def _seen(self, reads_refs: bool) -> tuple[int, int]:
+        """The changes a read depends on so far, and how many are under way."""
+        return (self._changes, self._changing) if reads_refs else (self._mutations, self._mutating)
+
     def _begin_change(self, *, every_read: bool) -> None:
         self._changes += 1
         self._changing += 1
+        if every_read:
+            self._mutations += 1
+            self._mutating += 1
         self._forget(every_read=every_read)
 
     def _end_change(self, *, every_read: bool) -> None:
         self._changes += 1
         self._changing -= 1
+        if every_read:
+            self._mutations += 1
+            self._mutating -= 1
         self._forget(every_read=every_read)  # what was read while it ran may be stale
 
     def _forget(self, *, every_read: bool) -> None:
@@ -330,6 +344,7 @@ class Runner:
         """Drop every cached read: another process may have changed anything since."""
         with self._lock:
             self._changes += 1
+            self._mutations += 1
             self._cache.clear()
 
     @property

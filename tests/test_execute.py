@@ -118,3 +118,37 @@ def test_fifty_worktrees_at_once_twenty_rounds_without_a_failure(world: World) -
             world.git("worktree", "remove", str(add.path))
     worktree_events = [e for e in run.events if e.kind == "worktree"]
     assert len(worktree_events) == 20 * 50
+
+
+def test_a_read_of_no_ref_made_while_a_fetch_runs_is_kept_and_one_of_refs_is_not(
+    world: World,
+) -> None:
+    """A fetch changes refs only: the worktree list read beside it (as up's statuses are,
+    while its fetch runs) stays cached; a read of refs made meanwhile is read again."""
+    import threading
+
+    runner = Runner()
+    fetch_began, fetch_may_end = threading.Event(), threading.Event()
+    real = runner._execute
+
+    def held(argv, *rest, **options):  # the fetch, held open until the reads are made
+        if argv[1:2] == ("fetch",):
+            fetch_began.set()
+            fetch_may_end.wait(10)
+        return real(argv, *rest, **options)
+
+    runner._execute = held
+    git_ = Git(runner, world.repo)
+    fetching = threading.Thread(target=git_.fetch, args=("origin",))
+    fetching.start()
+    assert fetch_began.wait(10)
+    git_.worktrees()
+    git_.refs("refs/heads/")
+    fetch_may_end.set()
+    fetching.join()
+
+    git_.worktrees()
+    git_.refs("refs/heads/")
+
+    verbs = [argv[1] for argv, _ in runner.calls]
+    assert verbs.count("worktree") == 1 and verbs.count("for-each-ref") == 2, verbs

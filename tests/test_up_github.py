@@ -1447,7 +1447,7 @@ def test_writes_paced_under_githubs_budget_are_never_refused(
     assert len(fake.prs) == 7 and all(pr.auto_merge_method for pr in fake.prs.values())
 
 
-def test_a_merged_pr_is_final_so_a_forge_that_polls_never_asks_for_it_again(
+def test_a_merged_pr_is_final_so_a_forge_that_polls_asks_only_whether_a_newer_came(
     epic: World, hub: FakeGitHub
 ) -> None:
     merged, open_ = pushed_branch(epic, "code-hygiene"), pushed_branch(epic, "delete-mojo-guides")
@@ -1457,13 +1457,26 @@ def test_a_merged_pr_is_final_so_a_forge_that_polls_never_asks_for_it_again(
     polling = forge()
 
     first = polling.read([merged, open_])
-    asked = len(hub.received)
+    asked, points = len(hub.received), len(hub.points)
     again = polling.read([merged, open_])
 
     assert again == first and again[merged].state == "merged"
-    [query] = hub.received[asked:]
-    assert [v for k, v in query.variables.items() if k[0] == "b" and k[1:].isdigit()] == [open_]
-    assert polling.points.spent == 2  # each answer said its cost: 1 point, the least
+    newest, full = hub.received[asked:]
+    assert (newest.operation, full.operation) == ("PrgroupsNewestNumbers", "PrgroupsPullRequests")
+    assert branches_asked(newest) == [merged] and branches_asked(full) == [open_]
+    assert [cost for _, cost in hub.points[points:]] == [1, 1]  # the least GitHub prices
+    assert polling.points.spent == 3
+
+    commit_in(epic.base / "scylla-code-hygiene", "again")
+    git("push", "-q", "-f", "origin", merged, cwd=epic.base / "scylla-code-hygiene")
+    hub.origin.forget()  # the push above, not through the fake
+    newer = hub.add_pr(merged, "fix: hygiene, again")  # the same branch, a new PR
+
+    assert polling.read([merged])[merged].number == newer
+
+
+def branches_asked(request) -> list[str]:
+    return [v for k, v in request.variables.items() if k[0] == "b" and k[1:].isdigit()]
 
 
 def test_a_read_over_githubs_hourly_points_waits_for_the_hour_to_end(

@@ -210,12 +210,18 @@ def _duration(seconds: int) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min" if minutes else f"{seconds} s"
 
 
-def post_to_epic(spec: Spec, git: Git, forge: Forge, events: Events, *, dry_run: bool) -> None:
-    """`report --post`: the report as one comment on the spec's epic, told as an event."""
-    epic = spec.defaults.epic
-    if not epic:
+def require_epic(spec: Spec) -> Spec:
+    """The spec, once it names the epic `report --post` puts the report on."""
+    if not spec.defaults.epic:
         raise UsageError("git prgroups report --post: the spec names no epic: set "
                          "defaults.epic = N, the issue the report goes on")  # fmt: skip
+    return spec
+
+
+def post_to_epic(spec: Spec, git: Git, forge: Forge, events: Events, *, dry_run: bool) -> None:
+    """`report --post`: the report as one comment on the spec's epic, told as an event."""
+    epic = require_epic(spec).defaults.epic
+    assert epic is not None
     markdown = report_markdown(read_report(spec, git, forge))
     if dry_run:
         events.add(Event("would-record", f"the report as a comment on #{epic}",

@@ -63,9 +63,9 @@ def run_up(
         # The forge first, then the fetch: a PR the forge calls merged is then in the
         # base fetched, so its dependents are never cut from a base that lacks it.
         prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
-        if fetched is not None and prs is None:
+        if fetched is not None:
             fetched()
-        else:
+        if fetched is None or prs is not None:  # the forge read first: fetch after it
             git.fetch(spec.defaults.remote)
     reports: list[Report] = []
     told = len(events)

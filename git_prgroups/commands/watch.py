@@ -1,8 +1,8 @@
 """`git prgroups watch`: sync, up (and prune) in rounds until nothing is left to wait for.
 
-Each round reads the world once (the forge, then the fetch) and hands it to the
-commands themselves; a world the same as one in which they found nothing to do is
-not handed again, so a quiet round costs that one read. The world after the round is
+Each round reads the world once (the fetch, then the forge; fetched again only when
+the forge calls a PR merged that was not before) and hands it to the commands
+themselves, which plan from it: a quiet round costs that one read. The world after the round is
 judged by planning/watch.py: stop when every entry has merged, or when all that is
 left needs the user (an entry with no commits yet, a conflict, failing checks, a
 refusal). Between rounds it waits, twice as long after each round that changed
@@ -58,7 +58,7 @@ def run_watch(
     A dry run shows one round's commands and stops."""
     wait = interval
     last: dict[str, str] | None = None
-    settled: World | None = None  # a world in which the commands last found nothing to do
+    world: World | None = None
     rounds = 0
     try:
         with two_step_interrupts(events, git.runner):
@@ -67,21 +67,17 @@ def run_watch(
                 rounds += 1
                 events.add(Event("round", f"-- round {rounds}", details={"round": rounds}))
                 with guard():
-                    world = read_world(spec, git, forge)
-                    if world != settled:
-                        wrote = run_commands(spec, git, forge, events, world, prune=prune,
-                                             dry_run=dry_run, jobs=jobs)  # fmt: skip
-                        if dry_run:
-                            events.add(Event("round", "-- a dry run shows one round only"))
-                            return WatchOutcome(False, False, rounds)
-                        # the GitHub forge's writes go through the runner: none, then
-                        # nothing changed (the local forge's reads cost nothing: look)
-                        if wrote or not forge.merges_on_its_own:
-                            after = observe(spec, git, forge)
-                            settled = world if after == world else None
-                            world = after
-                        else:
-                            settled = world
+                    world = read_world(spec, git, forge, world)
+                    wrote = run_commands(spec, git, forge, events, world, prune=prune,
+                                         dry_run=dry_run, jobs=jobs)  # fmt: skip
+                    if dry_run:
+                        events.add(Event("round", "-- a dry run shows one round only"))
+                        return WatchOutcome(False, False, rounds)
+                    # the GitHub forge's writes go through the runner: none, then nothing
+                    # changed but what the next round reads (the local forge's reads cost
+                    # nothing: look)
+                    if wrote or not forge.merges_on_its_own:
+                        world = observe(spec, git, forge)
                 STOP.check()
                 states = entry_states(spec, world)
                 judgement = judge_round(
@@ -124,7 +120,7 @@ def run_commands(
     run_sync(spec, git, forge, events, dry_run=dry_run, jobs=jobs, world=world)
     STOP.check()
     if len(git.runner.mutating_calls) > writes and not dry_run:
-        world = read_again(spec, git, forge, world)
+        world = read_world(spec, git, forge, world, fetched=True)
     # a setup that failed waits for the user's own up, not every round
     run_up(spec, git, forge, events, dry_run=dry_run, jobs=jobs, retry_failed_setups=False,
            world=world)  # fmt: skip
@@ -135,24 +131,20 @@ def run_commands(
     return len(git.runner.mutating_calls) > writes
 
 
-def read_again(spec: Spec, git: Git, forge: Forge, before: World) -> World:
-    """The world after sync wrote: the forge read again (a push may drop auto-merge or
-    restart checks), fetched again only if it calls a PR merged that was not before (so
-    that its dependents start from a base that has it); sync's pushes moved their
-    remote-tracking refs themselves."""
+def read_world(
+    spec: Spec, git: Git, forge: Forge, before: World | None, *, fetched: bool = False
+) -> World:
+    """The world read again: the fetch (unless `fetched` just now: sync's pushes moved
+    their own remote-tracking refs), then the forge, fetched once more only if it calls
+    a PR merged that was not in `before`, so that its dependents start from a base that
+    has it (and sync, from a world where a PR merged before the fetch is merged)."""
+    statuses = start_statuses(git)
+    if not fetched:
+        git.fetch(spec.defaults.remote)
     prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
-    merged_before = {b for b, pr in before.prs.items() if pr.state == "merged"}
+    merged_before = {b for b, pr in (before.prs if before else {}).items() if pr.state == "merged"}
     if prs is not None and any(
         pr.state == "merged" and branch not in merged_before for branch, pr in prs.items()
     ):
         git.fetch(spec.defaults.remote)
-    return observe(spec, git, forge, prs=prs)
-
-
-def read_world(spec: Spec, git: Git, forge: Forge) -> World:
-    """The forge, then the fetch (a PR it calls merged is then in the base fetched),
-    then the rest: the one read of a round."""
-    statuses = start_statuses(git)
-    prs = forge.read([e.branch for e in spec.entries]) if forge.merges_on_its_own else None
-    git.fetch(spec.defaults.remote)
     return observe(spec, git, forge, statuses, prs)

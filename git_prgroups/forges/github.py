@@ -97,6 +97,22 @@ def pull_requests_query(count: int, first: int = 1) -> str:
     )
 
 
+def newest_numbers_query(count: int) -> str:
+    """The number of each branch's newest PR only: a point for 50 branches, to learn
+    whether a branch whose PR merged has a newer one since."""
+    params = "".join(f", $b{i}: String!" for i in range(count))
+    aliases = " ".join(
+        f"b{i}: pullRequests(headRefName: $b{i}, first: 1, states: [OPEN, CLOSED, MERGED], "
+        f"orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ number }} }}"
+        for i in range(count)
+    )
+    return (
+        f"query PrgroupsNewestNumbers($owner: String!, $repo: String!{params}) "
+        f"{{ rateLimit {{ cost remaining resetAt }} "
+        f"repository(owner: $owner, name: $repo) {{ {aliases} }} }}"
+    )
+
+
 def labels_query(count: int) -> str:
     params = "".join(f", $l{i}: String!" for i in range(count))
     aliases = " ".join(f"l{i}: label(name: $l{i}) {{ name }}" for i in range(count))
@@ -120,7 +136,8 @@ class GitHubForge:
         self.known_labels: set[str] = set()
         self._labels_lock = threading.Lock()
         self.auto_merge_disabled = False
-        self.merged: dict[BranchName, PullRequest] = {}  # final: never asked for again
+        # merged PRs, final: only whether a newer PR came since is asked (a point for 50)
+        self.merged: dict[BranchName, PullRequest] = {}
         self.points = Points()
 
     def _repo_variables(self) -> dict[str, str]:
@@ -131,6 +148,8 @@ class GitHubForge:
     def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         """Each branch's newest PR of this repository: the newest PR of each asked first;
         where that is a fork's of the same name, its last FORK_DEPTH in one more query."""
+        for branch in self._newer_than_merged([b for b in branches if b in self.merged]):
+            del self.merged[branch]
         asked = [b for b in dict.fromkeys(branches) if b not in self.merged]
         found = self._read_newest(asked, 1)
         forked = [b for b in asked if found.get(b) is _FORKS_ONLY]
@@ -138,6 +157,22 @@ class GitHubForge:
         read = {b: pr for b, pr in found.items() if isinstance(pr, PullRequest)}
         self.merged |= {b: pr for b, pr in read.items() if pr.state == "merged"}
         return {b: pr for b in branches if (pr := self.merged.get(b) or read.get(b))}
+
+    def _newer_than_merged(self, branches: Sequence[BranchName]) -> list[BranchName]:
+        """Of these branches whose newest PR had merged, those with a newer PR since."""
+        newer = []
+        unique = list(dict.fromkeys(branches))
+        for start in range(0, len(unique), BRANCHES_PER_QUERY):
+            chunk = unique[start : start + BRANCHES_PER_QUERY]
+            variables = self._repo_variables() | {f"b{i}": b for i, b in enumerate(chunk)}
+            query = newest_numbers_query(len(chunk))
+            data = self._json(self.gh.graphql(query, variables).stdout)["data"]
+            self.points.spend(data.get("rateLimit"))
+            for i, branch in enumerate(chunk):
+                nodes = (data["repository"].get(f"b{i}") or {}).get("nodes") or []
+                if not nodes or nodes[0].get("number") != self.merged[branch].number:
+                    newer.append(branch)
+        return newer
 
     def poll_pause(self) -> float:
         """Seconds before the next poll, to keep polling within its share of GitHub's

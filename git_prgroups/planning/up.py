@@ -288,8 +288,11 @@ def _publish(
     actions: list[Action] = notes
     if not pr.armed and not pr.draft:
         actions.append(arm_or_say_why(entry.name, pr, method, pushing=push is not None))
-    if pr.draft and entry.until_green and pr.checks == "pass" and push is None:
-        actions.append(MarkReady(entry.name, pr, method))  # green on the head it shows
+    # green on the head the forge shows, and that head the branch's (a forge read just
+    # after a push may still show the head before it, and its checks)
+    shows_ours = pr.head_oid is None or pr.head_oid == local
+    if pr.draft and entry.until_green and pr.checks == "pass" and push is None and shows_ours:
+        actions.append(MarkReady(entry.name, pr, method))
     rerun = rerun_checks(entry, pr, world)
     if rerun is not None and push is None:  # a new head gets its own checks anyway
         actions.append(rerun)
