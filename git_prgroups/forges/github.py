@@ -79,18 +79,25 @@ _ROLLUP: dict[str | None, Checks] = {
 }
 
 
+def _newest_prs(count: int, first: int, fields: str) -> tuple[str, str]:
+    """The variables and the aliases that ask `count` branches ($b0, $b1, ...) each for
+    its newest `first` PRs, these `fields` of each."""
+    params = "".join(f", $b{i}: String!" for i in range(count))
+    aliases = " ".join(
+        f"b{i}: pullRequests(headRefName: $b{i}, first: {first}, states: [OPEN, CLOSED, MERGED], "
+        f"orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ {fields} }} }}"
+        for i in range(count)
+    )
+    return params, aliases
+
+
 def pull_requests_query(count: int, first: int = 1) -> str:
     """Each branch's newest `first` PRs. One costs a fifth of GitHub's points for five
     (its cost counts every connection under each PR asked for): five are asked only
     for a branch whose newest PR is a fork's of the same name."""
-    params = ", $base: String!" + "".join(f", $b{i}: String!" for i in range(count))
-    aliases = " ".join(
-        f"b{i}: pullRequests(headRefName: $b{i}, first: {first}, states: [OPEN, CLOSED, MERGED], "
-        f"orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ {_PR_FIELDS} }} }}"
-        for i in range(count)
-    )
+    params, aliases = _newest_prs(count, first, _PR_FIELDS)
     return (
-        f"query PrgroupsPullRequests($owner: String!, $repo: String!{params}) "
+        f"query PrgroupsPullRequests($owner: String!, $repo: String!, $base: String!{params}) "
         f"{{ rateLimit {{ cost remaining resetAt }} "
         f"repository(owner: $owner, name: $repo) {{ id autoMergeAllowed "
         f"mergeQueue(branch: $base) {{ id }} {aliases} }} }}"
@@ -100,12 +107,7 @@ def pull_requests_query(count: int, first: int = 1) -> str:
 def newest_numbers_query(count: int) -> str:
     """The number of each branch's newest PR only: a point for 50 branches, to learn
     whether a branch whose PR merged has a newer one since."""
-    params = "".join(f", $b{i}: String!" for i in range(count))
-    aliases = " ".join(
-        f"b{i}: pullRequests(headRefName: $b{i}, first: 1, states: [OPEN, CLOSED, MERGED], "
-        f"orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ number }} }}"
-        for i in range(count)
-    )
+    params, aliases = _newest_prs(count, 1, "number")
     return (
         f"query PrgroupsNewestNumbers($owner: String!, $repo: String!{params}) "
         f"{{ rateLimit {{ cost remaining resetAt }} "
