@@ -589,3 +589,21 @@ def test_an_issue_commented_by_a_run_cut_off_is_closed_without_a_second_comment(
 
     assert closings(commented) == ["close #5 (commented)"]
     assert closings(fresh) == ["close #5"]
+
+
+@pytest.mark.parametrize(("shown", "ready"), [("a1", True), ("a0", False)],
+                         ids=["green on its head", "green on the head before"])  # fmt: skip
+def test_an_until_green_draft_is_made_ready_only_on_green_checks_of_its_own_head(
+    shown: str, ready: bool
+) -> None:
+    """A read just after a push may show the head before it, green: not ready yet."""
+    from git_prgroups.planning.actions import MarkReady
+
+    the_world = started(remote_branches={"1-a": "a1"}, pushed={"1-a": "a1"}, forge_lands=False,
+                        prs={"1-a": pr(auto_merge=None, draft=True, checks="pass",
+                                       head_oid=shown)})  # fmt: skip
+    the_spec = spec(entry("a", draft=True, until_green=True))
+
+    actions = plan_up(the_spec, the_world, TEXTS)
+
+    assert any(isinstance(a, MarkReady) for a in actions) == ready, summary(actions)
