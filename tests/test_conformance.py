@@ -1,7 +1,7 @@
 """One suite for every forge (issue 22): the same scenarios, through the command line,
-against the local forge and GitHub through each gh against the fake. A forge's harness
-says what the forge lacks (a merge queue, say); a scenario it lacks is skipped, saying
-why. The next forge plugs in with a harness of its own.
+against the local forge and GitHub through each gh against the fake. A forge declares
+what it can do (`Forge.capabilities`); a scenario that needs what a forge lacks (a
+merge queue, say) is not run on it. The next forge plugs in with a harness of its own.
 
 What each scenario asserts is read through the `Forge` interface itself where it can
 be (a PR's state, an issue's comments), so that it means the same on every forge."""
@@ -37,7 +37,6 @@ class Harness(Protocol):
     """A forge under test, in a world whose spec points at it."""
 
     name: str
-    forge: type[Forge]  # its class, which declares what it can do
 
     def spec(self, extra: str = "") -> None:
         """The example spec, pointed at the forge, `extra` added to [defaults]."""
@@ -68,7 +67,6 @@ class LocalHarness:
     world: World
     monkeypatch: pytest.MonkeyPatch
     name: str = "local"
-    forge: type[Forge] = LocalForge
     _checks: str = ""
 
     def spec(self, extra: str = "") -> None:
@@ -118,7 +116,6 @@ class GitHubHarness:
     world: World
     fake: FakeGitHub
     name: str
-    forge: type[Forge] = GitHubForge
 
     def spec(self, extra: str = "") -> None:
         self.world.write_spec(
@@ -160,10 +157,16 @@ class GitHubHarness:
 
 
 GH = gh_binaries()
-FORGES = ["local", *(f"github-{gh}" for gh in GH)]
+FORGES: dict[str, type[Forge]] = {"local": LocalForge} | {f"github-{gh}": GitHubForge for gh in GH}
 
 
-@pytest.fixture(params=FORGES)
+def forges_with(capability: Capability) -> list[str]:
+    """The forges a scenario runs on: those that declare what it needs (the others are
+    not asked, rather than skipped: nothing is wrong with the machine)."""
+    return [name for name, forge in FORGES.items() if capability in forge.capabilities]
+
+
+@pytest.fixture(params=list(FORGES))
 def harness(
     request: pytest.FixtureRequest, epic: World, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Harness]:
@@ -177,11 +180,6 @@ def harness(
         for number in (415, 416, 417):
             fake.add_issue(number)
         yield GitHubHarness(epic, fake, request.param)
-
-
-def needs(harness: Harness, capability: Capability) -> None:
-    if capability not in harness.forge.capabilities:
-        pytest.skip(f"{harness.name}: the forge declares no {capability}")
 
 
 def forge_of(world: World) -> Forge:
@@ -256,10 +254,10 @@ def test_failing_checks_are_run_again_once_per_head(harness: Harness, epic: Worl
 
 
 @pytest.mark.merge_queue
+@pytest.mark.parametrize("harness", forges_with("merge-queue"), indirect=True)
 def test_a_pr_the_queue_drops_goes_back_only_with_a_new_head(
     harness: Harness, epic: World, cli
 ) -> None:
-    needs(harness, "merge-queue")
     harness.spec()
     started(epic)
     cli("up", ENTRY, cwd=epic.repo)
