@@ -37,7 +37,8 @@ def run_sync(
     jobs: int | None = None,
     world: World | None = None,
 ) -> Events:
-    """`world`: read just now, the forge before the fetch (a caller that has one)."""
+    """`world`: read just now, fetched and with the forge's PRs (a caller that has one:
+    watch)."""
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, jobs=jobs)
     if world is None:
         statuses = start_statuses(git)

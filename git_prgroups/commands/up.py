@@ -51,7 +51,8 @@ def run_up(
     world: World | None = None,
     fetched: Callable[[], None] | None = None,
 ) -> Events:
-    """`world`: read just now, the forge before the fetch (a caller that has one);
+    """`world`: read just now, fetched and with the forge's PRs (a caller that has one:
+    watch);
     `fetched`: waits for the fetch the caller began (`Git.begin_fetch`), where the forge
     is read after it (one that does not merge on its own)."""
     renderer = Renderer(spec, spec.graph())

@@ -11,6 +11,7 @@ writes are gh's own commands or REST.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import tempfile
 import threading
@@ -162,19 +163,34 @@ class GitHubForge:
 
     def _newer_than_merged(self, branches: Sequence[BranchName]) -> list[BranchName]:
         """Of these branches whose newest PR had merged, those with a newer PR since."""
-        newer = []
+        return [
+            branch
+            for _, asked in self._ask_branches(branches, newest_numbers_query)
+            for branch, nodes in asked
+            if not nodes or nodes[0].get("number") != self.merged[branch].number
+        ]
+
+    def _ask_branches(
+        self, branches: Sequence[BranchName], query_of: Callable[[int], str], **variables: str
+    ) -> Iterator[tuple[dict[str, Any], list[tuple[BranchName, list[dict[str, Any]]]]]]:
+        """The branches asked BRANCHES_PER_QUERY at a time, by the query `query_of` makes
+        for so many: each answer's repository, and each branch's PR nodes in it; the
+        points each cost counted."""
         unique = list(dict.fromkeys(branches))
         for start in range(0, len(unique), BRANCHES_PER_QUERY):
             chunk = unique[start : start + BRANCHES_PER_QUERY]
-            variables = self._repo_variables() | {f"b{i}": b for i, b in enumerate(chunk)}
-            query = newest_numbers_query(len(chunk))
-            data = self._json(self.gh.graphql(query, variables).stdout)["data"]
+            asked = self._repo_variables() | variables
+            asked |= {f"b{i}": branch for i, branch in enumerate(chunk)}
+            data = self._json(self.gh.graphql(query_of(len(chunk)), asked).stdout)["data"]
             self.points.spend(data.get("rateLimit"))
-            for i, branch in enumerate(chunk):
-                nodes = (data["repository"].get(f"b{i}") or {}).get("nodes") or []
-                if not nodes or nodes[0].get("number") != self.merged[branch].number:
-                    newer.append(branch)
-        return newer
+            repository = data["repository"]
+            yield (
+                repository,
+                [
+                    (branch, (repository.get(f"b{i}") or {}).get("nodes") or [])
+                    for i, branch in enumerate(chunk)
+                ],
+            )
 
     def poll_pause(self) -> float:
         """Seconds before the next poll, to keep polling within its share of GitHub's
@@ -185,20 +201,13 @@ class GitHubForge:
         self, branches: list[BranchName], first: int
     ) -> dict[BranchName, PullRequest | object]:
         found: dict[BranchName, PullRequest | object] = {}
-        for start in range(0, len(branches), BRANCHES_PER_QUERY):
-            chunk = branches[start : start + BRANCHES_PER_QUERY]
-            variables = self._repo_variables() | {"base": self.base}
-            variables |= {f"b{i}": b for i, b in enumerate(chunk)}
-            query = pull_requests_query(len(chunk), first)
-            data = self._json(self.gh.graphql(query, variables).stdout)["data"]
-            self.points.spend(data.get("rateLimit"))
-            repository = data["repository"]
+        query_of = functools.partial(pull_requests_query, first=first)
+        for repository, asked in self._ask_branches(branches, query_of, base=self.base):
             self.repository_id = repository.get("id") or self.repository_id
             # read here, so up never asks gh to arm what the repository refuses
             self.auto_merge_disabled = repository.get("autoMergeAllowed") is False
             self.merge_queue = bool(repository.get("mergeQueue"))
-            for i, branch in enumerate(chunk):
-                nodes = (repository.get(f"b{i}") or {}).get("nodes") or []
+            for branch, nodes in asked:
                 ours = [n for n in nodes if not n.get("isCrossRepository")]
                 if ours:
                     found[branch] = _pull_request(ours[0])
