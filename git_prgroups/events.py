@@ -56,6 +56,7 @@ EventKind = Literal[
     "lock-wait",
     "would-run",  # dry run: a command
     "would-record",  # dry run: a write of the local forge's records
+    "would-send",  # dry run: a request to a forge's HTTP API
     # watch
     "round",
     "progress",
@@ -86,7 +87,7 @@ NEEDS_YOU: frozenset[EventKind] = frozenset(
 # many of its steps come upon it (a landing, then the plan after it; sync, then up).
 _ONCE_PER_ENTRY: frozenset[EventKind] = frozenset({"failing", "conflict"})
 # What a dry run shows happens as often as it would.
-_REPEATABLE: frozenset[EventKind] = frozenset({"would-run", "would-record"})
+_REPEATABLE: frozenset[EventKind] = frozenset({"would-run", "would-record", "would-send"})
 # A watch's last word decides its exit code.
 VERDICTS: Mapping[EventKind, int] = {"done": 0, "stopped": 1, "interrupted": 130}
 
@@ -196,6 +197,7 @@ _LABELS: Mapping[str, str | None] = {
     "issue-closed": "closed",
     "would-run": "would run",
     "would-record": "would record",
+    "would-send": "would send",
     "nothing": None,
     "recovered": None,
     "stuck": None,

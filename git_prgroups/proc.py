@@ -147,6 +147,12 @@ class Runner:
                     break
                 time.sleep(0.01)
 
+    def stop_if_halted(self, what: str) -> None:
+        """Raise Halted once the second Ctrl-C halted the run: for work that starts no
+        process here (a forge's HTTP request), as a process would not start."""
+        if self._halted:
+            raise Halted([what])
+
     def run(
         self,
         argv: Sequence[str],

@@ -17,6 +17,7 @@ import pytest
 from fakes.github import FakeGitHub, gh_binaries
 from test_up_github import FAKE_REPO, serve, use_gh
 
+from git_prgroups.execute import forge_steps
 from git_prgroups.forges.base import Capability, Forge
 from git_prgroups.forges.choose import choose_forge
 from git_prgroups.forges.github import GitHubForge
@@ -336,10 +337,14 @@ def test_a_dry_run_sends_no_write(harness: Harness, epic: World, cli) -> None:
 def test_the_suite_fails_a_forge_that_writes_during_a_dry_run(
     epic: World, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A test of the test: a local forge that ignores the dry run is caught."""
+    """A test of the test: an executor that lets a write through in a dry run is caught."""
     harness = LocalHarness(epic, monkeypatch)
     harness.spec()
-    monkeypatch.setattr(LocalForge, "_dry_run", property(lambda self: False))
+
+    def send_regardless(run, write, perform, would):
+        return perform()
+
+    monkeypatch.setattr(forge_steps, "send", send_regardless)
 
     with pytest.raises(AssertionError, match="a dry run wrote to the forge"):
         assert_a_dry_run_sends_no_write(harness, epic, cli)

@@ -14,8 +14,10 @@ from git_prgroups.git import Git
 from git_prgroups.journal import Journal
 from git_prgroups.planning.actions import (
     AddWorktree,
+    AddWorktrees,
     CloseIssue,
     DeleteBranches,
+    ForgeWrites,
     RecordStarts,
     RemoveWorktree,
 )
@@ -81,14 +83,14 @@ def test_independent_actions_run_side_by_side_and_are_told_in_plan_order(epic: W
     run = execution(epic, jobs=4)
     closings = [CloseIssue(n, f"Fixed in #{n}.") for n in (400, 401, 402, 404, 405)]
 
-    execute(closings, run)
+    done = execute([ForgeWrites(tuple(closings))], run)
 
     records = json.loads((epic.repo / ".git" / "prgroups" / "local-forge.json").read_text())
     assert {n: i["comment"] for n, i in records["issues"].items()} == {
         str(n): f"Fixed in #{n}." for n in (400, 401, 402, 404, 405)
     }
     assert [e.details["issue"] for e in run.events] == [400, 401, 402, 404, 405]
-    assert run.changed == 5
+    assert done.changed == 5
 
 
 @pytest.mark.slow
@@ -109,7 +111,7 @@ def test_fifty_worktrees_at_once_twenty_rounds_without_a_failure(world: World) -
             AddWorktree(b, world.base / f"wt-{b}", b, tip, new=True, onto="origin/main")
             for b in branches
         ]
-        execute([RecordStarts(branches), *adds], run)
+        execute([RecordStarts(branches), AddWorktrees(tuple(adds))], run)
         for add in adds:
             assert (add.path / "file39.txt").read_text() == "39\n" * 50
             assert git("status", "--porcelain", cwd=add.path) == ""

@@ -39,6 +39,7 @@ from git_prgroups.planning.actions import (
     ReportPruned,
     RerunChecks,
     Resync,
+    members,
 )
 from git_prgroups.planning.prune import PruneFacts, plan_prune
 from git_prgroups.planning.states import entry_states
@@ -138,7 +139,7 @@ TEXTS = {"a": ("fix: a", "body"), "b": ("fix: b", "body")}
 def summary(actions: list) -> list[str]:
     """A few words per action: its kind, and what tells it apart."""
     said = []
-    for a in actions:
+    for a in members(actions):
         if isinstance(a, Report | Notice):
             said.append(f"{a.event.kind} {a.event.entry or ''}".strip())
         elif isinstance(a, AddWorktree):
@@ -523,7 +524,9 @@ def test_prune_closes_an_issue_once_its_last_entry_merged(states: dict, expected
         merged["1-b"] = pr("merged", head="1-b", head_oid="b1", number=8)
     state = "closed" if "closed" in states.values() else "open"
     facts = PruneFacts(issues={5: Issue(5, state)}, comments={5: "Fixed in #7 and #8."})
-    closings = [a for a in plan_prune(both, world(prs=merged), facts) if isinstance(a, CloseIssue)]
+    closings = [
+        a for a in members(plan_prune(both, world(prs=merged), facts)) if isinstance(a, CloseIssue)
+    ]
     assert summary(closings) == expected
 
 
@@ -585,7 +588,7 @@ def test_an_issue_commented_by_a_run_cut_off_is_closed_without_a_second_comment(
 
     def closings(facts: PruneFacts) -> list[str]:
         plan = plan_prune(the_spec, world(prs=merged), facts)
-        return summary([a for a in plan if isinstance(a, CloseIssue)])
+        return summary([a for a in members(plan) if isinstance(a, CloseIssue)])
 
     assert closings(commented) == ["close #5 (commented)"]
     assert closings(fresh) == ["close #5"]
@@ -606,4 +609,4 @@ def test_an_until_green_draft_is_made_ready_only_on_green_checks_of_its_own_head
 
     actions = plan_up(the_spec, the_world, TEXTS)
 
-    assert any(isinstance(a, MarkReady) for a in actions) == ready, summary(actions)
+    assert any(isinstance(a, MarkReady) for a in members(actions)) == ready, summary(actions)

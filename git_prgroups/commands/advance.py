@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from git_prgroups.commands.prune import closing_comments
-from git_prgroups.commands.report import post_report, read_report, report_markdown
+from git_prgroups.commands.report import read_report, report_comment, report_markdown
 from git_prgroups.commands.up import texts
 from git_prgroups.events import Event, Events
 from git_prgroups.execute import Execution, execute
@@ -46,10 +46,9 @@ def run_advance(
         epic_comments=epic_comments,
     )  # fmt: skip
     execute([*plan, *issue_closings(spec, world, facts, merged)], run)
-    if report and epic and not dry_run:
-        done = post_report(forge, epic, report_markdown(read_report(spec, git, forge)))
-        if done != "unchanged":
-            events.add(Event("updated", f"the report on #{epic} ({done})"))
+    if report and epic:
+        markdown = report_markdown(read_report(spec, git, forge))
+        execute([report_comment(epic, markdown, quiet_if_unchanged=True)], run)
     if len(events) == told:
         events.add(Event("nothing", "nothing to advance: every PR is open and armed, or merged"))
     return events

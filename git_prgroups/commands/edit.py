@@ -11,8 +11,10 @@ from typing import Any
 from git_prgroups.commands.status import read_status
 from git_prgroups.errors import ExitCode, PrgroupsError, SpecError, UsageError
 from git_prgroups.events import Event, EventKind, Events
+from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
+from git_prgroups.planning.actions import ClosePR
 from git_prgroups.spec import Spec
 from git_prgroups.specedit import add_entry, remove_entry
 from git_prgroups.specfile import parse_spec
@@ -68,8 +70,8 @@ def remove_from_spec(
     closed = None
     if close and open_pr:
         pr = forge.read([spec.entry(name).branch])[spec.entry(name).branch]
-        if not dry_run:
-            forge.close_pr(pr)
+        run = Execution.start(spec, git, forge, Events(), dry_run=dry_run)
+        execute([ClosePR(name, pr)], run)  # told by the caller, in its words
         closed = pr.number
     if not dry_run:
         _write_valid(spec, text)

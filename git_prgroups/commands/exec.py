@@ -14,7 +14,7 @@ from git_prgroups.git import Git
 from git_prgroups.model import Argv, BranchName, PullRequest
 from git_prgroups.observe import observe
 from git_prgroups.output import table
-from git_prgroups.planning.actions import Report, RunCommand
+from git_prgroups.planning.actions import Report, RunCommands
 from git_prgroups.planning.exec import Selection, plan_exec
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
@@ -41,9 +41,9 @@ def run_exec(
     titles = {e.name: renderer.title(e.name) for e in spec.entries}
     plan = plan_exec(spec, world, argv, names=names, selection=selection, titles=titles)
     run = Execution.start(spec, git, forge, events, dry_run=dry_run, workers=jobs)
-    commands = [a for a in plan if isinstance(a, RunCommand)]
+    commands = [c for a in plan if isinstance(a, RunCommands) for c in a.commands]
     try:
-        execute(commands, run)
+        execute([a for a in plan if isinstance(a, RunCommands)], run)
         execute([a for a in plan if isinstance(a, Report)], run)
     finally:  # after Ctrl-C too: what ran, and what never did
         ran = [e for e in events if e.kind in ("ran", "failed") and "code" in e.details]

@@ -13,11 +13,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from git_prgroups.errors import UsageError
-from git_prgroups.events import Event, Events
+from git_prgroups.events import Events
+from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.history import History
-from git_prgroups.model import REPORT_MARK, BranchName, Issue, Posted, PullFacts, PullRequest
+from git_prgroups.model import REPORT_MARK, BranchName, Issue, PullFacts, PullRequest
+from git_prgroups.planning.actions import PostReport
 from git_prgroups.planning.world import base_label
 from git_prgroups.render import title_of
 from git_prgroups.spec import Spec
@@ -187,9 +189,9 @@ def report_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def post_report(forge: Forge, epic: int, markdown: str) -> Posted:
+def report_comment(epic: int, markdown: str, *, quiet_if_unchanged: bool = False) -> PostReport:
     """The report on the epic, marked so that the next run edits this same comment."""
-    return forge.post_report(epic, f"{REPORT_MARK}\n{markdown}\n")
+    return PostReport(epic, f"{REPORT_MARK}\n{markdown}\n", quiet_if_unchanged)
 
 
 def report_json(report: dict[str, Any]) -> str:
@@ -223,10 +225,5 @@ def post_to_epic(spec: Spec, git: Git, forge: Forge, events: Events, *, dry_run:
     epic = require_epic(spec).defaults.epic
     assert epic is not None
     markdown = report_markdown(read_report(spec, git, forge))
-    if dry_run:
-        events.add(Event("would-record", f"the report as a comment on #{epic}",
-                         details={"issue": epic, "body": markdown}))  # fmt: skip
-        return
-    done = post_report(forge, epic, markdown)
-    events.add(Event("posted", f"{done}: the report on #{epic}",
-                     details={"issue": epic, "done": str(done)}))  # fmt: skip
+    run = Execution.start(spec, git, forge, events, dry_run=dry_run)
+    execute([report_comment(epic, markdown)], run)

@@ -47,9 +47,9 @@ def run_sync(
     if check and world.base_tip is not None:
         execute(overlaps(spec, git, world, only=only), run)
     told_checks = len(events)
-    execute(plan_sync(spec, world, only=only, merge=merge), run)
+    done = execute(plan_sync(spec, world, only=only, merge=merge), run)
     # the PRs of what was pushed now, read again: a forge may drop auto-merge on a push
-    pushed = sorted(run.pushed)
+    pushed = sorted(done.pushed)
     prs = dict(world.prs) | (forge.read(pushed) if pushed else {})
     execute(plan_rearm(spec, prs, only=only), run)
     if len(events) == told_checks and world.base_tip is not None:

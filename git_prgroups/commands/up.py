@@ -24,6 +24,7 @@ from git_prgroups.planning.actions import (
     PushBranches,
     RecordPushed,
     Report,
+    members,
 )
 from git_prgroups.planning.up import Texts, plan_landings, plan_up, wants_texts
 from git_prgroups.planning.world import World
@@ -82,23 +83,20 @@ def run_up(
                        force_body=force_body, retry_setup=retry_setup,
                        retry_failed_setups=retry_failed_setups)  # fmt: skip
         retry_setup = False  # once
-        prepared |= {a.name for a in plan if isinstance(a, PrepareWorktree)}
+        prepared |= {a.name for a in members(plan) if isinstance(a, PrepareWorktree)}
         reports = [a for a in plan if isinstance(a, Report)]  # the last round's are told
-        execute([a for a in plan if not isinstance(a, Report)], run)
+        done = execute([a for a in plan if not isinstance(a, Report)], run)
         if dry_run:
             break
         if forge.merges_on_its_own:  # arming told what merged at once
-            if not run.merged:
+            if not done.merged:
                 break
             git.fetch(spec.defaults.remote)  # the base moved: dependents may be ready now
         else:  # the local forge lands what was just opened or armed (and fetches it)
-            if any(isinstance(a, TOUCHING_PRS) for a in plan):
+            if any(isinstance(a, TOUCHING_PRS) for a in members(plan)):
                 world = observe(spec, git, forge)
-            run.merged.clear()
-            execute(plan_landings(spec, world), run)
-            if not run.merged:
+            if not execute(plan_landings(spec, world), run).merged:
                 break
-        run.merged.clear()
     execute(reports, run)
     if len(events) == told:
         events.add(

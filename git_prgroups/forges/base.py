@@ -1,7 +1,10 @@
 """The forge interface: where pull requests live, what every forge does, and its errors.
 
 No command asks which forge it has: what differs between forges is behind this
-interface (`merges_on_its_own`, and `land` for a forge that lands in prgroups).
+interface (`merges_on_its_own`, and `land` for a forge that lands in prgroups). A
+forge's reads are called by observe and the commands; its writes only by the executor
+(execute/forge_steps.py), each of them a value of `writes.Write` it can also describe:
+in a dry run the executor shows the description and never calls the write.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Literal, Protocol
 
 from git_prgroups.errors import PrgroupsError
 from git_prgroups.events import Progress
+from git_prgroups.forges.writes import Shown, Write
 from git_prgroups.model import (
     Armed,
     BranchName,
@@ -63,6 +67,12 @@ class Forge(Protocol):
     # forge's records are edited one at a time under a lock: nothing to gain, and its PR
     # numbers then follow the plan's order.)
     concurrent_writes: bool
+    # how a dry run shows this forge's writes: commands, requests, or records
+    shown_as: Shown
+
+    def describe(self, write: Write) -> list[str]:
+        """What carrying out `write` would send, as the exact commands or requests where
+        the forge can say (reads it needs first are made); nothing is written."""
 
     def read(self, branches: Sequence[BranchName]) -> dict[BranchName, PullRequest]:
         """The newest pull request of each branch that has one, in one query."""
@@ -103,6 +113,9 @@ class Forge(Protocol):
 
     def mark_ready(self, pr: PullRequest) -> None:
         """A draft made ready for review."""
+
+    def retarget(self, pr: PullRequest, base: BranchName) -> None:
+        """The PR's base changed to `base` (a stacked PR whose prerequisite merged)."""
 
     def close_pr(self, pr: PullRequest) -> None:
         """Close the PR unmerged (its branch stays)."""

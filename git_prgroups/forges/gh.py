@@ -279,7 +279,7 @@ class Gh:
         tries, failed, limited = len(RETRY_DELAYS) + 1, 0, 0
         while True:
             taken: list[list[float]] = []
-            if mutating and not self.runner.dry_run:
+            if mutating:
                 turn = self._pacer.turn(self.runner, writes)
                 if turn is None:
                     return self._stopped(argv, check)

@@ -17,14 +17,17 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from git_prgroups.events import Progress
 from git_prgroups.forges import gh as gh_clock
+from git_prgroups.forges import writes
 from git_prgroups.forges.base import AutoMergeDisabled, Capability
 from git_prgroups.forges.gh import RETRY_DELAYS, TRANSIENT, Gh, GhError
 from git_prgroups.forges.points import Points
+from git_prgroups.forges.writes import Shown, Write
 from git_prgroups.model import (
     NEW_PR,
     REPORT_MARK,
@@ -129,6 +132,7 @@ class GitHubForge:
     merges_on_its_own = True
     capabilities: frozenset[Capability] = frozenset({"merge-queue", "server-update", "ci-reruns"})
     concurrent_writes = True
+    shown_as: Shown = "would-run"
 
     def __init__(self, gh: Gh, base: str = "main") -> None:
         self.gh = gh
@@ -227,14 +231,73 @@ class GitHubForge:
 
     # writes
 
+    def describe(self, write: Write) -> list[str]:
+        """The gh commands `write` would run first (what GitHub answers may add one: a
+        PR found mergeable is merged at once), each as a shell would take it: a JSON
+        body on its input, a PR's body or a report as a file named by its contents."""
+        return [_shown(call) for call in self._calls(write)]
+
+    def _calls(self, write: Write) -> list[_Call]:
+        """The gh calls of a write, as the write itself builds them."""
+        match write:
+            case writes.MakeLabels(labels):
+                return [self._label_call(label) for label in self._missing_labels(labels)]
+            case writes.Open(request):
+                labelled = [self._rest_call("POST", self._labels_path(_would_open(request)),
+                                            {"labels": list(request.labels)})]  # fmt: skip
+                return [self._create_call(request), *(labelled if request.labels else [])]
+            case writes.Arm(pr, method):
+                if self.merge_queue:
+                    return [self._mutation(_ENQUEUE, {"id": self._node_id(pr)})]
+                if self.auto_merge_disabled:
+                    raise self._auto_merge_disabled(pr)
+                return [self._mutation(_ARM, {"id": self._node_id(pr), "method": method.upper()})]
+            case writes.Edit(pr, title, body):
+                return [self._edit_call(pr, title, body)]
+            case writes.AddLabels(pr, labels):
+                return [self._rest_call("POST", self._labels_path(pr), {"labels": list(labels)})]
+            case writes.AskPeople(pr, people):
+                return self._people_calls(pr, people)
+            case writes.MarkReady(pr):
+                return [_Call(("pr", "ready", _number(pr), "-R", self.repository.slug))]
+            case writes.ClosePR(pr):
+                return [_Call(("pr", "close", _number(pr), "-R", self.repository.slug))]
+            case writes.UpdateBranch(pr, rebase):
+                return [self._update_branch_call(pr, rebase)] if pr.node_id and pr.head_oid else []
+            case writes.Retarget(pr, base):
+                return [self._rest_call("PATCH", f"{self._rest_path}/pulls/{_number(pr)}",
+                                        {"base": base})]  # fmt: skip
+            case writes.RerunFailed(runs):
+                return [self._rerun_call(run) for run in runs]
+            case writes.CloseIssue(number, comment):
+                return [self._close_issue_call(number, comment)]
+            case writes.CommentIssue(number, comment):
+                return [self._comment_call(number, comment)]
+            case writes.PostReport(issue, body):
+                ours = self._report_comment(issue)
+                if ours is not None and ours["body"].strip() == body.strip():
+                    return []
+                return [self._report_call(issue, body, ours)]
+            case writes.RecordIssues() | writes.Land():
+                return []  # GitHub keeps the issues, and merges on its own
+
+    def _send(self, call: _Call, *, repeatable: bool = True, check: bool = True) -> Completed:
+        """One write's gh call, its file (a body) written for it first."""
+        if call.text is None:
+            return self.gh.run(*call.args, mutating=True, repeatable=repeatable, check=check)
+        with _text_file(call.text) as path:
+            args = [arg.replace(_FILE, str(path)) for arg in call.args]
+            return self.gh.run(*args, mutating=True, repeatable=repeatable, check=check)
+
+    def _label_call(self, label: str) -> _Call:
+        return _Call(("label", "create", "-R", self.repository.slug, "--", label))
+
     def ensure_labels(self, labels: Sequence[str]) -> None:
         """Make the labels the repository lacks: once, before the PRs that use them are
         opened side by side (which would otherwise each make them, racing)."""
         with self._labels_lock:
             for label in self._missing_labels(labels):
-                self.gh.run(
-                    "label", "create", "-R", self.repository.slug, "--", label, mutating=True
-                )
+                self._send(self._label_call(label))
                 self.known_labels.add(label)
 
     def create(self, request: NewPullRequest) -> PullRequest:
@@ -242,31 +305,31 @@ class GitHubForge:
         after a failure that may have reached GitHub, the branch's PR is read first, and
         one found is adopted (so is one that exists already)."""
         self.ensure_labels(request.labels)  # made already, as a rule: nothing to ask
-        fields = {"repo": self._repository_id(), "base": request.base, "head": request.head,
-                  "title": request.title}  # fmt: skip
-        typed = {"draft": "true" if request.draft else "false"}
-        with _text_file(request.body) as body:
-            pr = self._create(request, fields, typed | {"body": f"@{body}"})
+        pr = self._create(request)
         missing = [label for label in request.labels if label not in pr.labels]
         if missing:  # an adopted PR may have some already
-            where = f"{self._rest_path}/issues/{_number(pr)}/labels"
-            self._rest("POST", where, {"labels": missing})
+            self._send(self._rest_call("POST", self._labels_path(pr), {"labels": missing}))
             pr = dataclasses.replace(pr, labels=(*pr.labels, *missing))
         return pr
 
-    def _create(
-        self, request: NewPullRequest, fields: dict[str, str], typed: dict[str, str]
-    ) -> PullRequest:
+    def _create_call(self, request: NewPullRequest) -> _Call:
+        fields = {"repo": self._repository_id(), "base": request.base, "head": request.head,
+                  "title": request.title}  # fmt: skip
+        typed = {"draft": "true" if request.draft else "false", "body": f"@{_FILE}"}
+        return self._mutation(_CREATE, fields, typed, text=request.body)
+
+    def _labels_path(self, pr: PullRequest) -> str:
+        return f"{self._rest_path}/issues/{_number(pr)}/labels"
+
+    def _create(self, request: NewPullRequest) -> PullRequest:
+        call = self._create_call(request)
         for tried in range(len(RETRY_DELAYS) + 1):
             try:
-                done: Completed | None = self._mutate(_CREATE, fields, typed, repeatable=False)
+                done: Completed | None = self._send(call, repeatable=False, check=False)
             except CommandTimedOut:
                 if tried == len(RETRY_DELAYS):
                     raise
                 done = None  # stopped: GitHub may have made it all the same
-            if done is not None and done.dry_run:
-                pr = _would_open(request)
-                break
             if done is not None and done.ok:
                 node = self._json(done.stdout)["data"]["createPullRequest"]["pullRequest"]
                 pr = _opened(request, node)
@@ -321,23 +384,24 @@ class GitHubForge:
             raise GhError(f"#{pr.number} is not on GitHub")
         return str(node_id)
 
-    def _mutate(
+    def _mutation(
         self,
         query: str,
         fields: dict[str, str],
         typed: dict[str, str] | None = None,
         *,
-        repeatable: bool = True,
-    ) -> Completed:
+        text: str | None = None,
+    ) -> _Call:
         """One GraphQL mutation: `fields` as strings (`-f`, never read as anything else),
-        `typed` as gh converts them (`-F`: booleans, `@file`); a failure is the caller's
-        to read."""
+        `typed` as gh converts them (`-F`: booleans, `@file` for `text`)."""
         argv = ["api", "graphql", "--hostname", self.repository.host]
         argv += [arg for key, value in fields.items() for arg in ("-f", f"{key}={value}")]
         argv += [arg for key, value in (typed or {}).items() for arg in ("-F", f"{key}={value}")]
-        return self.gh.run(
-            *argv, "-f", f"query={query}", mutating=True, check=False, repeatable=repeatable
-        )
+        return _Call((*argv, "-f", f"query={query}"), text)
+
+    def _mutate(self, call: _Call) -> Completed:
+        """A mutation whose failure is the caller's to read."""
+        return self._send(call, check=False)
 
     def arm_auto_merge(self, pr: PullRequest, method: MergeMethod) -> Armed:
         """One mutation. GitHub refuses to arm a PR that is mergeable already ("clean"):
@@ -347,23 +411,23 @@ class GitHubForge:
         if self.auto_merge_disabled:
             raise self._auto_merge_disabled(pr)
         variables = {"id": self._node_id(pr), "method": method.upper()}
-        done = self._mutate(_ARM, variables)
+        done = self._mutate(self._mutation(_ARM, variables))
         if not done.ok and "Auto merge is not allowed" in done.stderr:
             self.auto_merge_disabled = True
             raise self._auto_merge_disabled(pr)
         merged = not done.ok and bool(re.search(r"is in (clean|unstable) status", done.stderr))
         if merged:
-            done = self._mutate(_MERGE, variables)  # mergeable now: merge it
+            done = self._mutate(self._mutation(_MERGE, variables))  # mergeable now: merge it
         if not done.ok:
             raise self.gh.failure(done)
-        return Armed(merged=merged and not done.dry_run)
+        return Armed(merged=merged)
 
     def _enqueue(self, pr: PullRequest) -> int | None:
         """Into the base's merge queue, whose own settings say how it merges (`gh pr merge
         --auto --squash` there only warns and enqueues nothing, and gh 2.23 knows no
         queues). No expected head: up may have pushed a new one a moment ago, which is
         the one meant."""
-        done = self._mutate(_ENQUEUE, {"id": self._node_id(pr)})
+        done = self._mutate(self._mutation(_ENQUEUE, {"id": self._node_id(pr)}))
         if not done.ok:
             raise self.gh.failure(done)
         data = (self._json(done.stdout) if done.stdout.strip() else {}).get("data") or {}
@@ -401,15 +465,21 @@ class GitHubForge:
     def add_people(self, pr: PullRequest, people: People) -> None:
         """REST, each body from a file: no login lookups as `gh pr edit --add-reviewer`
         makes them, the same on every gh."""
-        where = f"repos/{self.repository.owner}/{self.repository.name}"
+        for call in self._people_calls(pr, people):
+            self._send(call)
+
+    def _people_calls(self, pr: PullRequest, people: People) -> list[_Call]:
+        where = self._rest_path
+        calls = []
         if people.reviewers:
             users = [r for r in people.reviewers if "/" not in r]
             teams = [r.split("/", 1)[1] for r in people.reviewers if "/" in r]
-            self._rest("POST", f"{where}/pulls/{pr.number}/requested_reviewers",
-                       {"reviewers": users, "team_reviewers": teams})  # fmt: skip
+            asked = {"reviewers": users, "team_reviewers": teams}
+            path = f"{where}/pulls/{_number(pr)}/requested_reviewers"
+            calls.append(self._rest_call("POST", path, asked))
         if people.assignees:
-            self._rest("POST", f"{where}/issues/{pr.number}/assignees",
-                       {"assignees": list(people.assignees)})  # fmt: skip
+            calls.append(self._rest_call("POST", f"{where}/issues/{_number(pr)}/assignees",
+                                         {"assignees": list(people.assignees)}))  # fmt: skip
         if people.milestone:
             found = self.gh.run("api", "--hostname", self.repository.host,
                                 f"{where}/milestones?state=open&per_page=100")  # fmt: skip
@@ -418,21 +488,20 @@ class GitHubForge:
                 raise GhError(
                     f"no open milestone named {people.milestone!r} in {self.repository.slug}"
                 )
-            self._rest("PATCH", f"{where}/issues/{pr.number}",
-                       {"milestone": numbers[people.milestone]})  # fmt: skip
+            calls.append(self._rest_call("PATCH", f"{where}/issues/{_number(pr)}",
+                                         {"milestone": numbers[people.milestone]}))  # fmt: skip
+        return calls
 
     @property
     def _rest_path(self) -> str:
         return f"repos/{self.repository.owner}/{self.repository.name}"
 
-    def _rest(self, method: str, path: str, body: dict[str, Any]) -> Completed:
+    def _rest_call(self, method: str, path: str, body: dict[str, Any]) -> _Call:
         import json
 
-        with _text_file(json.dumps(body)) as payload:
-            return self.gh.run(
-                "api", "--hostname", self.repository.host, "--method", method, path,
-                "--input", str(payload), mutating=True,
-            )  # fmt: skip
+        args = ("api", "--hostname", self.repository.host, "--method", method, path,
+                "--input", _FILE)  # fmt: skip
+        return _Call(args, json.dumps(body))
 
     def update_branch(self, pr: PullRequest, rebase: bool) -> None:
         """GitHub brings the PR's branch up to date with its base itself (what the Update
@@ -440,21 +509,28 @@ class GitHubForge:
         older gh can too. Approvals stay where the repository's rules keep them."""
         if pr.head_oid is None or pr.node_id is None:
             return
-        self.gh.run(
+        self._send(self._update_branch_call(pr, rebase))
+
+    def _update_branch_call(self, pr: PullRequest, rebase: bool) -> _Call:
+        return _Call((
             "api", "graphql", "--hostname", self.repository.host, "-f", f"id={pr.node_id}",
             "-f", f"head={pr.head_oid}", "-f", f"how={'REBASE' if rebase else 'MERGE'}",
             "-f", "query=mutation PrgroupsUpdateBranch($id: ID!, $head: GitObjectID!, "
             "$how: PullRequestBranchUpdateMethod!) { updatePullRequestBranch(input: "
             "{pullRequestId: $id, expectedHeadOid: $head, updateMethod: $how}) "
             "{ pullRequest { headRefOid } } }",
-            mutating=True,
-        )  # fmt: skip
+        ))  # fmt: skip
 
     def mark_ready(self, pr: PullRequest) -> None:
-        self.gh.run("pr", "ready", _number(pr), "-R", self.repository.slug, mutating=True)
+        self._send(_Call(("pr", "ready", _number(pr), "-R", self.repository.slug)))
 
     def close_pr(self, pr: PullRequest) -> None:
-        self.gh.run("pr", "close", _number(pr), "-R", self.repository.slug, mutating=True)
+        self._send(_Call(("pr", "close", _number(pr), "-R", self.repository.slug)))
+
+    def retarget(self, pr: PullRequest, base: BranchName) -> None:
+        """The PR's base changed (REST: `gh pr edit --base` looks the PR up first)."""
+        self._send(self._rest_call("PATCH", f"{self._rest_path}/pulls/{_number(pr)}",
+                                   {"base": base}))  # fmt: skip
 
     def run_attempts(self, runs: Sequence[int]) -> dict[int, int]:
         """GitHub's `run_attempt` of each workflow run: a rerun of its failed jobs is an
@@ -473,12 +549,13 @@ class GitHubForge:
     def rerun_failed(self, runs: Sequence[int]) -> None:
         """The failed jobs of each run, started again (as `gh run rerun --failed` does)."""
         for run in runs:
-            self.gh.run(
-                "api", "--hostname", self.repository.host, "--method", "POST",
-                f"repos/{self.repository.owner}/{self.repository.name}/actions/runs/{int(run)}"
-                "/rerun-failed-jobs",
-                mutating=True,
-            )  # fmt: skip
+            self._send(self._rerun_call(run))
+
+    def _rerun_call(self, run: int) -> _Call:
+        return _Call((
+            "api", "--hostname", self.repository.host, "--method", "POST",
+            f"{self._rest_path}/actions/runs/{int(run)}/rerun-failed-jobs",
+        ))  # fmt: skip
 
     def _job_log_tail(self, job: int) -> list[str]:
         done = self.gh.run(
@@ -571,6 +648,25 @@ class GitHubForge:
 
     def post_report(self, issue: int, body: str) -> Posted:
         """Found again by the mark at its top, among the comments prgroups' user wrote."""
+        ours = self._report_comment(issue)
+        if ours is not None and ours["body"].strip() == body.strip():
+            return "unchanged"
+        self._send(self._report_call(issue, body, ours))
+        return "updated" if ours is not None else "posted"
+
+    def _report_call(self, issue: int, body: str, ours: dict[str, Any] | None) -> _Call:
+        if ours is not None:
+            return _Call((
+                "api", "graphql", "--hostname", self.repository.host,
+                "-f", f"id={ours['id']}", "-F", f"body=@{_FILE}",
+                "-f", "query=mutation PrgroupsEditReport($id: ID!, $body: String!) "
+                "{ updateIssueComment(input: {id: $id, body: $body}) { issueComment { id } } }",
+            ), body)  # fmt: skip
+        return _Call(("issue", "comment", str(issue), "-R", self.repository.slug,
+                      f"--body-file={_FILE}"), body)  # fmt: skip
+
+    def _report_comment(self, issue: int) -> dict[str, Any] | None:
+        """The newest comment of ours on `issue` that holds the report's mark."""
         found = self.gh.graphql(
             "query PrgroupsReportComment($owner: String!, $repo: String!) { repository(owner: "
             f"$owner, name: $repo) {{ issue(number: {int(issue)}) {{ comments(last: 100) "
@@ -583,23 +679,7 @@ class GitHubForge:
             c for c in comments.get("nodes") or []
             if c and c.get("viewerDidAuthor") and REPORT_MARK in (c.get("body") or "")
         ]  # fmt: skip
-        if ours and ours[-1]["body"].strip() == body.strip():
-            return "unchanged"
-        with _text_file(body) as body_file:
-            if ours:
-                self.gh.run(
-                    "api", "graphql", "--hostname", self.repository.host,
-                    "-f", f"id={ours[-1]['id']}", "-F", f"body=@{body_file}",
-                    "-f", "query=mutation PrgroupsEditReport($id: ID!, $body: String!) "
-                    "{ updateIssueComment(input: {id: $id, body: $body}) { issueComment { id } } }",
-                    mutating=True,
-                )  # fmt: skip
-                return "updated"
-            self.gh.run(
-                "issue", "comment", str(issue), "-R", self.repository.slug,
-                f"--body-file={body_file}", mutating=True,
-            )  # fmt: skip
-        return "posted"
+        return ours[-1] if ours else None
 
     def issues(self, numbers: Sequence[int]) -> dict[int, Issue]:
         wanted = sorted({int(n) for n in numbers})
@@ -638,17 +718,19 @@ class GitHubForge:
     def close_issue(self, number: int, comment: str | None) -> None:
         """`gh issue close --comment` comments, then closes: two requests. A run cut off
         between them is finished by the next without a second comment."""
+        self._send(self._close_issue_call(number, comment))
+
+    def _close_issue_call(self, number: int, comment: str | None) -> _Call:
         commented = [f"--comment={comment}"] if comment is not None else []
-        self.gh.run(
-            "issue", "close", str(number), "-R", self.repository.slug, *commented,
-            "--reason=completed", mutating=True,
-        )  # fmt: skip
+        return _Call(("issue", "close", str(number), "-R", self.repository.slug, *commented,
+                      "--reason=completed"))  # fmt: skip
 
     def comment_issue(self, number: int, comment: str) -> None:
-        self.gh.run(
-            "issue", "comment", str(number), "-R", self.repository.slug, f"--body={comment}",
-            mutating=True,
-        )  # fmt: skip
+        self._send(self._comment_call(number, comment))
+
+    def _comment_call(self, number: int, comment: str) -> _Call:
+        return _Call(("issue", "comment", str(number), "-R", self.repository.slug,
+                      f"--body={comment}"))  # fmt: skip
 
     def _auto_merge_disabled(self, pr: PullRequest) -> AutoMergeDisabled:
         return AutoMergeDisabled(
@@ -658,16 +740,14 @@ class GitHubForge:
         )
 
     def add_labels(self, pr: PullRequest, labels: Sequence[str]) -> None:
-        self._rest(
-            "POST", f"{self._rest_path}/issues/{_number(pr)}/labels", {"labels": list(labels)}
-        )
+        self._send(self._rest_call("POST", self._labels_path(pr), {"labels": list(labels)}))
 
     def edit(self, pr: PullRequest, *, title: str, body: str) -> None:
-        with _text_file(body) as body_file:
-            self.gh.run(
-                "pr", "edit", _number(pr), "-R", self.repository.slug,
-                f"--title={title}", f"--body-file={body_file}", mutating=True,
-            )  # fmt: skip
+        self._send(self._edit_call(pr, title, body))
+
+    def _edit_call(self, pr: PullRequest, title: str, body: str) -> _Call:
+        return _Call(("pr", "edit", _number(pr), "-R", self.repository.slug, f"--title={title}",
+                      f"--body-file={_FILE}"), body)  # fmt: skip
 
     def land(
         self,
@@ -731,16 +811,31 @@ def _opened(request: NewPullRequest, node: dict[str, Any]) -> PullRequest:
 
 
 def _would_open(request: NewPullRequest) -> PullRequest:
-    return PullRequest(
-        number=NEW_PR,
-        state="open",
-        head=request.head,
-        base=request.base,
-        title=request.title,
-        body=request.body,
-        url="",
-        draft=request.draft,
-    )
+    """The PR a dry run would open: no number, no address yet."""
+    return PullRequest(NEW_PR, "open", request.head, request.base, request.title, request.body,
+                       "", draft=request.draft)  # fmt: skip
+
+
+_FILE = "\0file\0"  # where a call's file goes in its arguments: a NUL no argument holds
+_SHOWN_WHOLE = 200  # a file of a call shown on its input in a dry run, up to this size
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One gh call of a write: its arguments, and what the file they name holds."""
+
+    args: tuple[str, ...]
+    text: str | None = None
+
+
+def _shown(call: _Call) -> str:
+    """The call as a dry run shows it: a short file (a JSON body) on gh's input, a long
+    one (a PR's body, the report) named `-` with its text left out."""
+    from git_prgroups.events import command_line
+
+    args = ["gh", *(arg.replace(_FILE, "-") for arg in call.args)]
+    short = call.text is not None and len(call.text) <= _SHOWN_WHOLE and "\n" not in call.text
+    return command_line(args, stdin=call.text if short else None)
 
 
 def _failed_checks(rollup: dict[str, Any] | None) -> tuple[str, ...]:

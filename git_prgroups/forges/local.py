@@ -19,11 +19,12 @@ from dataclasses import asdict
 from typing import Any
 
 from git_prgroups.events import Progress
+from git_prgroups.forges import writes
 from git_prgroups.forges.base import Capability
+from git_prgroups.forges.writes import Shown, Write, pr_name
 from git_prgroups.git import Git
 from git_prgroups.locking import is_held
 from git_prgroups.model import (
-    NEW_PR,
     Armed,
     BranchName,
     Issue,
@@ -47,6 +48,7 @@ class LocalForge:
     # it lands in turn onto the newest base and runs its checks again itself
     capabilities: frozenset[Capability] = frozenset()
     concurrent_writes = False
+    shown_as: Shown = "would-record"
 
     def __init__(self, git: Git, store: Store, remote: str, base: BranchName) -> None:
         self.git = git
@@ -55,10 +57,6 @@ class LocalForge:
         self.lock_path = store.forge_records_lock
         self.remote = remote
         self.base = base
-
-    @property
-    def _dry_run(self) -> bool:
-        return self.git.runner.dry_run
 
     def remote_heads(self) -> dict[str, Sha]:
         """Branch → tip on the remote, as last fetched."""
@@ -84,9 +82,6 @@ class LocalForge:
             temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
             temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
             temporary.replace(self.path)
-
-    def _would(self, text: str) -> None:
-        self.git.runner.tell_would("would-record", text)
 
     def pulls(self) -> list[PullRequest]:
         heads = self.remote_heads()
@@ -128,12 +123,41 @@ class LocalForge:
                 newest[pull.head] = pull  # records are in creation order
         return newest
 
+    def describe(self, write: Write) -> list[str]:
+        """The record each write would change, in words (the local forge runs nothing)."""
+        match write:
+            case writes.Open(request):
+                return [f"a PR for {request.head}: {request.title}"]
+            case writes.Arm(pr, method):
+                return [f"{pr_name(pr)}: auto-merge ({method})"]
+            case writes.AddLabels(pr, labels):
+                return [f"{pr_name(pr)}: labels {', '.join(labels)}"]
+            case writes.Edit(pr):
+                return [f"{pr_name(pr)}: a new title and body"]
+            case writes.AskPeople(pr):
+                return [f"{pr_name(pr)}: reviewers, assignees, milestone"]
+            case writes.MarkReady(pr):
+                return [f"{pr_name(pr)}: ready for review"]
+            case writes.ClosePR(pr):
+                return [f"{pr_name(pr)}: closed"]
+            case writes.Retarget(pr, base):
+                return [f"{pr_name(pr)}: onto {base}"]
+            case writes.RecordIssues(issues):
+                return ["issues " + ", ".join(f"#{n}" for n, _ in issues) + " recorded, open"]
+            case writes.CloseIssue(number, comment):
+                return [f"issue #{number} closed: {comment}"]
+            case writes.CommentIssue(number, comment):
+                return [f"issue #{number}: {comment}"]
+            case writes.PostReport(issue):
+                return [f"the report as a comment on #{issue}"]
+            case writes.Land(orders):
+                onto = f"{self.remote}/{self.base}"
+                return [f"{pr_name(o.pr)}: its checks, then landed on {onto} ({o.method})"
+                        for o in orders]  # fmt: skip
+            case writes.MakeLabels() | writes.UpdateBranch() | writes.RerunFailed():
+                return []  # never asked of this forge
+
     def create(self, request: NewPullRequest) -> PullRequest:
-        if self._dry_run:
-            self._would(f"a PR for {request.head}: {request.title}")
-            return PullRequest(
-                NEW_PR, "open", request.head, request.base, request.title, request.body, ""
-            )
         with self._editing() as data:
             for record in data["pulls"]:
                 if record["head"] == request.head and record["state"] == "open":
@@ -211,6 +235,9 @@ class LocalForge:
     def mark_ready(self, pr: PullRequest) -> None:
         self._update(pr, "ready for review", draft=False)
 
+    def retarget(self, pr: PullRequest, base: BranchName) -> None:
+        self._update(pr, f"onto {base}", base=base)
+
     def close_pr(self, pr: PullRequest) -> None:
         self._update(pr, "closed", state="closed", auto_merge=None)
 
@@ -224,9 +251,6 @@ class LocalForge:
         return frozenset(int(n) for n in self._load()["issues"])
 
     def record_issues(self, issues: Sequence[tuple[int, str]]) -> None:
-        if self._dry_run:
-            self._would("issues " + ", ".join(f"#{n}" for n, _ in issues) + " recorded, open")
-            return
         with self._editing() as data:
             for number, about in issues:
                 data["issues"].setdefault(str(number), {"state": "open", "title": about})
@@ -258,17 +282,11 @@ class LocalForge:
         return found
 
     def close_issue(self, number: int, comment: str | None) -> None:
-        if self._dry_run:
-            self._would(f"issue #{number} closed: {comment}")
-            return
         with self._editing() as data:
             record = data["issues"].setdefault(str(number), {})  # what it is about stays
             record.update(state="closed", comment=comment, closed_at=_now())
 
     def comment_issue(self, number: int, comment: str) -> None:
-        if self._dry_run:
-            self._would(f"issue #{number}: {comment}")
-            return
         with self._editing() as data:
             data["issues"].setdefault(str(number), {})["comment"] = comment
 
@@ -276,11 +294,7 @@ class LocalForge:
         self._change(pr, what, lambda record: record.update(changes))
 
     def _change(self, pr: PullRequest, what: str, how: Callable[[dict[str, Any]], None]) -> None:
-        """`how` applied to the PR's record (in a dry run, `what` is said instead)."""
-        if self._dry_run:
-            name = f"#{pr.number}" if pr.number != NEW_PR else f"the new PR of {pr.head}"
-            self._would(f"{name}: {what}")
-            return
+        """`how` applied to the PR's record."""
         with self._editing() as data:
             for record in data["pulls"]:
                 if record["number"] == pr.number:
@@ -311,7 +325,7 @@ class LocalForge:
         )  # fmt: skip
 
     def update(self, pr: PullRequest, what: str, **changes: Any) -> None:
-        """Change the PR's record (in a dry run, say so instead)."""
+        """Change the PR's record."""
         self._update(pr, what, **changes)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -302,6 +302,66 @@ class ReportPruned:
     remote: BranchName | None  # the remote branch, if its deletion was asked for
 
 
+@dataclass(frozen=True)
+class ClosePR:
+    """`remove --close`: the entry's open PR closed unmerged, before it leaves the spec."""
+
+    name: str
+    pr: PullRequest
+
+
+@dataclass(frozen=True)
+class PostReport:
+    """The report as one comment on the epic: made the first time, edited after."""
+
+    issue: int
+    body: str
+    quiet_if_unchanged: bool = False  # advance's refresh says nothing when nothing changed
+
+
+# Writes to the forge, each about one PR or issue: those of different PRs may go side by
+# side (ForgeWrites).
+ForgeWrite = (
+    OpenPR | ArmAutoMerge | AddLabels | EditPR | CloseIssue | RerunChecks | MarkReady
+    | AnnounceReady | UpdateBranch | AddPeople
+)  # fmt: skip
+
+
+# -- side by side: what the plan says may run at once ---------------------------------------
+
+
+@dataclass(frozen=True)
+class AddWorktrees:
+    """Worktrees made together: registered one after another (git reads every other
+    registration while it writes one), checked out side by side."""
+
+    adds: tuple[AddWorktree, ...]
+
+
+@dataclass(frozen=True)
+class PrepareWorktrees:
+    """New worktrees made ready side by side, told in plan order."""
+
+    prepares: tuple[PrepareWorktree, ...]
+
+
+@dataclass(frozen=True)
+class RunCommands:
+    """`exec`'s commands, each in its own worktree, side by side."""
+
+    commands: tuple[RunCommand, ...]
+
+
+@dataclass(frozen=True)
+class ForgeWrites:
+    """Forge writes about different PRs or issues, side by side (each PR's own next
+    write, arming after opening, right after it); told in plan order."""
+
+    writes: tuple[ForgeWrite, ...]
+
+
+Batch = AddWorktrees | PrepareWorktrees | RunCommands | ForgeWrites
+
 Action = (
     Report
     | Notice
@@ -333,4 +393,28 @@ Action = (
     | AddPeople
     | RecordIssues
     | ReportPruned
+    | ClosePR
+    | PostReport
+    | Batch
 )
+
+
+def members(actions: Iterable[Action]) -> Iterator[Action]:
+    """Each action, a batch's one by one: for what looks at a plan's parts."""
+    for action in actions:
+        match action:
+            case AddWorktrees(adds):
+                yield from adds
+            case PrepareWorktrees(prepares):
+                yield from prepares
+            case RunCommands(commands):
+                yield from commands
+            case ForgeWrites(writes):
+                yield from writes
+            case _:
+                yield action
+
+
+def forge_writes(writes: Sequence[ForgeWrite]) -> list[Action]:
+    """The writes as one batch, or none where there are none."""
+    return [ForgeWrites(tuple(writes))] if writes else []

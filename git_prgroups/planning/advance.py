@@ -14,9 +14,12 @@ from git_prgroups.planning.actions import (
     Action,
     AddPeople,
     AnnounceReady,
+    ForgeWrite,
     MarkReady,
     OpenPR,
+    Report,
     UpdateBranch,
+    forge_writes,
 )
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.up import (
@@ -37,7 +40,8 @@ def plan_advance(
 ) -> list[Action]:
     states = entry_states(spec, world)
     method = spec.defaults.merge
-    actions: list[Action] = []
+    actions: list[ForgeWrite] = []
+    reports: list[Action] = []
     for entry in spec.entries:
         pr, state = world.prs.get(entry.branch), states[entry.name]
         if pr is None:
@@ -53,7 +57,11 @@ def plan_advance(
             actions.append(OpenPR(entry.name, request, arm, wanted_people(entry)))
         elif pr.state == "open":
             if not pr.armed and not pr.draft:
-                actions.append(arm_or_say_why(entry.name, pr, method, pushing=False))
+                armed = arm_or_say_why(entry.name, pr, method, pushing=False)
+                if isinstance(armed, Report):
+                    reports.append(armed)
+                else:
+                    actions.append(armed)
             if pr.draft and entry.until_green and pr.checks == "pass":
                 actions.append(MarkReady(entry.name, pr, method))
             lacking = missing_people(entry, pr)
@@ -67,7 +75,7 @@ def plan_advance(
     ready = newly_ready(spec, world, states, epic_comments)
     if ready and spec.defaults.epic:
         actions.append(AnnounceReady(spec.defaults.epic, tuple(ready), announcement(spec, ready)))
-    return actions
+    return [*forge_writes(actions), *reports]
 
 
 def newly_ready(

@@ -8,7 +8,7 @@ from typing import Literal
 
 from git_prgroups.events import Event
 from git_prgroups.model import Argv
-from git_prgroups.planning.actions import Report, RunCommand
+from git_prgroups.planning.actions import Report, RunCommand, RunCommands
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.world import World
 from git_prgroups.spec import Entry, Spec
@@ -30,13 +30,14 @@ def plan_exec(
     names: Sequence[str] = (),
     selection: Selection = "all",
     titles: Mapping[str, str] | None = None,
-) -> list[RunCommand | Report]:
-    """A command for each selected entry with a worktree, in wave order. An entry named
-    on the command line without a worktree is said (it is what the user asked for);
-    one a selection leaves out is not."""
+) -> list[RunCommands | Report]:
+    """A command for each selected entry with a worktree, in wave order, side by side. An
+    entry named on the command line without a worktree is said (it is what the user
+    asked for); one a selection leaves out is not."""
     states = entry_states(spec, world)
     order = [name for wave in spec.graph().waves for name in wave]
-    plan: list[RunCommand | Report] = []
+    commands: list[RunCommand] = []
+    reports: list[Report] = []
     for name in order:
         state = states[name]
         if names and name not in names:
@@ -46,12 +47,12 @@ def plan_exec(
         if state.worktree is None:
             if names:
                 why = "no worktree yet (git prgroups up makes it): not run there"
-                plan.append(Report(Event("skipped", why, name)))
+                reports.append(Report(Event("skipped", why, name)))
             continue
         path = state.worktree.path
         title = (titles or {}).get(name, spec.entry(name).title or "")
-        plan.append(RunCommand(name, path, argv, _env(spec.entry(name), path, title)))
-    return plan
+        commands.append(RunCommand(name, path, argv, _env(spec.entry(name), path, title)))
+    return [*([RunCommands(tuple(commands))] if commands else []), *reports]
 
 
 def _env(entry: Entry, path: Path, title: str) -> tuple[tuple[str, str], ...]:

@@ -21,9 +21,11 @@ from git_prgroups.planning.actions import (
     DeleteRefs,
     DeleteRemoteBranches,
     ForgetMissingWorktrees,
+    ForgeWrite,
     RemoveWorktree,
     Report,
     ReportPruned,
+    forge_writes,
 )
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.world import World
@@ -267,7 +269,9 @@ def _removals(
 
 
 def issue_closings(spec: Spec, world: World, facts: PruneFacts, merged: list[str]) -> list[Action]:
-    closings: list[Action] = []
+    """The finished issues closed, or commented on where the forge closed them, side by
+    side."""
+    closings: list[ForgeWrite] = []
     for number in finished_issues(spec, world, merged):
         issue, comment = facts.issues.get(number), facts.comments.get(number)
         if issue is None or comment is None:
@@ -279,7 +283,7 @@ def issue_closings(spec: Spec, world: World, facts: PruneFacts, merged: list[str
             continue
         # commented already, by a run cut off before it closed the issue
         closings.append(CloseIssue(number, comment, comment in issue.comments))
-    return closings
+    return forge_writes(closings)
 
 
 def _few(lines: list[str]) -> str:

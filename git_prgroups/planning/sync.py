@@ -10,12 +10,14 @@ from git_prgroups.model import BranchName, PullRequest, Sha
 from git_prgroups.planning.actions import (
     Action,
     ArmAutoMerge,
+    ForgeWrite,
     Push,
     PushBranches,
     RecordPushed,
     Report,
     Resync,
     UpdateBranch,
+    forge_writes,
 )
 from git_prgroups.planning.states import entry_states
 from git_prgroups.planning.up import closed_unmerged
@@ -37,6 +39,7 @@ def plan_sync(
     unfinished: list[Push] = []
     moves: list[Resync] = []
     reports: list[Action] = []
+    updates: list[ForgeWrite] = []
     for name in (n for wave in spec.graph().waves for n in wave):
         entry, state = spec.entry(name), states[name]
         if (only and name not in only) or state.state == "merged":
@@ -47,7 +50,7 @@ def plan_sync(
         worktree, tip = state.worktree, world.branches.get(entry.branch)
         if worktree is None and state.pr is not None and state.pr.behind:
             # no worktree here to rebase it in: the forge brings it up to date
-            reports.append(UpdateBranch(name, state.pr, rebase=not merge))
+            updates.append(UpdateBranch(name, state.pr, rebase=not merge))
             continue
         if worktree is None or tip is None:
             continue
@@ -105,7 +108,7 @@ def plan_sync(
     plan += moves
     if unfinished or any(m.lease is not None for m in moves):
         plan.append(PushBranches(tuple(unfinished), with_resynced=True))
-    return plan + reports
+    return plan + forge_writes(updates) + reports
 
 
 def plan_rearm(
@@ -114,15 +117,17 @@ def plan_rearm(
     """Auto-merge on again for each open PR of the entries that lacks it (a forge may
     drop it when a branch is pushed; a killed sync may have pushed and stopped)."""
     names = {e.branch: e.name for e in spec.entries if not only or e.name in only}
-    return [
-        ArmAutoMerge(names[branch], pr, spec.defaults.merge, again=True)
-        for branch, pr in sorted(prs.items())
-        if branch in names
-        and pr.state == "open"
-        and not pr.draft
-        and not pr.armed
-        and not pr.removed_as_it_is
-    ]
+    return forge_writes(
+        [
+            ArmAutoMerge(names[branch], pr, spec.defaults.merge, again=True)
+            for branch, pr in sorted(prs.items())
+            if branch in names
+            and pr.state == "open"
+            and not pr.draft
+            and not pr.armed
+            and not pr.removed_as_it_is
+        ]
+    )
 
 
 def resolve_by_hand(worktree: object, onto: str, *, merge: bool) -> str:

@@ -20,16 +20,19 @@ from git_prgroups.planning.actions import (
     AddLabels,
     AddPeople,
     AddWorktree,
+    AddWorktrees,
     ArmAutoMerge,
     EditPR,
     EnsureLabels,
     FastForward,
     ForgetMissingWorktrees,
+    ForgeWrite,
     LandArmed,
     MarkReady,
     Notice,
     OpenPR,
     PrepareWorktree,
+    PrepareWorktrees,
     Push,
     PushBranches,
     RecordIssues,
@@ -38,6 +41,7 @@ from git_prgroups.planning.actions import (
     RecordStarts,
     Report,
     RerunChecks,
+    forge_writes,
 )
 from git_prgroups.planning.states import EntryState, entry_states
 from git_prgroups.planning.world import (
@@ -84,7 +88,7 @@ def plan_up(
     records: dict[BranchName, Sha] = {}
     pushes: list[Push] = []
     notices: list[Action] = []
-    forge: list[Action] = []
+    forge: list[ForgeWrite] = []
     for name in (n for wave in spec.graph().waves for n in wave):
         if only and name not in only:
             continue
@@ -135,7 +139,8 @@ def plan_up(
         plan.append(ForgetMissingWorktrees())
     if adds:
         plan.append(RecordSetupsDue(tuple(a.name for a in adds)))
-    plan += adds
+    if adds:
+        plan.append(AddWorktrees(tuple(adds)))
     ready = {a.name for a in adds}
     for name in spec.names:
         state = states[name]
@@ -149,11 +154,13 @@ def plan_up(
             ready.add(name)
         elif why is not None:
             reports.append(Report(setup_not_run(name, why)))
-    plan += [
+    prepares = tuple(
         PrepareWorktree(name, spec.entry(name).worktree, setup_of(spec, spec.entry(name)))
         for name in (n for wave in spec.graph().waves for n in wave)
         if name in ready
-    ]
+    )
+    if prepares:
+        plan.append(PrepareWorktrees(prepares))
     plan += moves
     if records:
         plan.append(RecordPushed(records))
@@ -167,7 +174,7 @@ def plan_up(
     ]
     if labels:
         plan.append(EnsureLabels(tuple(dict.fromkeys(labels))))
-    return plan + forge + reports
+    return plan + forge_writes(forge) + reports
 
 
 def _may_set_up(spec: Spec, world: World, name: str) -> bool:
@@ -242,7 +249,7 @@ def _add_worktree(spec: Spec, entry: Entry, world: World, *, stale: bool) -> Add
 
 def _publish(
     spec: Spec, entry: Entry, state: EntryState, world: World, texts: Texts, *, force_body: bool
-) -> tuple[Sha | None, Push | None, list[Action]] | Report:
+) -> tuple[Sha | None, Push | None, list[ForgeWrite | Report | Notice]] | Report:
     """What an entry with commits needs: its push recorded or made, its PR opened,
     armed or edited."""
     local = world.branches[entry.branch]
@@ -269,7 +276,7 @@ def _publish(
     title, body = texts[entry.name]
     method = spec.defaults.merge
     pr = state.pr
-    notes: list[Action] = []
+    notes: list[ForgeWrite | Report | Notice] = []
     if state.dirty and state.worktree is not None and push is not None:
         why = f"{state.worktree.path} has uncommitted changes: they are not in what is pushed"
         notes.append(Notice(Event("note", why, entry.name)))
@@ -285,7 +292,7 @@ def _publish(
         )
         arm = None if request.draft else method
         return record, push, [*notes, OpenPR(entry.name, request, arm, wanted_people(entry))]
-    actions: list[Action] = notes
+    actions = notes
     if not pr.armed and not pr.draft:
         actions.append(arm_or_say_why(entry.name, pr, method, pushing=push is not None))
     # green on the head the forge shows, and that head the branch's (a forge read just
@@ -375,7 +382,9 @@ def failing_checks(name: str, pr: PullRequest) -> Event:
                  {"checks": list(pr.failed_checks), "head": pr.head_oid})  # fmt: skip
 
 
-def arm_or_say_why(name: str, pr: PullRequest, method: MergeMethod, *, pushing: bool) -> Action:
+def arm_or_say_why(
+    name: str, pr: PullRequest, method: MergeMethod, *, pushing: bool
+) -> ArmAutoMerge | Report:
     """Auto-merge on (or into the merge queue); but a PR the queue dropped at the head it
     still has goes back only once it has changed, never in a loop."""
     if pr.removed_as_it_is and not pushing:
