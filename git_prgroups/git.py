@@ -407,10 +407,12 @@ class Git:
         self._run("reset", "--quiet", "--hard", mutating=True)
         self._run("cherry-pick", "--abort", mutating=True, check=False)
 
-    def rebase(self, worktree: Path, onto: Sha) -> bool:
-        """Rebase the worktree's branch onto `onto`; False when it stopped (a conflict)."""
+    def rebase(self, worktree: Path, onto: Sha, *, upstream: Sha | None = None) -> bool:
+        """Rebase the worktree's branch onto `onto` (only its commits above `upstream`,
+        where given: `--onto`); False when it stopped (a conflict)."""
+        moving = ("--onto", onto, upstream) if upstream is not None else (onto,)
         result = self._run(
-            "rebase", "--quiet", "--no-autostash", onto,
+            "rebase", "--quiet", "--no-autostash", *moving,
             cwd=worktree, mutating=True, check=False,
         )  # fmt: skip
         return result.ok
@@ -436,6 +438,12 @@ class Git:
         """Forget a rebase's state and put index and files back to HEAD."""
         self._run("rebase", "--quit", cwd=worktree, mutating=True, check=False)
         self._run("reset", "--quiet", "--hard", cwd=worktree, mutating=True)
+
+    def same_tree(self, one: Sha, other: Sha) -> bool:
+        """Whether two commits hold the same files."""
+        out = self._run("rev-parse", f"{one}^{{tree}}", f"{other}^{{tree}}", cached=True).stdout
+        trees = out.split()
+        return len(trees) == 2 and trees[0] == trees[1]
 
     def head_of(self, worktree: Path) -> Sha:
         return Sha(self._run("rev-parse", "HEAD", cwd=worktree).stdout.strip())

@@ -23,6 +23,7 @@ from git_prgroups.store import (
     MADE_REFS,
     MERGE_CONFLICT_REFS,
     PUSHED_REFS,
+    STACK_REFS,
     Store,
 )
 from git_prgroups.trust import spec_commands, untrusted
@@ -92,7 +93,7 @@ def observe(
     remote_prefix = f"refs/remotes/{spec.defaults.remote}/"
     refs = git.refs(
         "refs/heads/", remote_prefix, PUSHED_REFS, MADE_REFS, BACKUP_REFS, CONFLICT_REFS,
-        MERGE_CONFLICT_REFS,
+        MERGE_CONFLICT_REFS, STACK_REFS,
     )  # fmt: skip
     branches = _strip(refs, "refs/heads/")
     remote_branches = _strip(refs, remote_prefix)
@@ -133,6 +134,7 @@ def observe(
         prs=prs,
         graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),
         forge_lands=not forge.merges_on_its_own,
+        stacked_on=_strip(refs, STACK_REFS),
     )
 
 
@@ -144,7 +146,7 @@ def _commit_graph(
         {
             refs[f"{prefix}{e.branch}"]
             for e in spec.entries
-            for prefix in ("refs/heads/", remote_prefix)
+            for prefix in ("refs/heads/", remote_prefix, STACK_REFS)
             if f"{prefix}{e.branch}" in refs
         }
     )

@@ -96,6 +96,7 @@ class Renderer:
         *,
         commits: Sequence[str] = (),
         prs: Mapping[str, int] | None = None,
+        stacked: bool = False,
     ) -> dict[str, Any]:
         entry = self.spec.entry(name)
         prs = prs or {}
@@ -114,6 +115,14 @@ class Renderer:
             "wave": self.graph.wave_of(name),
             "group": self.graph.group_of(name).name,
             "after": [Prerequisite(p, self.spec.entry(p).branch, prs.get(p)) for p in entry.after],
+            # its one prerequisite, while the PR is based on that branch (before it merges)
+            "stacked_on": (
+                Prerequisite(
+                    entry.after[0], self.spec.entry(entry.after[0]).branch, prs.get(entry.after[0])
+                )
+                if stacked
+                else None
+            ),
             "checks": [_shell_words(c) for c in (*self.spec.defaults.checks, *entry.checks)],
             "commits": list(commits),
             "base": self.spec.defaults.base,

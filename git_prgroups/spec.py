@@ -63,6 +63,7 @@ class Defaults:
     milestone: str | None = None
     jobs: int | None = None  # forge writes under way at once (the executor's default: 4)
     checks_retry: int = 0  # failed CI jobs run again, at most this often per head commit
+    stack: bool = False  # every entry with one prerequisite starts on its branch
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Entry:
     reviewers: tuple[str, ...] = ()  # the defaults' and the entry's own
     assignees: tuple[str, ...] = ()
     milestone: str | None = None
+    stack: bool = False  # starts on its one prerequisite's branch, before that merges
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,11 @@ class Spec:
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
+
+    def stacked_on(self, name: str) -> Entry | None:
+        """The prerequisite a stacked entry is built on (whether or not it merged)."""
+        entry = self.entry(name)
+        return self.entry(entry.after[0]) if entry.stack else None
 
     @property
     def names(self) -> tuple[str, ...]:

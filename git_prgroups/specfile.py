@@ -249,6 +249,12 @@ class _Validator:
         given.setdefault("draft", defaults.draft)
         given.setdefault("until_green", defaults.until_green)
         given.setdefault("checks_retry", defaults.checks_retry)
+        after = given.get("after", ())
+        if given.get("stack") and len(after) != 1:
+            why = "several" if after else "no"
+            raise self.fail((*at, "stack"), f"stacks on one prerequisite, and this entry has "
+                            f"{why} (after = [...]): a branch has one base")  # fmt: skip
+        given.setdefault("stack", defaults.stack and len(after) == 1)
         worktree = _worktree_path(defaults.worktree, self.root, name, branch)
         return Entry(
             name=name, branch=BranchName(branch), worktree=worktree, labels=labels, **given
@@ -514,6 +520,7 @@ _DEFAULT_KEYS: dict[str, Callable[[Any], Any]] = {
     "reviewers": _list_of(lambda value: _login(value, teams=True)),
     "assignees": _list_of(_login),
     "milestone": _name_text,
+    "stack": _boolean,
 }
 
 
@@ -549,6 +556,7 @@ _ENTRY_KEYS: dict[str, Callable[[Any], Any]] = {
     "reviewers": _list_of(lambda value: _login(value, teams=True)),
     "assignees": _list_of(_login),
     "milestone": _name_text,
+    "stack": _boolean,
 }
 
 

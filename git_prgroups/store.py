@@ -31,6 +31,8 @@ MADE_REFS = "refs/prgroups/made/"
 BACKUP_REFS = "refs/prgroups/backup/"
 CONFLICT_REFS = "refs/prgroups/sync-conflict/"  # a base a rebase of sync's could not bring in
 MERGE_CONFLICT_REFS = "refs/prgroups/sync-conflict-merge/"  # likewise, a merge's (sync --merge)
+# a stacked branch → the prerequisite's commit it is built on (what a restack moves off)
+STACK_REFS = "refs/prgroups/stacked-on/"
 
 
 def pushed_ref(branch: BranchName) -> str:
@@ -43,6 +45,10 @@ def made_ref(branch: BranchName) -> str:
 
 def backup_ref(name: str) -> str:
     return f"{BACKUP_REFS}{name}"
+
+
+def stack_ref(branch: BranchName) -> str:
+    return f"{STACK_REFS}{branch}"
 
 
 def conflict_ref(name: str, *, merge: bool = False) -> str:

@@ -330,6 +330,45 @@ def test_up_killed_while_checks_run_and_prs_land_ends_like_a_run_that_was_not(
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
 
+STACKED = """\
+[defaults]
+merge = "squash"
+
+[pr.a]
+title = "a"
+checks = [["test", "-e", "a-fixed.txt"]]
+
+[pr.b]
+title = "b"
+after = ["a"]
+stack = true
+"""
+
+
+def test_a_stack_killed_as_its_base_lands_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
+    """b is stacked on a, whose check failed; a is fixed. The up that lands a (squash)
+    then retargets b's PR, restacks b onto the base (`rebase --onto`), pushes it with a
+    lease, arms it and lands it: killed at any step, the next up ends the same."""
+    day = Day(tmp_path / "day", STACKED)
+    day.begin()
+    commit_in(day.worktree("a"), "a")
+    commit_in(day.worktree("b"), "b")
+    SYNC(day.world, Runner())  # b onto a's commit
+    UP(day.world, Runner())  # a fails its check; b opens stacked on it
+    commit_in(day.worktree("a"), "a-fixed")
+    day.world.git("pack-refs", "--all")
+    archived = archive(day.world.base, tmp_path / "day.tar")
+
+    steps, _, differing = kill_everywhere(day.world, archived, UP)
+
+    assert steps > 10
+    assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
+    pulls = fingerprint(day.world)["pulls"]
+    assert [(p["head"], p["base"], p["state"]) for p in pulls] == [
+        ("a", "main", "merged"), ("b", "main", "merged"),
+    ]  # fmt: skip
+
+
 def test_sync_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
     world, archived = prepared(tmp_path, Day.ready_to_sync, before=NOTHING)
     steps, _, differing = kill_everywhere(world, archived, SYNC)

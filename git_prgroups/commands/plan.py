@@ -34,6 +34,9 @@ def plan_data(spec: Spec, graph: Graph) -> dict[str, Any]:
                 "worktree": str(e.worktree),
                 "labels": list(e.labels),
                 "draft": e.draft,
+                "stacked_on": e.after[0] if e.stack else None,
+                # the branch its PR targets first (its prerequisite's, while stacked)
+                "base": spec.entry(e.after[0]).branch if e.stack else spec.defaults.base,
             }
             for e in spec.entries
         ],
@@ -51,7 +54,9 @@ def plan_text(spec: Spec, graph: Graph, style: Style, page: Page | None = None) 
     lines = [f"{style(display_path(spec.path), 'bold')}: {counts}{epic}"]
     tables: list[tuple[int, list[list[str]]]] = []
     for group in graph.groups:
-        if group.after:
+        if group.after and all(spec.entry(n).stack for n in group.entries):
+            source = f"now, stacked on {group.after[0]}'s branch"
+        elif group.after:
             verb = "merges" if len(group.after) == 1 else "merge"
             source = f"after {', '.join(group.after)} {verb}"
         else:
@@ -64,6 +69,7 @@ def plan_text(spec: Spec, graph: Graph, style: Style, page: Page | None = None) 
                 style(name, "cyan"),
                 spec.entry(name).branch,
                 " ".join(f"#{i}" for i in spec.entry(name).issues) or "-",
+                *([f"stacked on {spec.entry(name).after[0]}"] if spec.entry(name).stack else []),
             ]
             for name in group.entries
         ]
@@ -86,7 +92,8 @@ def plan_mermaid(spec: Spec, graph: Graph) -> str:
             lines.append(f'    {ids[name]}["{label}"]')
         lines.append("  end")
     for name in graph.order:
-        lines += [f"  {ids[p]} --> {ids[name]}" for p in graph.after[name]]
+        arrow = " -. stacked .-> " if spec.entry(name).stack else " --> "
+        lines += [f"  {ids[p]}{arrow}{ids[name]}" for p in graph.after[name]]
     return "\n".join(lines)
 
 
@@ -100,7 +107,8 @@ def plan_dot(spec: Spec, graph: Graph) -> str:
             lines.append(f'    {_dot_text(name)} [label="{label}"];')
         lines.append("  }")
     for name in graph.order:
-        lines += [f"  {_dot_text(p)} -> {_dot_text(name)};" for p in graph.after[name]]
+        stacked = ' [style=dashed, label="stacked"]' if spec.entry(name).stack else ""
+        lines += [f"  {_dot_text(p)} -> {_dot_text(name)}{stacked};" for p in graph.after[name]]
     lines.append("}")
     return "\n".join(lines)
 

@@ -78,6 +78,8 @@ def _entry(spec: Spec, world: World, name: str, wave: int, state: EntryState) ->
         "auto_merge": bool(pr and pr.armed),
         "queued": pr.queued if pr else None,
         "blocked_by": list(state.blocked_by),
+        "stacked_on": state.stacked_on,
+        "base": pr.base if pr else _base_of(spec, state),
         "next": step.text if step else None,
         "needs_you": bool(step and step.needs_you),
         "title": title_of(entry),
@@ -85,6 +87,11 @@ def _entry(spec: Spec, world: World, name: str, wave: int, state: EntryState) ->
         "after": list(entry.after),
         "onto": base_label(spec),
     }
+
+
+def _base_of(spec: Spec, state: EntryState) -> str:
+    """The branch its PR targets (or would): its prerequisite's, while it is stacked."""
+    return spec.entry(state.stacked_on).branch if state.stacked_on else spec.defaults.base
 
 
 def status_json(status: Status) -> str:
@@ -136,6 +143,8 @@ def _status_table(
         state = style(e["state"], _STATE_STYLE[e["state"]])
         if e["blocked_by"] and waits_inline:
             state += style(" (waits for " + ", ".join(e["blocked_by"]) + ")", "dim")
+        elif e["stacked_on"] and waits_inline:
+            state += style(f" (stacked on {e['stacked_on']})", "dim")
         rows.append(
             [
                 e["name"], str(e["wave"]), e["branch"], worktree,
@@ -172,8 +181,11 @@ def show_text(shown: dict[str, Any], style: Style, page: Page | None = None) -> 
         pr += f", {e['state']}"
     elif e["pr"] and e.get("queued"):
         pr += f", queued {e['queued']}"
+    elif e["pr"] and e["stacked_on"]:
+        pr += f" onto {e['base']}, auto-merge off until {e['stacked_on']} merges"
     elif e["pr"]:
         pr += ", auto-merge on" if e["auto_merge"] else ", auto-merge off"
+    stacked = f" (stacked on {e['stacked_on']})" if e["stacked_on"] else ""
     rows = [
         ["title", e["title"]],
         ["issues", " ".join(f"#{i}" for i in e["issues"]) or "-"],
@@ -182,7 +194,7 @@ def show_text(shown: dict[str, Any], style: Style, page: Page | None = None) -> 
         ["worktree", worktree],
         ["PR", pr],
         ["checks", e["checks"] or "-"],
-        ["state", e["state"] + waits],
+        ["state", e["state"] + waits + stacked],
         ["next", e["next"] or "-"],
     ]
     values_at = " " * (max(len(k) for k, _ in rows) + 2)  # where a long value goes on

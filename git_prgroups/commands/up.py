@@ -16,6 +16,7 @@ from git_prgroups.forges.base import Forge
 from git_prgroups.git import Git
 from git_prgroups.observe import WorktreeStatuses, observe, start_statuses
 from git_prgroups.planning.actions import (
+    Action,
     AddLabels,
     ArmAutoMerge,
     EditPR,
@@ -26,7 +27,14 @@ from git_prgroups.planning.actions import (
     Report,
     members,
 )
-from git_prgroups.planning.up import Texts, plan_landings, plan_up, wants_texts
+from git_prgroups.planning.states import entry_states
+from git_prgroups.planning.up import (
+    STACKED_PR_WAITS,
+    Texts,
+    plan_landings,
+    plan_up,
+    wants_texts,
+)
 from git_prgroups.planning.world import World
 from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
@@ -88,6 +96,8 @@ def run_up(
         done = execute([a for a in plan if not isinstance(a, Report)], run)
         if dry_run:
             break
+        if _opened_a_stacks_base(plan):  # the PRs stacked on those just opened open now
+            continue
         if forge.merges_on_its_own:  # arming told what merged at once
             if not done.merged:
                 break
@@ -105,14 +115,23 @@ def run_up(
     return events
 
 
+def _opened_a_stacks_base(plan: list[Action]) -> bool:
+    waiting = any(
+        isinstance(a, Report) and a.event.details.get("reason") == STACKED_PR_WAITS for a in plan
+    )
+    return waiting and any(isinstance(a, OpenPR) for a in members(plan))
+
+
 def texts(spec: Spec, renderer: Renderer, world: World, only: Collection[str] = ()) -> Texts:
     """Each PR title and body up may need, rendered before it plans."""
     numbers = {e.name: pr.number for e in spec.entries if (pr := world.prs.get(e.branch))}
+    states = entry_states(spec, world)
     rendered = {}
     for name in wants_texts(spec, world):
         if only and name not in only:
             continue
         subjects = [world.graph.subjects[c] for c in world.commits(spec.entry(name).branch)]
-        body = renderer.body(name, commits=subjects, prs=numbers)
+        stacked = states[name].stacked_on is not None
+        body = renderer.body(name, commits=subjects, prs=numbers, stacked=stacked)
         rendered[name] = (renderer.title(name), body)
     return rendered

@@ -38,12 +38,14 @@ from git_prgroups.planning.actions import (
     RecordIssues,
     RecordPushed,
     RecordSetupsDue,
+    RecordStacks,
     RecordStarts,
     RemoveWorktree,
     Report,
     ReportPruned,
     RerunChecks,
     Resync,
+    RetargetPR,
     RunCommand,
     RunCommands,
     UpdateBranch,
@@ -91,6 +93,8 @@ def carry_out(action: Action, run: Execution) -> None:
             local_steps.run_commands([action], run)
         case RecordStarts():
             git_steps.record_starts(action, run)
+        case RecordStacks():
+            git_steps.record_stacks(action, run)
         case RecordSetupsDue():
             git_steps.record_setups_due(action, run)
         case ForgetMissingWorktrees():
@@ -115,7 +119,7 @@ def carry_out(action: Action, run: Execution) -> None:
             git_steps.report_pruned(action, run)
         case OpenPR() | MarkReady() | ArmAutoMerge() | AddLabels() | EditPR() | CloseIssue():
             forge_steps.forge_writes([action], run)  # a batch of one: its follow-up too
-        case RerunChecks() | AnnounceReady() | UpdateBranch() | AddPeople():
+        case RerunChecks() | AnnounceReady() | UpdateBranch() | AddPeople() | RetargetPR():
             forge_steps.forge_writes([action], run)
         case EnsureLabels():
             forge_steps.ensure_labels(action, run)

@@ -36,6 +36,7 @@ from git_prgroups.planning.actions import (
     PostReport,
     RecordIssues,
     RerunChecks,
+    RetargetPR,
     UpdateBranch,
 )
 from git_prgroups.planning.up import conflict_advice, landing_event
@@ -149,6 +150,8 @@ def _first_write(action: ForgeWrite, run: Execution) -> Step:
             update_branch(action, run)
         case AddPeople():
             add_people(action, run)
+        case RetargetPR():
+            retarget(action, run)
     return None
 
 
@@ -159,6 +162,7 @@ _NOT_DONE: dict[type, str] = {  # a write about one PR, and what its failure lea
     AddPeople: "reviewers, assignees or milestone not set",
     UpdateBranch: "not brought up to date",
     MarkReady: "not marked ready for review",
+    RetargetPR: "not retargeted (its restack waits for that)",
     RerunChecks: "failed checks not run again",
 }
 
@@ -265,6 +269,13 @@ def update_branch(action: UpdateBranch, run: Execution) -> None:
     how = "rebased onto" if action.rebase else "merged with"
     text = f"#{action.pr.number} {how} its base by the forge (it must be up to date to merge)"
     run.tell(Event("synced", text, action.name, action.pr.number))
+
+
+def retarget(action: RetargetPR, run: Execution) -> None:
+    pr, base = action.pr, action.base
+    send(run, writes.Retarget(pr, base), lambda: run.forge.retarget(pr, base), None)
+    text = f"#{pr.number} retargeted from {pr.base} to {base}: what it was stacked on merged"
+    run.tell(Event("updated", text, action.name, pr.number, {"base": base, "was": pr.base}))
 
 
 def announce_ready(action: AnnounceReady, run: Execution) -> None:

@@ -5,6 +5,7 @@ under its undo record."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +25,7 @@ from git_prgroups.planning.actions import (
     PushBranches,
     RecordPushed,
     RecordSetupsDue,
+    RecordStacks,
     RecordStarts,
     RemoveWorktree,
     ReportPruned,
@@ -32,14 +34,24 @@ from git_prgroups.planning.actions import (
 from git_prgroups.planning.sync import resolve_by_hand
 from git_prgroups.planning.world import SETUP_DUE
 from git_prgroups.proc import CommandFailed
-from git_prgroups.store import backup_ref, conflict_ref, made_ref, pushed_ref
+from git_prgroups.store import backup_ref, conflict_ref, made_ref, pushed_ref, stack_ref
 
 
 def record_starts(action: RecordStarts, run: Execution) -> None:
     run.git.update_refs(
-        {made_ref(branch): sha for branch, sha in action.starts.items()},
+        {
+            **{made_ref(branch): sha for branch, sha in action.starts.items()},
+            **{stack_ref(branch): sha for branch, sha in action.stacked.items()},
+        },
         create={f"refs/heads/{branch}": sha for branch, sha in action.starts.items()},
     )
+
+
+def record_stacks(action: RecordStacks, run: Execution) -> None:
+    if action.built_on:
+        run.git.update_refs({stack_ref(branch): sha for branch, sha in action.built_on.items()})
+    if action.dropped:
+        run.git.delete_refs([stack_ref(branch) for branch in action.dropped])
 
 
 def record_setups_due(action: RecordSetupsDue, run: Execution) -> None:
@@ -161,6 +173,11 @@ def delete_remote_branches(action: DeleteRemoteBranches, run: Execution) -> None
 def resync(action: Resync, run: Execution) -> None:
     git = run.git
     how: Literal["merge", "rebase"] = "merge" if action.merge else "rebase"
+    if action.restack == "follow" and not run.dry_run:  # the prerequisite's tip now (this
+        ref = f"refs/heads/{action.onto_label}"  # run may have just moved it)
+        action = replace(action, onto=git.refs(ref).get(ref, action.onto))
+    if action.restack is not None and action.onto == action.upstream:
+        return  # it is built on that tip already
     git.update_refs({backup_ref(action.name): action.tip})
     record = UndoRecord(how, action.worktree, action.branch, action.tip, action.onto)
     with run.noting(record):
@@ -168,12 +185,18 @@ def resync(action: Resync, run: Execution) -> None:
     if clashes is None:
         if action.known_conflict:  # it applies now
             git.delete_refs([conflict_ref(action.name), conflict_ref(action.name, merge=True)])
+        if action.restack == "follow":
+            git.update_refs({stack_ref(action.branch): action.onto})
+        elif action.restack == "land":
+            git.delete_refs([stack_ref(action.branch)])
         if action.lease is not None:
             tip = action.tip if run.dry_run else git.head_of(action.worktree)
             run.doing.resynced.append(Push(action.name, action.branch, tip, action.lease))
+        verb = "restacked onto" if action.restack else "rebased onto"
+        verb = "merged into" if action.merge else verb
         text = (
-            f"{'merged into' if action.merge else 'rebased onto'} {action.onto_label} "
-            f"({action.onto[:7]}); old tip kept as {backup_ref(action.name)}"
+            f"{verb} {action.onto_label} ({action.onto[:7]}); old tip kept as "
+            f"{backup_ref(action.name)}"
         )
         run.tell(Event("synced", text, action.name))
         return
@@ -199,7 +222,7 @@ def _move(git: Git, action: Resync) -> list[str] | None:
         message = f"Merge {action.onto_label} into {action.branch}"
         done = git.merge_into(action.worktree, action.onto, message)
     else:
-        done = git.rebase(action.worktree, action.onto)
+        done = git.rebase(action.worktree, action.onto, upstream=action.upstream)
     if done:
         return None
     operation = "merge" if action.merge else "rebase"

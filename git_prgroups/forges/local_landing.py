@@ -121,6 +121,9 @@ class _Lander:
             if tip is None:
                 self.forge.update(pr, "a conflict", conflict=True, conflict_seen=[base, head])
                 return Landing(order.name, pr, "conflict", base=base)
+            if self.git.same_tree(tip, base):  # its changes are in already: a squash of it
+                self.forge.mark_merged(pr, base)  # landed by a run killed before it said so
+                return Landing(order.name, pr, "landed", f"already in {onto}")
             if scratch.git().push_commit(self.remote, tip, self.base):
                 if self.git.refs(base_ref).get(base_ref) != tip:  # push moves it, as a rule
                     self.git.fetch(self.remote)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from git_prgroups.events import Event
 from git_prgroups.model import (
@@ -56,6 +57,16 @@ class RecordStarts:
     knows which it began."""
 
     starts: Mapping[BranchName, Sha]
+    stacked: Mapping[BranchName, Sha] = field(default_factory=dict)  # built on a branch's tip
+
+
+@dataclass(frozen=True)
+class RecordStacks:
+    """What stacked branches are built on (`refs/prgroups/stacked-on/`): recorded before
+    a move onto the prerequisite's new tip, dropped once a branch is off its stack."""
+
+    built_on: Mapping[BranchName, Sha] = field(default_factory=dict)
+    dropped: tuple[BranchName, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +189,11 @@ class Resync:
     lease: Sha | None
     merge: bool = False
     known_conflict: bool = False  # a sync before could not: its conflict ref goes
+    # a restack: only the commits above `upstream` (the prerequisite's commit the branch
+    # was built on) move, and its record follows: onto the prerequisite's new tip
+    # ("follow"), or gone once the prerequisite merged ("land")
+    upstream: Sha | None = None
+    restack: Literal["follow", "land"] | None = None
 
 
 # -- the forge ----------------------------------------------------------------------------------
@@ -311,6 +327,16 @@ class ClosePR:
 
 
 @dataclass(frozen=True)
+class RetargetPR:
+    """A stacked PR onto the base once its prerequisite merged: before anything deletes
+    the prerequisite's branch (GitHub closes a PR whose base branch goes)."""
+
+    name: str
+    pr: PullRequest
+    base: BranchName
+
+
+@dataclass(frozen=True)
 class PostReport:
     """The report as one comment on the epic: made the first time, edited after."""
 
@@ -323,7 +349,7 @@ class PostReport:
 # side (ForgeWrites).
 ForgeWrite = (
     OpenPR | ArmAutoMerge | AddLabels | EditPR | CloseIssue | RerunChecks | MarkReady
-    | AnnounceReady | UpdateBranch | AddPeople
+    | AnnounceReady | UpdateBranch | AddPeople | RetargetPR
 )  # fmt: skip
 
 
@@ -366,6 +392,7 @@ Action = (
     Report
     | Notice
     | RecordStarts
+    | RecordStacks
     | ForgetMissingWorktrees
     | AddWorktree
     | RunCommand
@@ -394,6 +421,7 @@ Action = (
     | RecordIssues
     | ReportPruned
     | ClosePR
+    | RetargetPR
     | PostReport
     | Batch
 )

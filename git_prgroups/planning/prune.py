@@ -225,10 +225,18 @@ def _removals(
     if tips:
         actions.append(DeleteBranches(tips))
     leases: dict[BranchName, Sha] = {}
+    based_on = {pr.base: pr for pr in world.prs.values() if pr.state == "open"}
     for left in cleared:
         if left.remote_tip is None:
             continue
-        if left.merged_head is None:
+        if left.branch in based_on:  # GitHub would close that PR for good
+            child = based_on[left.branch]
+            why = (
+                f"{remote}/{left.branch}: #{child.number} is stacked on it, so it stays until "
+                "that PR is retargeted (git prgroups up does it)"
+            )
+            actions.append(Report(Event("kept", why, left.name)))
+        elif left.merged_head is None:
             why = (
                 f"{remote}/{left.branch} (it may carry an open PR; delete it yourself if it is "
                 "done with)"

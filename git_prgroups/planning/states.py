@@ -22,6 +22,7 @@ class EntryState:
     dirty: bool | None
     ahead: int
     behind: int
+    stacked_on: str | None = None  # the unmerged prerequisite it is built on
 
 
 def entry_states(spec: Spec, world: World) -> dict[str, EntryState]:
@@ -34,6 +35,10 @@ def entry_states(spec: Spec, world: World) -> dict[str, EntryState]:
     for entry in spec.entries:
         pr = world.prs.get(entry.branch)
         waits = tuple(p for p in entry.after if p not in merged)
+        parent = spec.stacked_on(entry.name)
+        stacked_on = parent.name if parent is not None and waits else None
+        if parent is not None and waits:  # built on its branch: waits only for it to start
+            waits = () if parent.branch in world.branches else (parent.name,)
         state: State
         if pr is not None and pr.state in ("merged", "closed"):
             state = "merged" if pr.state == "merged" else "closed"
@@ -55,6 +60,7 @@ def entry_states(spec: Spec, world: World) -> dict[str, EntryState]:
             dirty=world.dirty.get(worktree.path) if worktree else None,
             ahead=len(world.commits(entry.branch)),
             behind=world.behind(entry.branch),
+            stacked_on=stacked_on,
         )
     return states
 

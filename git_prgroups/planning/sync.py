@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from git_prgroups.events import Event
-from git_prgroups.model import BranchName, PullRequest, Sha
+from git_prgroups.model import BranchName, PullRequest, Sha, Worktree
 from git_prgroups.planning.actions import (
     Action,
     ArmAutoMerge,
@@ -55,6 +55,28 @@ def plan_sync(
         if worktree is None or tip is None:
             continue
         remote = world.remote_branches.get(entry.branch)
+        parent = spec.stacked_on(name) if state.stacked_on else None
+        built_on = world.stacked_on.get(entry.branch)
+        if parent is not None and built_on is not None:  # it follows its prerequisite
+            parent_tip = world.branches.get(parent.branch)
+            follows = parent_tip != built_on or any(m.branch == parent.branch for m in moves)
+            left = _cannot_move(spec, world, name, worktree, state.dirty, tip, remote)
+            if follows and left is not None:
+                reports.append(left)
+            elif follows and parent_tip is not None:
+                restack = Resync(
+                    name,
+                    entry.branch,
+                    worktree.path,
+                    tip,
+                    parent_tip,
+                    parent.branch,
+                    remote,
+                    upstream=built_on,
+                    restack="follow",
+                )
+                moves.append(restack)
+            continue
         if state.behind == 0:  # what a sync killed after its rebase left undone
             backup = world.backups.get(name)
             if backup is not None and remote is not None:
@@ -63,32 +85,9 @@ def plan_sync(
                 elif remote == tip and world.pushed.get(entry.branch) != tip:
                     records[entry.branch] = tip
             continue
-        under_way = world.operations.get(worktree.path)
-        if world.folder(worktree.path) == "missing":
-            why = f"its worktree {worktree.path} is missing"
-            reports.append(Report(Event("skipped", why, name)))
-        elif under_way is not None:
-            why = (
-                f"a {under_way} is under way in {worktree.path}: finish it (git {under_way} "
-                f"--continue) or stop it (git {under_way} --abort), then sync again"
-            )
-            reports.append(Report(Event("skipped", why, name)))
-        elif worktree.branch != entry.branch:
-            why = f"{worktree.path} is not on {entry.branch}: check it out"
-            reports.append(Report(Event("skipped", why, name)))
-        elif state.dirty:
-            why = (
-                f"{worktree.path} has uncommitted or untracked files: commit or stash them "
-                "and sync again (nothing is stashed for you)"
-            )
-            reports.append(Report(Event("skipped", why, name)))
-        elif remote is not None and not world.is_ancestor(remote, tip):
-            why = (
-                f"{spec.defaults.remote}/{entry.branch} has commits your branch lacks (someone "
-                f"else pushed): bring them in (git pull --rebase in {worktree.path}), then "
-                "sync again"
-            )
-            reports.append(Report(Event("refused", why, name)))
+        cannot = _cannot_move(spec, world, name, worktree, state.dirty, tip, remote)
+        if cannot is not None:
+            reports.append(cannot)
         elif (
             world.conflicts.get(name) == base
             and world.backups.get(name) == tip
@@ -111,6 +110,39 @@ def plan_sync(
     return plan + forge_writes(updates) + reports
 
 
+def _cannot_move(
+    spec: Spec, world: World, name: str, worktree: Worktree, dirty: bool | None, tip: Sha,
+    remote: Sha | None,
+) -> Report | None:  # fmt: skip
+    """Why sync leaves an entry's branch where it is, if it must."""
+    under_way = world.operations.get(worktree.path)
+    branch = spec.entry(name).branch
+    if world.folder(worktree.path) == "missing":
+        return Report(Event("skipped", f"its worktree {worktree.path} is missing", name))
+    if under_way is not None:
+        why = (
+            f"a {under_way} is under way in {worktree.path}: finish it (git {under_way} "
+            f"--continue) or stop it (git {under_way} --abort), then sync again"
+        )
+        return Report(Event("skipped", why, name))
+    if worktree.branch != branch:
+        return Report(Event("skipped", f"{worktree.path} is not on {branch}: check it out", name))
+    if dirty:
+        why = (
+            f"{worktree.path} has uncommitted or untracked files: commit or stash them "
+            "and sync again (nothing is stashed for you)"
+        )
+        return Report(Event("skipped", why, name))
+    if remote is not None and not world.is_ancestor(remote, tip):
+        why = (
+            f"{spec.defaults.remote}/{branch} has commits your branch lacks (someone "
+            f"else pushed): bring them in (git pull --rebase in {worktree.path}), then "
+            "sync again"
+        )
+        return Report(Event("refused", why, name))
+    return None
+
+
 def plan_rearm(
     spec: Spec, prs: Mapping[BranchName, PullRequest], *, only: Collection[str] = ()
 ) -> list[Action]:
@@ -126,6 +158,7 @@ def plan_rearm(
             and not pr.draft
             and not pr.armed
             and not pr.removed_as_it_is
+            and pr.base == spec.defaults.base  # a stacked one is armed once retargeted
         ]
     )
 

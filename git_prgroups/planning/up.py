@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 from git_prgroups.events import Event, EventKind
 from git_prgroups.marker import body_edited_by_hand, with_marker
@@ -38,9 +40,12 @@ from git_prgroups.planning.actions import (
     RecordIssues,
     RecordPushed,
     RecordSetupsDue,
+    RecordStacks,
     RecordStarts,
     Report,
     RerunChecks,
+    Resync,
+    RetargetPR,
     forge_writes,
 )
 from git_prgroups.planning.states import EntryState, entry_states
@@ -89,6 +94,7 @@ def plan_up(
     pushes: list[Push] = []
     notices: list[Action] = []
     forge: list[ForgeWrite] = []
+    stacks = _Stacks()
     for name in (n for wave in spec.graph().waves for n in wave):
         if only and name not in only:
             continue
@@ -99,18 +105,28 @@ def plan_up(
             continue
         if state.state == "merged":
             continue
+        if state.state == "blocked" and _starts_with_its_prerequisite(spec, state, adds):
+            state = dataclasses.replace(state, state="ready", blocked_by=())
         if state.state == "blocked":
             waits = ", ".join(state.blocked_by)
-            reports.append(Report(Event("blocked", f"waits for {waits} to merge", name)))
+            until = "start: it is stacked on it" if entry.stack else "merge"
+            reports.append(Report(Event("blocked", f"waits for {waits} to {until}", name)))
             continue
         if state.worktree is None or state.worktree.prunable:  # none, or its folder deleted
-            added = _add_worktree(spec, entry, world, stale=state.worktree is not None)
+            built_on = _built_on(spec, state, world, adds)
+            added = _add_worktree(spec, entry, world, stale=state.worktree is not None,
+                                  built_on=built_on)  # fmt: skip
             if isinstance(added, Report):
                 reports.append(added)
                 continue
             adds.append(added)
+            if added.new and built_on is not None:
+                stacks.started[entry.branch] = added.commit
+        landing = entry.stack and state.stacked_on is None and entry.branch in world.stacked_on
+        if landing and not _land_stacked(spec, entry, state, world, texts, stacks, reports):
+            continue  # restacked this run: published by the next round
         if state.ahead == 0:
-            reports.extend(_unstarted(spec, entry, state, world, moves))
+            reports.extend(_unstarted(spec, entry, state, world, moves, stacks))
             continue
         publish = _publish(spec, entry, state, world, texts, force_body=force_body)
         if isinstance(publish, Report):
@@ -134,7 +150,7 @@ def plan_up(
         plan.append(RecordIssues(unrecorded))
     starts = {a.branch: a.commit for a in adds if a.new}
     if starts:
-        plan.append(RecordStarts(starts))
+        plan.append(RecordStarts(starts, stacked=stacks.started))
     if any(a.stale for a in adds):
         plan.append(ForgetMissingWorktrees())
     if adds:
@@ -161,11 +177,16 @@ def plan_up(
     )
     if prepares:
         plan.append(PrepareWorktrees(prepares))
+    if stacks.followed or stacks.dropped:
+        plan.append(RecordStacks(stacks.followed, tuple(stacks.dropped)))
     plan += moves
+    plan += forge_writes(stacks.retargets)  # before the restacks: see _land_stacked
+    plan += stacks.restacks
     if records:
         plan.append(RecordPushed(records))
-    if pushes:
-        plan.append(PushBranches(tuple(pushes)))
+    if pushes or any(r.lease is not None for r in stacks.restacks):
+        plan.append(PushBranches(tuple(pushes), with_resynced=bool(stacks.restacks)))
+    forge += stacks.arms
     plan += notices  # about the push: before the forge's writes, which go side by side
     labels = [
         label
@@ -175,6 +196,87 @@ def plan_up(
     if labels:
         plan.append(EnsureLabels(tuple(dict.fromkeys(labels))))
     return plan + forge_writes(forge) + reports
+
+
+@dataclass
+class _Stacks:
+    """What up does for stacked entries, beside the rest of its plan."""
+
+    started: dict[BranchName, Sha] = field(default_factory=dict)  # new, built on this tip
+    followed: dict[BranchName, Sha] = field(default_factory=dict)  # moved up to this tip
+    dropped: list[BranchName] = field(default_factory=list)  # off their stack
+    retargets: list[ForgeWrite] = field(default_factory=list)
+    restacks: list[Resync] = field(default_factory=list)
+    arms: list[ForgeWrite] = field(default_factory=list)
+
+
+STACKED_PR_WAITS = "stacked-pr-waits"  # a report's reason: its PR opens after its base's
+
+
+def _starts_with_its_prerequisite(spec: Spec, state: EntryState, adds: list[AddWorktree]) -> bool:
+    """A stacked entry whose prerequisite's worktree this very plan makes."""
+    parent = spec.stacked_on(state.name)
+    return parent is not None and any(a.branch == parent.branch for a in adds)
+
+
+def _built_on(
+    spec: Spec, state: EntryState, world: World, adds: list[AddWorktree]
+) -> tuple[Sha, str] | None:
+    """Where a stacked entry's new branch begins: its prerequisite's tip (or where that
+    begins in this plan), with the prerequisite's branch to name it by."""
+    parent = spec.stacked_on(state.name)
+    if parent is None or state.stacked_on is None:
+        return None
+    tip = world.branches.get(parent.branch) or next(
+        (a.commit for a in adds if a.branch == parent.branch), None
+    )
+    return (tip, parent.branch) if tip is not None else None
+
+
+def _land_stacked(
+    spec: Spec, entry: Entry, state: EntryState, world: World, texts: Texts, stacks: _Stacks,
+    reports: list[Action],
+) -> bool:  # fmt: skip
+    """The prerequisite of a stacked entry merged. In this order: its PR onto the base
+    (before anything deletes the prerequisite's branch: GitHub would close the PR), only
+    its own commits onto the base (`rebase --onto` the commit it was built on, so a squash
+    replays nothing), pushed with a lease, then armed. False: it waits for the next round."""
+    pr, branch = state.pr, entry.branch
+    if pr is not None and pr.state == "open" and pr.base != spec.defaults.base:
+        stacks.retargets.append(RetargetPR(entry.name, pr, spec.defaults.base))
+    tip = world.branches.get(branch)
+    if tip is None or world.restacked(branch):  # a run died before the record went
+        stacks.dropped.append(branch)
+        return True
+    onto = base_label(spec)
+    worktree = state.worktree
+    why = None
+    if worktree is None or worktree.prunable or world.folder(worktree.path) == "missing":
+        why = "it has no worktree here to restack it in (run up where it has one)"
+    elif worktree.branch != entry.branch:
+        why = f"{worktree.path} is not on {entry.branch}: check it out"
+    elif world.operations.get(worktree.path) is not None:
+        why = f"a {world.operations[worktree.path]} is under way in {worktree.path}"
+    elif state.dirty:
+        why = f"{worktree.path} has uncommitted or untracked files: commit or stash them"
+    if why is not None or worktree is None or world.base_tip is None:
+        text = f"what it is stacked on merged; not restacked onto {onto} yet: {why}"
+        reports.append(Report(Event("skipped", text, entry.name)))
+        return False
+    lease = world.remote_branches.get(branch)
+    built_on = world.stacked_on[branch]
+    stacks.restacks.append(Resync(entry.name, branch, worktree.path, tip, world.base_tip, onto,
+                                  lease, upstream=built_on, restack="land"))  # fmt: skip
+    if pr is not None and pr.state == "open":
+        retargeted = dataclasses.replace(pr, base=spec.defaults.base)
+        if not pr.draft:
+            stacks.arms.append(ArmAutoMerge(entry.name, retargeted, spec.defaults.merge))
+        if entry.name in texts:  # no longer "Stacked on #N"
+            title, body = texts[entry.name]
+            wanted = with_marker(title, body)
+            if pr.body.strip() != wanted.strip() and not body_edited_by_hand(pr.title, pr.body):
+                stacks.arms.append(EditPR(entry.name, retargeted, title, wanted))
+    return False
 
 
 def _may_set_up(spec: Spec, world: World, name: str) -> bool:
@@ -203,15 +305,29 @@ def closed_unmerged(name: str, pr: PullRequest) -> Event:
 
 
 def _unstarted(
-    spec: Spec, entry: Entry, state: EntryState, world: World, moves: list[FastForward]
-) -> list[Action]:
-    """An entry without commits yet: said to be ready, and kept on the freshest base."""
+    spec: Spec, entry: Entry, state: EntryState, world: World, moves: list[FastForward],
+    stacks: _Stacks,
+) -> list[Action]:  # fmt: skip
+    """An entry without commits yet: said to be ready, and kept on the freshest base (a
+    stacked one on its prerequisite's tip)."""
     worktree = state.worktree
     reports: list[Action] = []
     if state.pr is None:
         path = worktree.path if worktree else entry.worktree
-        reports.append(Report(Event("ready", f"no commits yet in {path}", entry.name)))
+        on = f" (stacked on {state.stacked_on})" if state.stacked_on else ""
+        reports.append(Report(Event("ready", f"no commits yet in {path}{on}", entry.name)))
     movable = worktree is not None and not worktree.prunable and worktree.branch == entry.branch
+    parent = spec.stacked_on(entry.name)
+    if state.stacked_on is not None and parent is not None:
+        parent_tip, tip = world.branches.get(parent.branch), world.branches.get(entry.branch)
+        if (
+            worktree is not None and movable and not state.dirty and parent_tip and tip
+            and parent_tip != tip and world.is_ancestor(tip, parent_tip)
+        ):  # fmt: skip
+            stacks.followed[entry.branch] = parent_tip
+            moves.append(FastForward(entry.name, worktree.path, entry.branch, parent_tip,
+                                     parent.branch))  # fmt: skip
+        return reports
     if worktree is not None and movable and state.behind and world.base_tip:
         if state.dirty:
             why = (
@@ -228,7 +344,9 @@ def _unstarted(
     return reports
 
 
-def _add_worktree(spec: Spec, entry: Entry, world: World, *, stale: bool) -> AddWorktree | Report:
+def _add_worktree(
+    spec: Spec, entry: Entry, world: World, *, stale: bool, built_on: tuple[Sha, str] | None
+) -> AddWorktree | Report:
     if world.folder(entry.worktree) == "full":
         return Report(
             Event(
@@ -241,7 +359,10 @@ def _add_worktree(spec: Spec, entry: Entry, world: World, *, stale: bool) -> Add
     tip = world.branches.get(entry.branch)
     if tip is not None:
         return AddWorktree(entry.name, entry.worktree, entry.branch, tip, False, stale, onto)
-    start = world.remote_branches.get(entry.branch) or world.base_tip
+    start = world.remote_branches.get(entry.branch)
+    if start is None and built_on is not None:
+        start, onto = built_on
+    start = start or world.base_tip
     if start is None:
         return Report(Event("refused", missing_base(spec), entry.name))
     return AddWorktree(entry.name, entry.worktree, entry.branch, start, True, stale, onto)
@@ -276,24 +397,32 @@ def _publish(
     title, body = texts[entry.name]
     method = spec.defaults.merge
     pr = state.pr
+    parent = spec.stacked_on(entry.name) if state.stacked_on else None
     notes: list[ForgeWrite | Report | Notice] = []
     if state.dirty and state.worktree is not None and push is not None:
         why = f"{state.worktree.path} has uncommitted changes: they are not in what is pushed"
         notes.append(Notice(Event("note", why, entry.name)))
+    if pr is None and parent is not None:
+        below = world.prs.get(parent.branch)
+        if below is None or below.state != "open":  # its base is a PR's branch: that first
+            why = f"its PR opens once {parent.name}'s has: it is stacked on it"
+            waits = Report(Event("blocked", why, entry.name, details={"reason": STACKED_PR_WAITS}))
+            return record, push, [*notes, waits]
     if pr is None:
         request = NewPullRequest(
             head=entry.branch,
-            base=spec.defaults.base,
+            base=parent.branch if parent is not None else spec.defaults.base,
             title=title,
             body=with_marker(title, body),
             labels=entry.labels,
             # the local forge checks a PR before it lands: "until-green" is already so there
             draft=entry.draft and not (entry.until_green and world.forge_lands),
         )
-        arm = None if request.draft else method
+        # never armed while stacked: it would merge into its prerequisite's branch
+        arm = None if request.draft or parent is not None else method
         return record, push, [*notes, OpenPR(entry.name, request, arm, wanted_people(entry))]
     actions = notes
-    if not pr.armed and not pr.draft:
+    if not pr.armed and not pr.draft and parent is None:
         actions.append(arm_or_say_why(entry.name, pr, method, pushing=push is not None))
     # green on the head the forge shows, and that head the branch's (a forge read just
     # after a push may still show the head before it, and its checks)
@@ -336,6 +465,8 @@ def plan_landings(spec: Spec, world: World, *, only: Collection[str] = ()) -> li
         if (only and entry.name not in only) or pr is None:
             continue
         if pr.state != "open" or pr.auto_merge is None or pr.draft:
+            continue
+        if pr.base != spec.defaults.base:  # stacked: it lands only once retargeted
             continue
         checks = (*spec.defaults.checks, *entry.checks)
         why_not = _why_not_landing(spec, entry, pr, world, checks)

@@ -46,6 +46,8 @@ class World:
     issue_records: frozenset[int] | None = None
     merge_conflicts: frozenset[str] = frozenset()  # of `conflicts`: those of sync --merge
     untrusted: frozenset[Argv] = frozenset()  # the spec's commands not allowed here (trust.py)
+    # a stacked branch → the prerequisite's commit it is built on (refs/prgroups/stacked-on/)
+    stacked_on: Mapping[BranchName, Sha] = field(default_factory=dict)
 
     def worktree_of(self, entry: Entry) -> Worktree | None:
         """The worktree at the entry's path, or any worktree on the entry's branch."""
@@ -58,11 +60,23 @@ class World:
         return self.folders.get(path, "missing")
 
     def commits(self, branch: BranchName) -> list[Sha]:
-        """Commits of the local branch that the remote base lacks, oldest first."""
+        """Commits of the local branch that the remote base lacks, oldest first; of a
+        stacked branch, only its own (not those of the prerequisite it is built on)."""
         tip = self.branches.get(branch)
         if tip is None or self.base_tip is None:
             return []
-        return self.graph.only_in(tip, self.base_tip)
+        mine = self.graph.only_in(tip, self.base_tip)
+        built_on = self.stacked_on.get(branch)
+        if built_on is None:
+            return mine
+        theirs = self.graph.ancestors(built_on)
+        return [sha for sha in mine if sha not in theirs]
+
+    def restacked(self, branch: BranchName) -> bool:
+        """The stacked branch no longer holds the commit it was recorded as built on: a
+        restack moved it off (and a run died before the record went)."""
+        tip, built_on = self.branches.get(branch), self.stacked_on.get(branch)
+        return tip is not None and built_on is not None and not self.is_ancestor(built_on, tip)
 
     def behind(self, branch: BranchName) -> int:
         tip = self.branches.get(branch)

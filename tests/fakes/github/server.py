@@ -193,6 +193,7 @@ class FakeGitHub(Mutations):
         self.merge_queue_branches = {default_branch} if merge_queue else set()
         self.queue: list[int] = []  # PR numbers, in the queue's order
         self.milestones: dict[str, int] = {}  # open milestones: title → number
+        self.retargets: list[tuple[int, str]] = []  # (PR, new base) of each PATCH that moved one
         self.new_pr_merge_state = new_pr_merge_state
         self.new_pr_checks = new_pr_checks
         self.workdir = Path(workdir)
@@ -628,6 +629,7 @@ class FakeGitHub(Mutations):
             branch = unquote(ref.group(1)).removeprefix("heads/")
             if branch in self.origin.branches():
                 self.origin.delete_branch(branch)
+                self._close_based_on(branch)
                 return Reply(204)
             return Reply(422, {"message": "Reference does not exist"})
         if path == f"{repo_path}/labels" and method == "POST":
@@ -669,6 +671,9 @@ class FakeGitHub(Mutations):
         if path.split("?")[0] == f"{repo_path}/milestones" and method == "GET":
             return Reply(200, [{"title": t, "number": n, "state": "open"}
                                for t, n in self.milestones.items()])  # fmt: skip
+        pull = re.fullmatch(re.escape(repo_path) + r"/pulls/(\d+)", path)
+        if pull and method == "PATCH" and int(pull.group(1)) in self.prs:
+            return self._update_pull(self.prs[int(pull.group(1))], body or {})
         issue = re.fullmatch(re.escape(repo_path) + r"/issues/(\d+)", path)
         if issue and method == "PATCH" and int(issue.group(1)) in self.prs:
             pr = self.prs[int(issue.group(1))]
@@ -703,6 +708,34 @@ class FakeGitHub(Mutations):
         return Reply(
             404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
         )
+
+    def _update_pull(self, pr: FakePR, body: dict[str, Any]) -> Reply:
+        """`PATCH /repos/O/R/pulls/N`: a new base (title, body) as GitHub takes it: the base
+        must be a branch of the repository, and a closed PR keeps its own."""
+        base = body.get("base")
+        if base is not None:
+            if base not in self.origin.branches():
+                error = {"resource": "PullRequest", "field": "base", "code": "invalid"}
+                return Reply(422, {"message": "Validation Failed", "errors": [error]})
+            if pr.state != "OPEN":
+                return Reply(422, {"message": "Validation Failed",
+                                   "errors": [{"message": "Cannot change the base branch of a "
+                                                          "closed pull request."}]})  # fmt: skip
+            pr.base = str(base)
+            self.retargets.append((pr.number, pr.base))
+        pr.title = str(body.get("title", pr.title))
+        pr.body = str(body.get("body", pr.body))
+        return Reply(200, {"number": pr.number, "state": pr.state.lower(),
+                           "base": {"ref": pr.base}, "head": {"ref": pr.head}})  # fmt: skip
+
+    def _close_based_on(self, branch: str) -> None:
+        """GitHub closes each open PR whose base branch was deleted through the API (it
+        retargets them only for the web's Delete branch button; cli/cli#14223); such a PR
+        cannot be reopened."""
+        for pr in self.prs.values():
+            if pr.state == "OPEN" and pr.base == branch:
+                pr.state, pr.auto_merge_method = "CLOSED", None
+                pr.closed_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _rest_label(self, name: str, node_id: str) -> dict[str, Any]:
         return {
