@@ -135,6 +135,9 @@ def observe(
         graph=_commit_graph(spec, git, refs, base_tip, remote_prefix),
         forge_lands=not forge.merges_on_its_own,
         stacked_on=_strip(refs, STACK_REFS),
+        unchecked_bases=forge.unchecked_bases(
+            spec.root, sorted({spec.entry(e.after[0]).branch for e in spec.entries if e.stack})
+        ),
     )
 
 

@@ -209,8 +209,17 @@ def test_a_three_deep_squash_stack_on_github_retargets_each_before_it_lands(
 ) -> None:
     use_gh(gh, world.base / "gh-bin", monkeypatch)
     world.write_spec(GITHUB_STACK)
+    workflows = world.repo / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text("on:\n  pull_request:\n    branches: [main]\njobs: {}\n")
     with serve(world, monkeypatch) as hub:
-        stacked_on_github(world)
+        up(world)
+        for name in "abc":
+            commit_in(world.base / f"scylla-{name}", name)
+        sync(world)
+        _, lines = up(world)
+        warned = [line for line in lines if "no workflow runs pull requests into a, b" in line]
+        assert len(warned) == 1 and "(b, c)" in warned[0], lines
         pr = {p.head: p for p in hub.prs.values()}
         assert [(pr[n].base, pr[n].auto_merge_method) for n in "abc"] == [
             ("main", "SQUASH"), ("a", None), ("b", None),
@@ -250,3 +259,51 @@ def test_github_closes_a_pr_whose_base_branch_goes_and_prgroups_never_deletes_it
         subprocess.run([*gh_api, "repos/octo/scylla/git/refs/heads/b"], check=True,
                        capture_output=True)  # fmt: skip
         assert pr["c"].state == "CLOSED", "GitHub closes a PR whose base branch is deleted"
+
+
+def test_advance_from_a_plain_clone_retargets_a_stack_and_arms_it_only_once_restacked(
+    world: World, gh: GhBinary, monkeypatch: pytest.MonkeyPatch, cli, tmp_path
+) -> None:
+    """The CI job has no worktree to restack in: it retargets the PR at once (before
+    anything deletes its base) and leaves it unarmed while it holds the squashed
+    prerequisite's commits; up where the worktree is restacks it, and then it is armed."""
+    use_gh(gh, world.base / "gh-bin", monkeypatch)
+    world.write_spec(GITHUB_STACK)
+    with serve(world, monkeypatch) as hub:
+        stacked_on_github(world)
+        pr = {p.head: p for p in hub.prs.values()}
+        hub.land_auto_merges()  # a, squashed
+        ci = tmp_path / "ci"
+        git("clone", "-q", str(world.origin), str(ci), cwd=tmp_path)
+        (ci / "prgroups.toml").write_text((world.repo / "prgroups.toml").read_text())
+
+        outcome = cli("advance", cwd=ci)
+
+        assert outcome.code == 0, outcome.out + outcome.err
+        assert (pr["b"].base, pr["b"].auto_merge_method) == ("main", None)
+        assert "still holds a's commits" in outcome.out
+        assert pr["c"].base == "b"  # b has not merged: c stays on it
+        again = list(hub.mutations)
+        assert cli("advance", cwd=ci).code == 0 and hub.mutations == again  # nothing twice
+
+        up(world)  # where the worktree is: restacked, pushed, armed
+        assert pr["b"].auto_merge_method == "SQUASH"
+
+
+@pytest.mark.parametrize(
+    ("workflow", "skipped"),
+    [
+        ("on:\n  pull_request:\n    branches: [main]\n", ["a", "feature/x"]),
+        ("on:\n  pull_request:\n    branches:\n      - main\n      - 'feature/**'\n", ["a"]),
+        ("on:\n  pull_request:\n    branches-ignore: [a]\n", ["a"]),
+        ("on:\n  pull_request:\n    types: [opened]\n", []),
+        ("on: [push, pull_request]\n", []),
+        ("on: pull_request\n", []),
+        ("on:\n  push:\n    branches: [main]\n", []),  # no CI on PRs at all: nothing missed
+        ("on:\n  pull_request_target:\n    branches: ['*']\n", ["feature/x"]),
+    ],
+)
+def test_the_bases_a_workflow_runs_pull_requests_for(workflow: str, skipped: list[str]) -> None:
+    from git_prgroups.workflows import skipped_bases
+
+    assert skipped_bases([workflow], ["main", "a", "feature/x"]) == skipped

@@ -10,6 +10,7 @@ in a dry run the executor shows the description and never calls the write.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Literal, Protocol
 
 from git_prgroups.errors import PrgroupsError
@@ -126,6 +127,10 @@ class Forge(Protocol):
     def run_attempts(self, runs: Sequence[int]) -> dict[int, int]:
         """How often each CI run has run (1, then once more per rerun), as the forge
         counts: the retry budget is one for everyone, whichever clone asked."""
+
+    def unchecked_bases(self, root: Path, bases: Sequence[BranchName]) -> frozenset[BranchName]:
+        """Of these bases (stacked PRs' targets), those the forge's CI runs no checks for,
+        as the repository at `root` configures it."""
 
     def recorded_issues(self) -> frozenset[int] | None:
         """The issues a forge of prgroups' own has records of; None where the forge

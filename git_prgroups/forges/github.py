@@ -640,6 +640,16 @@ class GitHubForge:
             for node in found if node and node.get("state") == "OPEN"
         ], known  # fmt: skip
 
+    def unchecked_bases(self, root: Path, bases: Sequence[BranchName]) -> frozenset[BranchName]:
+        """Bases no GitHub Actions workflow runs pull requests for (`pull_request:
+        branches:` filters on the base)."""
+        from git_prgroups.workflows import skipped_bases
+
+        folder = root / ".github" / "workflows"
+        files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if bases else []
+        texts = [f.read_text(encoding="utf-8", errors="replace") for f in files if f.is_file()]
+        return frozenset(BranchName(b) for b in skipped_bases(texts, bases))
+
     def recorded_issues(self) -> frozenset[int] | None:
         return None  # GitHub keeps the issues
 

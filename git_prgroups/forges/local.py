@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from git_prgroups.events import Progress
@@ -246,6 +247,9 @@ class LocalForge:
 
     def run_attempts(self, runs: Sequence[int]) -> dict[int, int]:
         return {}  # no CI runs: its checks are run again by the landing itself
+
+    def unchecked_bases(self, root: Path, bases: Sequence[BranchName]) -> frozenset[BranchName]:
+        return frozenset()  # its checks run on a PR whatever its base
 
     def recorded_issues(self) -> frozenset[int] | None:
         return frozenset(int(n) for n in self._load()["issues"])

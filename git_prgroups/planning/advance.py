@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from git_prgroups.events import Event
 from git_prgroups.marker import with_marker
-from git_prgroups.model import NewPullRequest
+from git_prgroups.model import NewPullRequest, PullRequest
 from git_prgroups.planning.actions import (
     Action,
     AddPeople,
@@ -18,6 +19,7 @@ from git_prgroups.planning.actions import (
     MarkReady,
     OpenPR,
     Report,
+    RetargetPR,
     UpdateBranch,
     forge_writes,
 )
@@ -41,22 +43,35 @@ def plan_advance(
     states = entry_states(spec, world)
     method = spec.defaults.merge
     actions: list[ForgeWrite] = []
+    retargets: list[ForgeWrite] = []  # before the rest: arming one of them must wait
     reports: list[Action] = []
     for entry in spec.entries:
         pr, state = world.prs.get(entry.branch), states[entry.name]
+        parent = spec.stacked_on(entry.name)
+        stacked = parent if state.stacked_on else None
         if pr is None:
             pushed = world.remote_branches.get(entry.branch)
             if pushed is None or state.state == "blocked" or not world.commits(entry.branch):
                 continue
+            below = world.prs.get(stacked.branch) if stacked else None
+            if stacked is not None and (below is None or below.state != "open"):
+                continue  # its PR opens on its prerequisite's, once that one is open
             title, body = texts[entry.name]
             request = NewPullRequest(
-                head=entry.branch, base=spec.defaults.base, title=title,
-                body=with_marker(title, body), labels=entry.labels, draft=entry.draft,
+                head=entry.branch, base=stacked.branch if stacked else spec.defaults.base,
+                title=title, body=with_marker(title, body), labels=entry.labels,
+                draft=entry.draft,
             )  # fmt: skip
-            arm = None if entry.draft else method
+            arm = None if entry.draft or stacked else method
             actions.append(OpenPR(entry.name, request, arm, wanted_people(entry)))
         elif pr.state == "open":
-            if not pr.armed and not pr.draft:
+            if parent is not None and stacked is None:  # what it was stacked on merged
+                moved, held = _unstacking(spec, world, entry.name, pr)
+                retargets += moved
+                if held is not None:  # no worktree here to restack it in: said so
+                    reports.append(held)
+                    continue
+            if not pr.armed and not pr.draft and not stacked:
                 armed = arm_or_say_why(entry.name, pr, method, pushing=False)
                 if isinstance(armed, Report):
                     reports.append(armed)
@@ -75,7 +90,31 @@ def plan_advance(
     ready = newly_ready(spec, world, states, epic_comments)
     if ready and spec.defaults.epic:
         actions.append(AnnounceReady(spec.defaults.epic, tuple(ready), announcement(spec, ready)))
-    return [*forge_writes(actions), *reports]
+    return [*forge_writes(retargets), *forge_writes(actions), *reports]
+
+
+def _unstacking(
+    spec: Spec, world: World, name: str, pr: PullRequest
+) -> tuple[list[ForgeWrite], Report | None]:
+    """A stacked PR whose prerequisite merged, seen from a clone without its worktree: its
+    PR onto the base (before anything deletes the prerequisite's branch), and left
+    unarmed while it still holds the prerequisite's commits as they were before a squash
+    or rebase merge rewrote them (arming it would land them twice)."""
+    parent = spec.stacked_on(name)
+    below = world.prs.get(parent.branch) if parent else None
+    if parent is None or below is None or below.state != "merged":
+        return [], None
+    writes: list[ForgeWrite] = []
+    if pr.base != spec.defaults.base:
+        writes.append(RetargetPR(name, pr, spec.defaults.base))
+    old = below.head_oid
+    if old is None or not world.holds_rewritten(spec.entry(name).branch, old):
+        return writes, None  # nothing of its prerequisite's to move off: armed as any
+    why = (
+        f"#{pr.number} still holds {parent.name}'s commits as they were before it merged: "
+        f"restack it where its worktree is (git prgroups up), and it is armed then"
+    )
+    return writes, Report(Event("note", why, name, pr.number))
 
 
 def newly_ready(

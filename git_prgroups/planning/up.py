@@ -144,6 +144,7 @@ def plan_up(
                 notices.append(action)
             else:
                 forge.append(action)
+    reports += _unsafe_stacks(spec, world, states, only)
     plan: list[Action] = []
     unrecorded = _unrecorded_issues(spec, world)
     if unrecorded:
@@ -277,6 +278,31 @@ def _land_stacked(
             if pr.body.strip() != wanted.strip() and not body_edited_by_hand(pr.title, pr.body):
                 stacks.arms.append(EditPR(entry.name, retargeted, title, wanted))
     return False
+
+
+def _unsafe_stacks(
+    spec: Spec, world: World, states: Mapping[str, EntryState], only: Collection[str]
+) -> list[Action]:
+    """Once a run: the prerequisites' branches whose stacked PRs the forge's CI skips (a
+    workflow's `pull_request: branches:` filters on the base), so they would look green."""
+    bases = {
+        parent.branch: name
+        for name, state in states.items()
+        if state.stacked_on and (not only or name in only)
+        and (parent := spec.stacked_on(name)) is not None
+        and parent.branch in world.unchecked_bases
+    }  # fmt: skip
+    if not bases:
+        return []
+    names = ", ".join(sorted(bases.values()))
+    text = (
+        f"no workflow runs pull requests into {', '.join(sorted(bases))} (their "
+        f"`pull_request: branches:` filters leave them out): the PRs stacked there ({names}) "
+        "run no CI until they are retargeted, and look green; add those branches to the "
+        "filter, or drop it"
+    )
+    details = {"reason": "stack-without-ci", "bases": sorted(bases)}
+    return [Report(Event("note", text, details=details))]
 
 
 def _may_set_up(spec: Spec, world: World, name: str) -> bool:

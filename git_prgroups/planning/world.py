@@ -48,6 +48,7 @@ class World:
     untrusted: frozenset[Argv] = frozenset()  # the spec's commands not allowed here (trust.py)
     # a stacked branch → the prerequisite's commit it is built on (refs/prgroups/stacked-on/)
     stacked_on: Mapping[BranchName, Sha] = field(default_factory=dict)
+    unchecked_bases: frozenset[BranchName] = frozenset()  # stacked PRs there run no CI
 
     def worktree_of(self, entry: Entry) -> Worktree | None:
         """The worktree at the entry's path, or any worktree on the entry's branch."""
@@ -71,6 +72,16 @@ class World:
             return mine
         theirs = self.graph.ancestors(built_on)
         return [sha for sha in mine if sha not in theirs]
+
+    def holds_rewritten(self, branch: BranchName, commit: Sha) -> bool:
+        """The branch holds `commit`, which the base does not: a prerequisite's head that
+        a squash or rebase merge landed as other commits."""
+        tip = self.branches.get(branch)
+        if tip is None or self.base_tip is None or commit not in self.graph.parents:
+            return False
+        return commit in self.graph.ancestors(tip) and commit not in self.graph.ancestors(
+            self.base_tip
+        )
 
     def restacked(self, branch: BranchName) -> bool:
         """The stacked branch no longer holds the commit it was recorded as built on: a
