@@ -369,6 +369,25 @@ def test_a_stack_killed_as_its_base_lands_ends_like_a_run_that_was_not(tmp_path:
     ]  # fmt: skip
 
 
+def test_a_restack_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
+    """b is stacked on a, and a has a new commit: sync rebases b onto it (`rebase --onto`
+    the commit b was built on), moves b's record, and pushes it with a lease."""
+    day = Day(tmp_path / "day", STACKED)
+    day.begin()
+    commit_in(day.worktree("b"), "b")
+    UP(day.world, Runner())  # b pushed; its PR waits for a's
+    commit_in(day.worktree("a"), "a")
+    day.world.git("pack-refs", "--all")
+    archived = archive(day.world.base, tmp_path / "day.tar")
+
+    steps, _, differing = kill_everywhere(day.world, archived, SYNC)
+
+    assert steps >= 4  # the backup, the rebase, the record, the push
+    assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
+    a_tip = git("rev-parse", "HEAD", cwd=day.worktree("a"))
+    assert git("rev-parse", "HEAD~1", cwd=day.worktree("b")) == a_tip
+
+
 def test_sync_killed_at_any_step_ends_like_a_run_that_was_not(tmp_path: Path) -> None:
     world, archived = prepared(tmp_path, Day.ready_to_sync, before=NOTHING)
     steps, _, differing = kill_everywhere(world, archived, SYNC)

@@ -14,6 +14,7 @@ from git_prgroups.planning.actions import (
     Push,
     PushBranches,
     RecordPushed,
+    RecordStacks,
     Report,
     Resync,
     UpdateBranch,
@@ -38,6 +39,7 @@ def plan_sync(
     records: dict[BranchName, Sha] = {}
     unfinished: list[Push] = []
     moves: list[Resync] = []
+    records_stack: dict[BranchName, Sha] = {}
     reports: list[Action] = []
     updates: list[ForgeWrite] = []
     for name in (n for wave in spec.graph().waves for n in wave):
@@ -59,11 +61,17 @@ def plan_sync(
         built_on = world.stacked_on.get(entry.branch)
         if parent is not None and built_on is not None:  # it follows its prerequisite
             parent_tip = world.branches.get(parent.branch)
-            follows = parent_tip != built_on or any(m.branch == parent.branch for m in moves)
+            moving = any(m.branch == parent.branch for m in moves)  # in this run: followed
+            follows = parent_tip != built_on or moving
             left = _cannot_move(spec, world, name, worktree, state.dirty, tip, remote)
-            if follows and left is not None:
+            on_it = not moving and parent_tip is not None and world.is_ancestor(parent_tip, tip)
+            if not follows or on_it:  # a sync killed after its restack left the rest undone
+                if on_it and parent_tip is not None and parent_tip != built_on:
+                    records_stack[entry.branch] = parent_tip  # (or a rebase by hand)
+                _left_undone(world, name, entry.branch, tip, remote, unfinished, records)
+            elif left is not None:
                 reports.append(left)
-            elif follows and parent_tip is not None:
+            elif parent_tip is not None:
                 restack = Resync(
                     name,
                     entry.branch,
@@ -78,12 +86,7 @@ def plan_sync(
                 moves.append(restack)
             continue
         if state.behind == 0:  # what a sync killed after its rebase left undone
-            backup = world.backups.get(name)
-            if backup is not None and remote is not None:
-                if remote != tip and remote == backup:
-                    unfinished.append(Push(name, entry.branch, tip, remote))
-                elif remote == tip and world.pushed.get(entry.branch) != tip:
-                    records[entry.branch] = tip
+            _left_undone(world, name, entry.branch, tip, remote, unfinished, records)
             continue
         cannot = _cannot_move(spec, world, name, worktree, state.dirty, tip, remote)
         if cannot is not None:
@@ -104,10 +107,26 @@ def plan_sync(
                 Resync(name, entry.branch, worktree.path, tip, base, onto, remote, merge, known)
             )
     plan: list[Action] = [RecordPushed(records)] if records else []
+    if records_stack:
+        plan.append(RecordStacks(records_stack))
     plan += moves
     if unfinished or any(m.lease is not None for m in moves):
         plan.append(PushBranches(tuple(unfinished), with_resynced=True))
     return plan + forge_writes(updates) + reports
+
+
+def _left_undone(
+    world: World, name: str, branch: BranchName, tip: Sha, remote: Sha | None,
+    unfinished: list[Push], records: dict[BranchName, Sha],
+) -> None:  # fmt: skip
+    """A branch a killed sync moved: its push with a lease on the tip it kept as backup,
+    or the record of a push that was made."""
+    backup = world.backups.get(name)
+    if backup is not None and remote is not None:
+        if remote != tip and remote == backup:
+            unfinished.append(Push(name, branch, tip, remote))
+        elif remote == tip and world.pushed.get(branch) != tip:
+            records[branch] = tip
 
 
 def _cannot_move(
