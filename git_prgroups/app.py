@@ -284,6 +284,15 @@ class ChangingCommand(Command):
     )  # fmt: skip
 
 
+class RunsLocally(ChangingCommand):
+    """A command whose work runs here, side by side (exec's commands, try's checks)."""
+
+    jobs = cli.SwitchAttr(
+        ["-j", "--jobs"], cli.Range(1, 64), argname="N", overridable=True,
+        help="run this many at once (default: the number of cores)",
+    )  # fmt: skip
+
+
 class OneShotCommand(Command):
     """A command that changes one thing at once (a file, a record), told as events."""
 

@@ -16,13 +16,13 @@ from git_prgroups.output import Page
 if TYPE_CHECKING:
     from git_prgroups.commands.aliases import CommandTable
     from git_prgroups.events import Events
-    from git_prgroups.planning.exec import Selection
     from git_prgroups.readahead import ReadAhead
 
 from git_prgroups.app import (
     ChangingCommand,
     Command,
     OneShotCommand,
+    RunsLocally,
     command_table_of,
     run_program,
 )
@@ -216,16 +216,12 @@ class WatchCommand(ChangingCommand):
 
 
 @Prgroups.subcommand("exec")
-class ExecCommand(ChangingCommand):
+class ExecCommand(RunsLocally):
     """Run a command in each entry's worktree, side by side (the command after --)."""
 
     ready = cli.Flag("--ready", help="only entries with a worktree and no PR yet")
     open_prs = cli.Flag("--open", help="only entries with an open PR")
     every = cli.Flag("--all", help="every entry with a worktree (the default)")
-    jobs = cli.SwitchAttr(
-        ["-j", "--jobs"], cli.Range(1, 64), argname="N",
-        help="commands running at once (default: the number of cores)",
-    )  # fmt: skip
     command: tuple[str, ...] = ()
     TAIL = "-- COMMAND [ARGS...]"
 
@@ -236,28 +232,38 @@ class ExecCommand(ChangingCommand):
         return super()._parse_args(argv)
 
     def main(self, *names: str) -> int:
-        from git_prgroups.commands.exec import run_exec
+        from git_prgroups.commands.exec import run_exec, selection_of
 
-        if not self.command:
-            raise UsageError(
-                "git prgroups exec: no command: give it after --, as in "
-                "git prgroups exec -- pytest -q"
-            )
-        offered: tuple[tuple[Selection, object], ...] = (
-            ("ready", self.ready), ("open", self.open_prs), ("all", self.every),
-        )  # fmt: skip
-        chosen = [selection for selection, on in offered if on]
-        if len(chosen) > 1 or (chosen and names):
-            raise UsageError(
-                "git prgroups exec: choose one of --ready, --open, --all or entry names"
-            )
+        chosen = selection_of(self.command, names, ready=self.ready, open_prs=self.open_prs,
+                              every=self.every)  # fmt: skip
 
         def run(events: Events) -> None:
             spec = self.load_spec_naming(names)
             git, forge = self.git_and_forge(spec)
-            run_exec(spec, git, forge, events, self.command, names=names,
-                     selection=chosen[0] if chosen else "all", jobs=self.jobs,
-                     dry_run=self.dry_run)  # fmt: skip
+            run_exec(spec, git, forge, events, self.command, names=names, selection=chosen,
+                     jobs=self.jobs, dry_run=self.dry_run)  # fmt: skip
+
+        return self.reporting(self.json, run)
+
+
+@Prgroups.subcommand("try")
+class TryCommand(RunsLocally):
+    """Check the open PRs (or those named) together before any lands; name the culprit."""
+
+    wave = cli.SwitchAttr("--wave", cli.Range(0, 999), argname="N", help="the entries of wave N")
+    all_open = cli.Flag("--all-open", help="every entry with an open PR (the default)")
+
+    def main(self, *names: str) -> int:
+        from git_prgroups.commands.try_ import one_choice, run_try
+
+        one_choice(names, wave=self.wave, all_open=self.all_open)
+
+        def run(events: Events) -> None:
+            spec = self.load_spec_naming(names)
+            git, forge = self.git_and_forge(spec)
+            with self.locked(git, "try", events, dry_run=self.dry_run):
+                run_try(spec, git, forge, events, only=names, wave=self.wave,
+                        dry_run=self.dry_run, jobs=self.jobs)  # fmt: skip
 
         return self.reporting(self.json, run)
 
@@ -336,20 +342,14 @@ class StatusCommand(Command):
         from git_prgroups.git import Git
         from git_prgroups.observe import start_statuses
 
-        runner = self.runner  # takes on what the read-ahead began
-        ahead = self.read_ahead
-        # begun already, or now, while the spec is read
-        statuses = (
-            ahead.statuses if ahead and ahead.statuses else start_statuses(Git(runner, Path.cwd()))
-        )
+        runner, ahead = self.runner, self.read_ahead  # the runner takes on what ahead began
+        # the statuses begun already, or begun now, while the spec is read
+        statuses = (ahead.statuses if ahead else None) or start_statuses(Git(runner, Path.cwd()))
         spec = self.load_spec()
         git, forge = self.git_and_forge(spec)
         status = read_status(spec, git, forge, statuses)
-        print(
-            status_json(status)
-            if self.json
-            else status_text(status, self.style, Page.of(sys.stdout))
-        )
+        page = Page.of(sys.stdout)
+        print(status_json(status) if self.json else status_text(status, self.style, page))
         for warning in status.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         return int(ExitCode.NEEDS_USER if self.exit_code and status.needs_you else ExitCode.OK)

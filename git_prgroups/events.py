@@ -66,6 +66,10 @@ EventKind = Literal[
     "stopped",  # verdict: what is left needs the user
     "interrupted",  # verdict: Ctrl-C
     "stopping",  # the first Ctrl-C, heard: the step under way finishes
+    # try
+    "tried",  # one check run on a prefix of the entries tried together
+    "together",  # verdict: the entries pass their checks together
+    "culprit",  # verdict: the entry whose addition breaks the combination
     # exec
     "ran",  # a command ended well in an entry's worktree
     "summary",  # the table of what ran where
@@ -81,7 +85,7 @@ EventKind = Literal[
 # Events that mean the user has something to do: the command exits 1.
 NEEDS_YOU: frozenset[EventKind] = frozenset(
     {"refused", "skipped", "failed", "conflict", "failing", "closed", "stuck", "stopped",
-     "needs-you"}
+     "needs-you", "culprit"}
 )  # fmt: skip
 # One happening, one event: an entry's PR fails its checks or conflicts once a run, however
 # many of its steps come upon it (a landing, then the plan after it; sync, then up).

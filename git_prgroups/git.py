@@ -399,6 +399,17 @@ class Git:
         self._run("merge", "--squash", "--quiet", head, mutating=True)
         self._run("commit", "--quiet", "--allow-empty", f"--message={message}", mutating=True)
 
+    def merge_as(self, commit: Sha, message: str, who: tuple[str, str]) -> bool:
+        """Merge `commit` into this worktree's HEAD, the merge made by `who` (so no
+        identity of the user's is needed); False when it stopped (a conflict)."""
+        env = {"GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
+               "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1]}  # fmt: skip
+        result = self._run(
+            "merge", "--quiet", "--no-edit", f"--message={message}", commit,
+            mutating=True, check=False, env=env,
+        )  # fmt: skip
+        return result.ok
+
     def merge_commit(self, head: Sha, message: str) -> None:
         self._run("merge", "--no-ff", "--quiet", f"--message={message}", head, mutating=True)
 

@@ -102,6 +102,16 @@ class Store:
         return self.folder / "checks"
 
     @property
+    def tries(self) -> Path:
+        """`try`'s clean checkouts: one to merge the entries in, one per check at once."""
+        return self.folder / "try"
+
+    @property
+    def tried(self) -> Path:
+        """`try`'s verdicts, by the digest of what was tried (tried.py)."""
+        return self.folder / "tried.json"
+
+    @property
     def gh_cache(self) -> Path:
         """gh's HTTP caches, one folder for each gh call that runs at once."""
         return self.folder / "gh-cache"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from git_prgroups.errors import UsageError
 from git_prgroups.events import Event, Events
 from git_prgroups.execute import Execution, execute
 from git_prgroups.forges.base import Forge
@@ -20,6 +21,24 @@ from git_prgroups.render import Renderer
 from git_prgroups.spec import Spec
 
 SUMMARY_WIDTH = 78  # the table fits an 80-column terminal
+
+
+def selection_of(
+    command: Argv, names: Sequence[str], *, ready: bool, open_prs: bool, every: bool
+) -> Selection:
+    """Which entries exec's switches choose; one clear line for a command line that
+    gives no command, or chooses twice."""
+    if not command:
+        raise UsageError(
+            "git prgroups exec: no command: give it after --, as in git prgroups exec -- pytest -q"
+        )
+    offered: tuple[tuple[Selection, bool], ...] = (
+        ("ready", ready), ("open", open_prs), ("all", every),
+    )  # fmt: skip
+    chosen = [selection for selection, on in offered if on]
+    if len(chosen) > 1 or (chosen and names):
+        raise UsageError("git prgroups exec: choose one of --ready, --open, --all or entry names")
+    return chosen[0] if chosen else "all"
 
 
 def run_exec(

@@ -16,6 +16,7 @@ from git_prgroups.planning.states import EntryState, entry_states
 from git_prgroups.planning.world import World, base_label, missing_base
 from git_prgroups.render import title_of
 from git_prgroups.spec import Spec
+from git_prgroups.store import Store
 
 _STATE_STYLE = {
     "merged": "green", "open": "cyan", "ready": "bold", "blocked": "dim",
@@ -28,6 +29,7 @@ class Status:
     entries: list[dict[str, Any]]  # in wave order
     summary: str
     warnings: list[str]
+    tried: dict[str, Any] | None = None  # the last `try`'s verdict
 
     @property
     def needs_you(self) -> bool:
@@ -49,7 +51,28 @@ def read_status(
         pr = states[entry["name"]].pr
         if entry["state"] == "failing" and pr is not None:
             entry["checks_output"] = forge.checks_output(pr)
-    return Status(entries, summary(states), [] if world.base_tip else [missing_base(spec)])
+    warnings = [] if world.base_tip else [missing_base(spec)]
+    return Status(entries, summary(states), warnings, _last_tried(git))
+
+
+def _last_tried(git: Git) -> dict[str, Any] | None:
+    from git_prgroups.tried import Tried
+
+    tried = Tried.load(Store.of(git.common_dir()).tried)
+    verdict = tried.verdicts.get(tried.last) if tried.last else None
+    if verdict is None:
+        return None
+    return {"outcome": verdict.outcome, "base": verdict.base, "entries": list(verdict.members),
+            "culprit": verdict.culprit, "log": verdict.log}  # fmt: skip
+
+
+def tried_line(tried: dict[str, Any]) -> str:
+    """`tried together: ok at BASE (NAMES)`, or what broke it."""
+    at = tried["base"][:7]
+    if tried["outcome"] == "ok":
+        return f"tried together: ok at {at} ({', '.join(tried['entries'])})"
+    how = "conflicts" if tried["outcome"] == "conflict" else "breaks"
+    return f"tried together: {how} with {tried['culprit']} at {at}"
 
 
 def _entry(spec: Spec, world: World, name: str, wave: int, state: EntryState) -> dict[str, Any]:
@@ -101,6 +124,7 @@ def status_json(status: Status) -> str:
         "summary": status.summary,
         "needs_you": status.needs_you,
         "warnings": status.warnings,
+        "tried": status.tried,
     }  # fmt: skip
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -116,6 +140,8 @@ def status_text(status: Status, style: Style, page: Page | None = None) -> str:
         lines, _ = _status_table(status, style, page.columns, waits_inline=False)
         lines += [""] + [f"{e['name']} waits for {', '.join(e['blocked_by'])}" for e in waiting]
     lines += ["", status.summary]
+    if status.tried:
+        lines.append(tried_line(status.tried))
     steps = [e for e in status.entries if e["next"]]
     if steps:
         lines += ["", "next:"]

@@ -163,8 +163,8 @@ class CheckSlots:
     record from its making to its removal: a run killed meanwhile leaves none behind
     once the next has run, and `git worktree list` shows them only while checks run."""
 
-    def __init__(self, git: Git, store: Store) -> None:
-        self.git, self.folder = git, store.checks
+    def __init__(self, git: Git, store: Store, folder: Path | None = None) -> None:
+        self.git, self.folder = git, folder or store.checks
         self.journal = Journal(store.undo)
 
     @contextlib.contextmanager
