@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import math
 import os
 import platform
 import random
@@ -199,6 +200,7 @@ class Bench:
         self.scratch = scratch
         self.rows: list[Row] = []
         self.scale: list[str] = []  # what github_at_scale measured, as the report's lines
+        self.tried: list[str] = []  # what trying measured, likewise
         self._worlds = 0
 
     @contextlib.contextmanager
@@ -446,6 +448,48 @@ class Bench:
                     for key in fake.env():
                         os.environ.pop(key, None)
 
+    def trying(self, files: int, entries: int, seconds: float) -> None:
+        """`try` over `entries` open PRs (drafts on the local forge, so that none lands),
+        one of which breaks the combination, each check run taking `seconds`: how many
+        check runs the search needs and how long it takes, one at a time and a core each;
+        then again with nothing changed."""
+        import json
+
+        culprit = entries * 2 // 3
+        check = f'["sh", "-c", "sleep {seconds}; test ! -e broken"]'
+        with self.world(files) as (base, repo):
+            spec = f"[defaults]\ndraft = true\nchecks = [{check}]\n\n" + spec_text(entries)
+            (repo / "prgroups.toml").write_text(spec)
+            git("add", "prgroups.toml", cwd=repo)
+            git("commit", "-q", "-m", "spec", cwd=repo)
+            git("push", "-q", "origin", "main", cwd=repo)
+            prgroups("trust", cwd=repo)
+            prgroups("up", cwd=repo)
+            commit_everywhere(base, entries)
+            (base / f"repo-e{culprit:03d}" / "broken").write_text("x\n")
+            git("add", ".", cwd=base / f"repo-e{culprit:03d}")
+            git("commit", "-q", "-m", "break", cwd=base / f"repo-e{culprit:03d}")
+            prgroups("up", cwd=repo)
+            tried = repo / ".git" / "prgroups" / "tried.json"
+            for jobs in (1, os.cpu_count() or 2):
+                tried.unlink(missing_ok=True)
+                for attempt in ("first", "again"):
+                    start = time.perf_counter()
+                    done = subprocess.run(["git", "prgroups", "try", "--json", "-j", str(jobs)],
+                                          cwd=repo, capture_output=True, text=True)  # fmt: skip
+                    took = time.perf_counter() - start
+                    events = [json.loads(line) for line in done.stdout.splitlines()]
+                    checked = sum(e["event"] == "tried" for e in events)
+                    named = [e["entry"] for e in events if e["event"] == "culprit"]
+                    self.tried.append(
+                        f"- {entries} entries, e{culprit:03d} breaking them, a {seconds:.0f} s "
+                        f"check, -j {jobs}, {attempt}: {checked} check runs, {took:.1f} s, "
+                        f"culprit {', '.join(named) or 'none'} (exit {done.returncode})"
+                    )
+                    print(self.tried[-1], flush=True)
+        bound = math.ceil(math.log2(entries)) + 1
+        self.tried.append(f"- the bound, one at a time: ⌈log2 {entries}⌉ + 1 = {bound} runs")
+
 
 def settle(worktrees: list[Path]) -> None:
     """Worktrees as a day leaves them: each index written after its files. Right after a
@@ -494,8 +538,17 @@ def machine() -> str:
     )
 
 
+TRIED_HEADING = "## try: the culprit among open PRs"
+
+
 def report(
-    rows: list[Row], runs: int, out: Path, quick: bool, where: Path, scale: list[str]
+    rows: list[Row],
+    runs: int,
+    out: Path,
+    quick: bool,
+    where: Path,
+    scale: list[str],
+    tried: list[str],
 ) -> None:
     lines = [
         "# Performance",
@@ -520,11 +573,28 @@ def report(
         )
     if scale:
         lines += ["", "## GitHub at 200 PRs", "", *scale]
+    if tried:
+        lines += ["", TRIED_HEADING, "", *tried]
     lines += ["", "## Targets", ""]
     lines += targets(rows)
     lines += ["", "![time per entry against entries](performance.png)", "", *READING]
     out.write_text("\n".join(lines))
     plot(rows, out.with_suffix(".png"))
+
+
+def replace_section(out: Path, heading: str, lines: list[str]) -> None:
+    """The section under `heading` (up to the next heading) replaced by `lines`, or put
+    before the targets when the file has none."""
+    text = out.read_text().splitlines()
+    if heading in text:
+        start = text.index(heading)
+        end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")),
+                   len(text))  # fmt: skip
+        text[start:end] = [heading, "", *lines, ""]
+    else:
+        at = text.index("## Targets") if "## Targets" in text else len(text)
+        text[at:at] = [heading, "", *lines, ""]
+    out.write_text("\n".join(text) + "\n")
 
 
 READING = """## Reading the figures
@@ -682,6 +752,8 @@ def main() -> None:
         help="the folder the repositories are made in (default: the system's temporary "
         "folder); /dev/shm measures the commands rather than the disk",
     )  # fmt: skip
+    parser.add_argument("--only-try", action="store_true",
+                        help="only the try scenario, its section of --out replaced")  # fmt: skip
     options = parser.parse_args()
     runs = 1 if options.quick else max(5, options.runs)
     os.environ.update(
@@ -718,8 +790,14 @@ def main() -> None:
                 for entries in sizes:
                     bench.opening_prs(entries, latency)
             bench.github_at_scale(200)
+        if options.only_try:  # its section of the report replaced, the rest kept
+            bench.trying(500, 9, 10.0)
+            replace_section(options.out, TRIED_HEADING, bench.tried)
+            print(f"wrote {options.out}")
+            return
+        bench.trying(500, 9, 10.0)
         report(bench.rows, runs, options.out, options.quick, Path(folder).parent,
-               bench.scale)  # fmt: skip
+               bench.scale, bench.tried)  # fmt: skip
     print(f"wrote {options.out}")
 
 

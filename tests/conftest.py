@@ -38,13 +38,41 @@ def git(*args: str, cwd: Path) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The run's folder of requests, which xdist's workers inherit."""
+    """The run's folder of requests, which xdist's workers inherit; and the tests' worlds
+    in memory where the machine has a memory-backed folder (see in_memory)."""
     from fakes.github.server import CONTRACT_LOG
 
-    if not hasattr(config, "workerinput") and not os.environ.get(CONTRACT_LOG):
+    if hasattr(config, "workerinput"):
+        return
+    if not os.environ.get(CONTRACT_LOG):
         import tempfile
 
         os.environ[CONTRACT_LOG] = tempfile.mkdtemp(prefix="prgroups-contract-")
+    if config.option.basetemp is None:
+        config.option.basetemp = in_memory()
+
+
+MEMORY = Path("/dev/shm")  # a folder of our own is made in it
+KEPT_RUNS = 3  # the newest runs' folders are kept there, as pytest keeps its own
+
+
+def in_memory() -> str | None:
+    """A fresh folder for this run's temporary paths in memory (Linux's /dev/shm), or None
+    (pytest's own, on disk). The tests are real git on real worktrees: on a disk shared
+    with other machines (CI's), writing them took half the suite's time. The folders of
+    older runs go, past the newest few."""
+    import shutil
+    import tempfile
+
+    if not MEMORY.is_dir() or not os.access(MEMORY, os.W_OK):
+        return None
+    if shutil.disk_usage(MEMORY).free < 4 * 2**30:
+        return None
+    prefix = f"prgroups-tests-{os.getuid()}-"
+    older = sorted(MEMORY.glob(f"{prefix}*"), key=lambda p: p.stat().st_mtime)
+    for folder in older[: max(0, len(older) - (KEPT_RUNS - 1))]:
+        shutil.rmtree(folder, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=MEMORY)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
