@@ -795,7 +795,7 @@ def main() -> None:
             replace_section(options.out, TRIED_HEADING, bench.tried)
             print(f"wrote {options.out}")
             return
-        bench.trying(500, 9, 10.0)
+        bench.trying(500, 9, 0.2 if options.quick else 10.0)
         report(bench.rows, runs, options.out, options.quick, Path(folder).parent,
                bench.scale, bench.tried)  # fmt: skip
     print(f"wrote {options.out}")

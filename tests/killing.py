@@ -79,16 +79,20 @@ def kill_points(
     only: Callable[[tuple[str, ...]], bool] = lambda argv: True,
     moments: tuple[Moment, ...] = ("during", "after"),
     packed: Collection[int] = (),
+    during: Callable[[tuple[str, ...]], bool] = lambda argv: argv != (),
 ) -> list[tuple[int, Moment]]:
     """Before the first step, then during and after each step (each that `only` picks, at
     the `moments` given), and inside the ref transaction of each step that rewrites
     packed refs (`packed`). Before step k the disk is as after step k-1: every change
-    is a step."""
+    is a step. "During" only for the steps `during` picks: by default not a record
+    write of the local forge, which is written whole and renamed (a kill in it leaves
+    the disk as after the step before it, a kill point of its own)."""
     return [(1, "before")] + [
         (k, moment)
         for k, argv in enumerate(what, 1)
         if only(argv)
         for moment in (*moments, *(("in-transaction",) if k in packed else ()))
+        if moment != "during" or during(argv)
     ]
 
 
