@@ -767,6 +767,11 @@ def main() -> None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     with tempfile.TemporaryDirectory(prefix="prgroups-bench-", dir=options.where) as folder:
         bench = Bench(runs, Path(folder))
+        if options.only_try:  # its section of the report replaced, the rest kept
+            bench.trying(500, 9, 10.0)
+            replace_section(options.out, TRIED_HEADING, bench.tried)
+            print(f"wrote {options.out}")
+            return
         if options.quick:
             bench.daily(500, 9)
             bench.making_worktrees(500, 9)
@@ -790,11 +795,6 @@ def main() -> None:
                 for entries in sizes:
                     bench.opening_prs(entries, latency)
             bench.github_at_scale(200)
-        if options.only_try:  # its section of the report replaced, the rest kept
-            bench.trying(500, 9, 10.0)
-            replace_section(options.out, TRIED_HEADING, bench.tried)
-            print(f"wrote {options.out}")
-            return
         bench.trying(500, 9, 0.2 if options.quick else 10.0)
         report(bench.rows, runs, options.out, options.quick, Path(folder).parent,
                bench.scale, bench.tried)  # fmt: skip

@@ -186,19 +186,36 @@ class KillingRunner(CountingRunner):
 
 class FailingRunner(Runner):
     """The k-th call of any kind (of those `only` picks) fails, as a full disk or a dead
-    network would make it."""
+    network would make it. `distinct`: of the calls that change nothing, only the first
+    of each kind counts (`git status` in seven worktrees is one way to fail, not seven)."""
 
     def __init__(
-        self, at: int, only: Callable[[tuple[str, ...]], bool] = lambda argv: True
-    ) -> None:
+        self, at: int, only: Callable[[tuple[str, ...]], bool] = lambda argv: True,
+        *, distinct: bool = False,
+    ) -> None:  # fmt: skip
         super().__init__()
         self.at, self.count, self.only = at, 0, only
+        self.distinct, self.kinds = distinct, set[tuple[str, ...]]()
+        self.counted: list[tuple[str, ...]] = []  # the calls that count, in order
         self._numbering = threading.Lock()
+
+    def _counts(self, argv: tuple[str, ...], mutating: bool) -> bool:
+        if not self.only(argv):
+            return False
+        if not self.distinct or mutating:
+            return True
+        kind = tuple(a for a in argv[:3] if not a.startswith("-"))
+        new = kind not in self.kinds
+        self.kinds.add(kind)
+        return new
 
     def _execute(self, argv, cwd, stdin, env, timeout, mutating, interactive=False) -> Completed:
         with self._numbering:  # calls may run side by side
-            self.count += self.only(argv)
-            failing = self.count == self.at and self.only(argv)
+            counted = self._counts(argv, mutating)
+            self.count += counted
+            if counted:
+                self.counted.append(argv)
+            failing = self.count == self.at and counted
         if failing:
             self.calls.append((argv, mutating))
             return Completed(argv, 128, "", f"fatal: injected failure of call {self.at}\n")

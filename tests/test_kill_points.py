@@ -240,16 +240,17 @@ def difference(expected: dict, found: dict) -> str:
 
 
 def fail_everywhere(world: World, archived: Path, run: Command) -> tuple[int, list[str]]:
-    """Make each call of `run` fail in turn; the points that raised something other than
-    a message for the user, or whose rerun ends differently."""
-    reference = Runner()
+    """Make each call of `run` that changes something fail in turn, and the first call of
+    each kind that reads; the points that raised something other than a message for the
+    user, or whose rerun ends differently."""
+    reference = FailingRunner(0, distinct=True)  # fails none: counts what the others fail
     run(world, reference)
-    end, calls, told = fingerprint(world), len(reference.calls), outcome()
+    end, calls, told = fingerprint(world), reference.count, outcome()
     differing = []
     for k in range(1, calls + 1):
         restore(world.base, archived)
         try:
-            run(world, FailingRunner(k))
+            run(world, FailingRunner(k, distinct=True))
         except PrgroupsError:
             pass
         except Exception as error:  # a traceback for the user
@@ -258,7 +259,7 @@ def fail_everywhere(world: World, archived: Path, run: Command) -> tuple[int, li
         with contextlib.suppress(PrgroupsError):  # told in its outcome
             run(world, Runner())
         if fingerprint(world) != end:
-            differing.append(f"call {k}: {reference.calls[k - 1][0]}")
+            differing.append(f"call {k}: {reference.counted[k - 1]}")
         if (again := outcome()) != told:
             differing.append(f"call {k}: the rerun told {again}, not {told}")
     return calls, differing
@@ -331,7 +332,12 @@ def test_up_killed_while_checks_run_and_prs_land_ends_like_a_run_that_was_not(
     day.begin().ready_to_land()
     day.world.git("pack-refs", "--all")
     archived = archive(day.world.base, tmp_path / "day.tar")
-    steps, _, differing = kill_everywhere(day.world, archived, UP)
+
+    def in_a_check_folder(argv: tuple[str, ...]) -> bool:  # the landings' own "during"
+        # kills are test_up_killed_at_any_step's: here, those of the checks' checkouts
+        return "clean" in argv or "--force" in argv or any("/checks/" in a for a in argv)
+
+    steps, _, differing = kill_everywhere(day.world, archived, UP, during=in_a_check_folder)
     assert steps > 40  # the record writes of seven checks among the landings
     assert differing == [], f"of {steps} steps, these kill points end differently: {differing}"
 
