@@ -178,3 +178,32 @@ def test_try_works_from_any_worktree_and_subdirectory(world: World, cli, where: 
               "subdirectory": world.base / "scylla-a" / "lines"}[where]  # fmt: skip
     outcome = cli("try", cwd=inside)
     assert outcome.code == 0, outcome.out + outcome.err
+
+
+def test_a_try_stopped_after_the_whole_failed_searches_for_the_culprit_next_time(
+    world: World, cli, monkeypatch
+) -> None:
+    """Ctrl-C once after the whole combination's run: the next try does not take that run
+    for the verdict (it would blame the last entry), it searches."""
+    from git_prgroups.commands import try_ as trying_command
+    from git_prgroups.interrupt import STOP
+
+    names = ["e1", "e2", "e3"]
+    world.write_spec(spec_of(*names, checks='["sh", "-c", "test ! -e broken"]'))
+    opened(world, {"e1": {"broken": "x"}, "e2": {"e2.txt": "2"}, "e3": {"e3.txt": "3"}})
+    real = trying_command._tried_event
+
+    def then_stop(*args, **kwargs):
+        STOP.ask()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trying_command, "_tried_event", then_stop)
+    stopped = cli("try", cwd=world.repo)
+    monkeypatch.setattr(trying_command, "_tried_event", real)
+    STOP.clear()
+    assert stopped.code == 130, stopped.out + stopped.err
+
+    outcome = cli("try", "--json", cwd=world.repo)
+
+    assert outcome.code == 1
+    assert [e["entry"] for e in events_of(outcome) if e["event"] == "culprit"] == ["e1"]

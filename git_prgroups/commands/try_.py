@@ -92,7 +92,7 @@ def _trying(trial: Trial, trying: Trying, tried: Tried, events: Events, width: i
 
         def probe(k: int) -> CheckRun | Verdict:
             prefix = trial.prefix(k)
-            known = tried.verdicts.get(prefix.digest)
+            known = tried.verdicts.get(_checked(prefix))
             if known is not None:
                 return known
             slot = slots.get()
@@ -136,11 +136,18 @@ def _ok(run: CheckRun | Verdict) -> bool:
 
 def _remember(tried: Tried, prefix: Trial, run: CheckRun) -> None:
     names = tuple(prefix.names)
-    tried.verdicts[prefix.digest] = (
+    tried.verdicts[_checked(prefix)] = (
         Verdict("ok", prefix.base, names)
         if run.ok
         else Verdict("fails", prefix.base, names, names[-1], log=str(run.log), tail=run.tail)
     )
+
+
+def _checked(prefix: Trial) -> str:
+    """Where one check run's result is kept: apart from the verdicts of whole trials, so
+    that a try stopped after checking the whole (which fails) is not taken, next time,
+    for one that searched for the culprit."""
+    return f"checked:{prefix.digest}"
 
 
 def _tried_event(trial: Trial, k: int, run: CheckRun) -> Event:
